@@ -1,0 +1,200 @@
+/**
+ * Plain, serializable values that flow through the pipeline:
+ * capture → TestRun → localize → LineScore[] → patch → Patch[] → bounce → CheckReport.
+ * Nothing here may depend on `vscode`.
+ */
+
+/** Test frameworks Revise can drive. */
+export type Framework = 'pytest' | 'node:test' | 'jest' | 'vitest' | 'mocha';
+
+/** Languages with a tree-sitter grammar in `grammars/`. */
+export type SourceLanguage = 'python' | 'javascript' | 'typescript' | 'tsx';
+
+/** One frame of a failure's stack trace, outermost first within `TestResult.frames`. */
+export interface StackFrame {
+  /** Absolute path of the source file (after source-map translation where available). */
+  file: string;
+  /** 1-based line. */
+  line: number;
+  /** 1-based column, when known. */
+  column?: number;
+  functionName?: string;
+}
+
+export type TestOutcome = 'passed' | 'failed' | 'skipped';
+
+/** The result of one test, with the lines it executed. */
+export interface TestResult {
+  /** The framework's own id, e.g. `tests/test_calc.py::TestDiv::test_zero[3]` for pytest. */
+  id: string;
+  /** Absolute path of the file that defines the test, when known. */
+  file?: string;
+  /** 1-based line of the test's definition, when known. */
+  line?: number;
+  outcome: TestOutcome;
+  durationMs: number;
+  /** First line of the failure, e.g. `AssertionError: assert 3 == 4`. */
+  message?: string;
+  /** The failing assertion's source text, when the framework reports it. */
+  assertion?: string;
+  /** Stack frames of the failure, outermost first, innermost (where it was raised) last. */
+  frames: StackFrame[];
+  /** True when the test was stopped by the per-test timeout. */
+  timedOut?: boolean;
+  /**
+   * Lines this test executed, keyed by absolute file path (1-based, ascending).
+   * Absent when no coverage could be recorded for this test.
+   */
+  coveredLines?: Record<string, number[]>;
+}
+
+/** Something that went wrong while capturing, reported to the user without stopping the check. */
+export interface CaptureProblem {
+  kind:
+    | 'no-tests'
+    | 'collection-error'
+    | 'syntax-error'
+    | 'timeout'
+    | 'cancelled'
+    | 'unparsable-output'
+    | 'coverage-unavailable'
+    | 'skipped-file'
+    | 'source-map';
+  message: string;
+  /** Absolute path, when the problem has a place. */
+  file?: string;
+  /** 1-based line. */
+  line?: number;
+  /** 1-based column. */
+  column?: number;
+}
+
+/** Everything one test run told us. */
+export interface TestRun {
+  framework: Framework;
+  /** Absolute path of the project root the tests ran in. */
+  root: string;
+  /** The command line that was run (program first). */
+  command: string[];
+  tests: TestResult[];
+  problems: CaptureProblem[];
+  durationMs: number;
+  /** How per-test coverage was recorded. */
+  coverageMethod: 'coverage.py' | 'trace-plugin' | 'v8' | 'none';
+  /** False when the run was cut short (timeout, cancellation); `tests` then holds what finished. */
+  complete: boolean;
+  /** Absolute paths of files that hold tests or test support (conftest, fixtures); never scored or patched. */
+  testFiles: string[];
+}
+
+/** Kinds of evidence that move a line's fault probability. */
+export type EvidenceKind = 'spectrum' | 'traceback' | 'edited' | 'syntax' | 'repair' | 'critic';
+
+/** One reason behind a score, in words a developer can check. */
+export interface Evidence {
+  kind: EvidenceKind;
+  detail: string;
+  /** Signed contribution to the score's log-odds, when the scorer can attribute one. */
+  weight?: number;
+}
+
+/** Syntactic role of a line, from a tree-sitter parse. */
+export type LineRole = 'condition' | 'loop' | 'return' | 'assignment' | 'call' | 'raise' | 'other';
+
+/** A line's probability of being faulty (its complement is the line's process reward). */
+export interface LineScore {
+  /** Absolute path. */
+  file: string;
+  /** 1-based line. */
+  line: number;
+  /** Calibrated probability in [0, 1] that this line is faulty. */
+  score: number;
+  /** 1-based rank after deterministic tie-breaking. */
+  rank: number;
+  /** Raw feature values fed to the model (for benchmarks and debugging). */
+  features: Record<string, number>;
+  /** Reasons, strongest first. */
+  evidence: Evidence[];
+  /** The line's source text, trimmed. */
+  text?: string;
+}
+
+/** A candidate patch (issue: targeted patches). */
+export interface Patch {
+  id: string;
+  /** Absolute path of the patched file. */
+  file: string;
+  /** e.g. `template:comparison-operator` or `llm:gpt-4o-mini`. */
+  origin: string;
+  /** Short human title, e.g. "`<` → `<=`". */
+  title: string;
+  /** Unified diff against the file's content the check ran on. */
+  diff: string;
+  /** The whole new file content. */
+  newText: string;
+  /** 1-based lines of the original file the patch touches. */
+  lines: number[];
+  validated: boolean;
+  testsPassed: number;
+  testsFailed: number;
+  trust?: number;
+}
+
+/** Input-bouncer verdict on a task description. */
+export interface TaskAssessment {
+  text: string;
+  vagueness: number;
+  verdict: 'actionable' | 'vague';
+  missing?: string[];
+}
+
+/** What Revise decided to offer. */
+export interface Decision {
+  action: 'propose' | 'abstain' | 'nothing-to-fix';
+  patch?: string;
+  confidence: number;
+  reasons: string[];
+}
+
+/** Pipeline stages, for progress and timings. */
+export type Stage = 'capture' | 'localize' | 'patch' | 'bounce';
+
+/** Progress callback payload. */
+export interface ProgressUpdate {
+  stage: Stage;
+  message: string;
+  /** Fraction of the whole check done so far, in [0, 1], when known. */
+  fraction?: number;
+}
+
+/** The versioned contract between core, UI, CLI and benchmarks (see docs/architecture.md). */
+export interface CheckReport {
+  version: 1;
+  root: string;
+  task?: { text: string; vagueness: number; verdict: 'actionable' | 'vague'; missing?: string[] };
+  tests: {
+    framework: Framework;
+    passed: number;
+    failed: number;
+    skipped: number;
+    durationMs: number;
+    complete: boolean;
+    coverage: TestRun['coverageMethod'];
+    failures: { id: string; message: string; file?: string; line?: number }[];
+  };
+  problems: { kind: CaptureProblem['kind']; message: string; file?: string; line?: number }[];
+  suspects: { file: string; line: number; score: number; text?: string; evidence: { kind: EvidenceKind; detail: string }[] }[];
+  patches: {
+    id: string;
+    file: string;
+    origin: string;
+    title: string;
+    diff: string;
+    validated: boolean;
+    testsPassed: number;
+    testsFailed: number;
+    trust?: number;
+  }[];
+  decision?: Decision;
+  timingsMs: Partial<Record<Stage, number>> & { total: number };
+}
