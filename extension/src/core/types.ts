@@ -198,3 +198,22 @@ export interface CheckReport {
   decision?: Decision;
   timingsMs: Partial<Record<Stage, number>> & { total: number };
 }
+
+/**
+ * What happened when a repair candidate on a line was validated; fed back to the scorer as
+ * mutation-based evidence (a candidate that turns failing tests into passing ones implicates its line).
+ */
+export interface RepairOutcome {
+  /** Absolute path. */
+  file: string;
+  /** 1-based line the candidate edits. */
+  line: number;
+  /** e.g. `template:comparison-operator`. */
+  origin: string;
+  /** Tests that failed before and pass with the candidate. */
+  fixed: number;
+  /** Tests that passed before and fail with the candidate. */
+  broken: number;
+  /** Tests that failed before the candidate. */
+  failingBefore: number;
+}

@@ -1,0 +1,1 @@
+"""A tiny shop: cart totals, bulk discounts and loyalty points."""

@@ -1,0 +1,208 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Assets } from '../core/capture/types';
+import { ReviseError } from '../core/errors';
+import { DEFAULT_SETTINGS, runCheck, type CheckSettings } from '../core/pipeline';
+import type { Logger } from '../core/ports';
+import type { CheckReport } from '../core/types';
+
+const USAGE = `Usage: revise check [dir] [options]
+
+Runs the project's tests, scores every line run by a failing test with its probability of being
+faulty, and prints the most suspicious lines (or the whole CheckReport with --json).
+
+Options:
+  --json              print the version-1 CheckReport as JSON on stdout
+  --timeout S         stop the whole test run after S seconds (default ${DEFAULT_SETTINGS.totalTimeoutMs / 1000})
+  --test-timeout S    stop a single test after S seconds (default ${DEFAULT_SETTINGS.perTestTimeoutMs / 1000})
+  --python PATH       Python interpreter for pytest (default: python3)
+  --command "CMD"     test command to run instead of the detected one (e.g. "poetry run pytest")
+  --top N             suspects to print in the table (default 10)
+  --verbose           log what happens to stderr
+  -h, --help          show this help
+
+Exit status: 0 when the check ran (whatever it found), 1 when it could not run, 2 for bad usage.`;
+
+/** Parsed command line. */
+export interface CliOptions {
+  dir: string;
+  json: boolean;
+  top: number;
+  verbose: boolean;
+  settings: CheckSettings;
+}
+
+/** Parses `revise check ...`; throws `UsageError` on bad input. */
+export function parseArguments(argv: string[]): CliOptions | 'help' {
+  const args = [...argv];
+  if (args.length === 0 || args.includes('-h') || args.includes('--help')) return 'help';
+  const command = args.shift();
+  if (command !== 'check') throw new UsageError(`unknown command "${command}" (try: revise check [dir])`);
+  const options: CliOptions = { dir: '.', json: false, top: 10, verbose: false, settings: { ...DEFAULT_SETTINGS } };
+  let dirSeen = false;
+  const value = (flag: string) => {
+    const next = args.shift();
+    if (next === undefined) throw new UsageError(`${flag} needs a value`);
+    return next;
+  };
+  const seconds = (flag: string) => {
+    const parsed = Number(value(flag));
+    if (!Number.isFinite(parsed) || parsed <= 0) throw new UsageError(`${flag} needs a positive number of seconds`);
+    return parsed * 1000;
+  };
+  while (args.length > 0) {
+    const arg = args.shift()!;
+    switch (arg) {
+      case '--json':
+        options.json = true;
+        break;
+      case '--verbose':
+        options.verbose = true;
+        break;
+      case '--timeout':
+        options.settings.totalTimeoutMs = seconds(arg);
+        break;
+      case '--test-timeout':
+        options.settings.perTestTimeoutMs = seconds(arg);
+        break;
+      case '--python':
+        options.settings.pythonPath = value(arg);
+        break;
+      case '--command':
+        options.settings.testCommand = splitCommand(value(arg));
+        break;
+      case '--top': {
+        const top = Number(value(arg));
+        if (!Number.isInteger(top) || top < 1) throw new UsageError('--top needs a positive whole number');
+        options.top = top;
+        break;
+      }
+      default:
+        if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
+        if (dirSeen) throw new UsageError(`only one directory can be checked at a time (got "${options.dir}" and "${arg}")`);
+        options.dir = arg;
+        dirSeen = true;
+    }
+  }
+  return options;
+}
+
+/** Splits a command string on spaces, honouring simple single and double quotes. */
+export function splitCommand(command: string): string[] {
+  const parts = command.match(/"[^"]*"|'[^']*'|\S+/g) ?? [];
+  return parts.map((part) => part.replace(/^(["'])(.*)\1$/, '$2'));
+}
+
+/** A mistake in the command line. */
+export class UsageError extends Error {}
+
+/** Finds the folder that holds `grammars/` and `extension/python/` (the package root) above this script. */
+export function locateAssets(start: string = __dirname): Assets {
+  let directory = start;
+  for (;;) {
+    if (fs.existsSync(path.join(directory, 'grammars', 'tree-sitter.wasm'))) {
+      return { grammarsDir: path.join(directory, 'grammars'), pythonDir: path.join(directory, 'extension', 'python') };
+    }
+    const parent = path.dirname(directory);
+    if (parent === directory) throw new ReviseError('internal', 'Revise is installed incompletely: its grammars folder is missing.');
+    directory = parent;
+  }
+}
+
+function stderrLogger(verbose: boolean): Logger {
+  const write = (level: string) => (message: string) => {
+    if (verbose) process.stderr.write(`[${level}] ${message}\n`);
+  };
+  return { trace: () => {}, debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
+}
+
+/** Renders the human-readable table. */
+export function formatReport(report: CheckReport, top: number): string {
+  const lines: string[] = [];
+  const t = report.tests;
+  lines.push(`Revise check of ${report.root}`);
+  lines.push(`${t.framework}: ${t.passed} passed, ${t.failed} failed${t.skipped ? `, ${t.skipped} skipped` : ''} in ${(t.durationMs / 1000).toFixed(1)} s (coverage: ${t.coverage})${t.complete ? '' : ' — run cut short'}`);
+  for (const problem of report.problems) lines.push(`  ! ${problem.message}${problem.file ? ` (${problem.file}${problem.line ? `:${problem.line}` : ''})` : ''}`);
+  if (t.failures.length > 0) {
+    lines.push('', 'Failing tests');
+    for (const failure of t.failures.slice(0, 10)) lines.push(`  ${failure.id}  ${truncate(failure.message, 80)}`);
+    if (t.failures.length > 10) lines.push(`  … and ${t.failures.length - 10} more`);
+  }
+  if (report.suspects.length > 0) {
+    lines.push('', 'Suspect lines (probability of being faulty)');
+    const rows = report.suspects.slice(0, top).map((suspect, index) => [
+      String(index + 1),
+      `${Math.round(suspect.score * 100)}%`,
+      `${suspect.file}:${suspect.line}`,
+      truncate(suspect.text ?? '', 36),
+      truncate(suspect.evidence.slice(0, 2).map((item) => item.detail).join('; '), 90),
+    ]);
+    const header = ['#', 'score', 'location', 'code', 'evidence'];
+    const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
+    const render = (row: string[]) => '  ' + row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]))).join('  ');
+    lines.push(render(header), ...rows.map(render));
+  } else if (t.failed > 0) {
+    lines.push('', 'No line of non-test code was run by a failing test.');
+  }
+  if (report.decision) lines.push('', `Decision: ${report.decision.action} — ${report.decision.reasons.join('; ')}`);
+  return lines.join('\n');
+}
+
+function truncate(text: string, max: number): string {
+  const single = text.replace(/\s+/g, ' ').trim();
+  return single.length <= max ? single : `${single.slice(0, max - 1)}…`;
+}
+
+/** Runs the CLI; resolves to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let options: CliOptions | 'help';
+  try {
+    options = parseArguments(argv);
+  } catch (error) {
+    process.stderr.write(`revise: ${(error as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (options === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const root = path.resolve(options.dir);
+  if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) {
+    process.stderr.write(`revise: ${root} is not a directory\n`);
+    return 1;
+  }
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const { report } = await runCheck({
+      root,
+      mode: 'fix',
+      assets: locateAssets(),
+      settings: options.settings,
+      logger: stderrLogger(options.verbose),
+      signal: abort.signal,
+      onProgress: (update) => {
+        if (options.verbose) process.stderr.write(`… ${update.message}\n`);
+      },
+    });
+    process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report, options.top)}\n`);
+    return 0;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const hint = error instanceof ReviseError && error.hint ? ` ${error.hint}` : '';
+    process.stderr.write(`revise: ${message}${hint}\n`);
+    if (options.verbose && !(error instanceof ReviseError) && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    return 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

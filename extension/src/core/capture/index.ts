@@ -1,0 +1,39 @@
+import { ReviseError } from '../errors';
+import type { TestRun } from '../types';
+import { captureJavaScript, detectJavaScript, isJavaScriptTestFile } from './javascript/index';
+import { capturePytest, detectPytest, isPythonTestFile } from './python/index';
+import type { CaptureOptions } from './types';
+
+export type { Assets, CaptureOptions } from './types';
+
+/**
+ * Runs the project's tests with per-test coverage and stack traces: pytest first, then the JavaScript
+ * runners (node:test, Jest, Vitest, Mocha). A configured `options.command` decides by its program name.
+ */
+export async function captureTests(options: CaptureOptions): Promise<TestRun> {
+  const kind = await detectProjectKind(options.root, options.command);
+  if (kind === 'python') return capturePytest(options);
+  if (kind === 'javascript') return captureJavaScript(options);
+  throw new ReviseError(
+    'no-tests',
+    `No tests found in ${options.root}.`,
+    'Revise runs pytest (test_*.py files) or the test script in package.json (node:test, Jest, Vitest, Mocha). Add a test, or set "revise.test.command".',
+  );
+}
+
+/** Which capture path serves a folder, or undefined when it has no tests Revise can run. */
+export async function detectProjectKind(root: string, command?: string[]): Promise<'python' | 'javascript' | undefined> {
+  if (command && command.length > 0) {
+    const joined = command.join(' ');
+    if (/\b(pytest|python[\d.]*|py\.test|poetry|pdm|hatch|uv|tox)\b/.test(joined)) return 'python';
+    return 'javascript';
+  }
+  if (await detectPytest(root)) return 'python';
+  if (await detectJavaScript(root)) return 'javascript';
+  return undefined;
+}
+
+/** True for files that hold tests or test support in either language; they are never scored or patched. */
+export function isTestFile(absolutePath: string): boolean {
+  return isPythonTestFile(absolutePath) || isJavaScriptTestFile(absolutePath);
+}

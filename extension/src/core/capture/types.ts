@@ -1,0 +1,33 @@
+import type { Logger, ProcessRunner } from '../ports';
+
+/** Where the adapters keep files the core needs at run time. */
+export interface Assets {
+  /** Folder with the tree-sitter runtime and grammar wasm files (`grammars/`). */
+  grammarsDir: string;
+  /** Folder with the bundled pytest plugin (`extension/python/`). */
+  pythonDir: string;
+}
+
+/** Options for one test run. */
+export interface CaptureOptions {
+  /** Absolute path of the project (workspace folder) whose tests to run. */
+  root: string;
+  runner: ProcessRunner;
+  logger: Logger;
+  signal?: AbortSignal;
+  assets: Assets;
+  /** Interpreter chosen by the adapter (setting or the Python extension); undefined: `python3`. */
+  pythonPath?: string;
+  /** `revise.test.command`: replaces the detected command; Revise appends its own reporter arguments. */
+  command?: string[];
+  /** A single test running longer than this is stopped and counted as failed. */
+  perTestTimeoutMs: number;
+  /** The whole run is stopped after this; results gathered so far are kept (`TestRun.complete = false`). */
+  totalTimeoutMs: number;
+  /** Run only these test ids (used by patch validation); undefined runs the whole suite. */
+  testIds?: string[];
+  /** Record per-test line coverage (default true; validation runs may switch it off for speed). */
+  coverage?: boolean;
+  /** Short progress messages ("ran 12/40 tests"). */
+  onProgress?(message: string): void;
+}

@@ -1,0 +1,44 @@
+import * as path from 'node:path';
+import type { ProcessRunner } from './ports';
+
+/**
+ * Lines of the working tree that differ from git HEAD, keyed by absolute path (1-based lines of the
+ * current file). Returns an empty map outside a git repository or when git is missing: this is
+ * evidence, never a reason to fail.
+ */
+export async function changedLinesSinceHead(root: string, runner: ProcessRunner, signal?: AbortSignal): Promise<Record<string, number[]>> {
+  const top = await runner.run('git', ['rev-parse', '--show-toplevel'], { cwd: root, timeoutMs: 5000, signal });
+  if (top.exitCode !== 0) return {};
+  const topLevel = top.stdout.trim();
+  const diff = await runner.run('git', ['diff', 'HEAD', '--unified=0', '--no-color', '--no-ext-diff', '--', '.'], {
+    cwd: root,
+    timeoutMs: 10000,
+    signal,
+  });
+  if (diff.exitCode !== 0) return {};
+  return parseUnifiedZeroDiff(diff.stdout, topLevel);
+}
+
+/** Parses `git diff --unified=0` output into added/changed line numbers of the new side. */
+export function parseUnifiedZeroDiff(diff: string, topLevel: string): Record<string, number[]> {
+  const changed: Record<string, number[]> = {};
+  let current: string | undefined;
+  for (const line of diff.split('\n')) {
+    if (line.startsWith('+++ ')) {
+      const target = line.slice(4).trim();
+      current = target === '/dev/null' ? undefined : path.join(topLevel, target.replace(/^b\//, ''));
+      continue;
+    }
+    const hunk = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@/.exec(line);
+    if (hunk && current) {
+      const start = Number(hunk[1]);
+      const count = hunk[2] === undefined ? 1 : Number(hunk[2]);
+      // A pure deletion (count 0) changes the line after it: the code that is now missing belonged there.
+      const lines = count === 0 ? [Math.max(1, start)] : Array.from({ length: count }, (_, index) => start + index);
+      (changed[current] ??= []).push(...lines);
+    }
+  }
+  for (const file of Object.keys(changed)) changed[file] = [...new Set(changed[file])].sort((a, b) => a - b);
+  return changed;
+}
+

@@ -1,0 +1,207 @@
+import * as vscode from 'vscode';
+import type { Assets } from '../core/capture/types';
+import type { Logger } from '../core/ports';
+import type { CheckResult } from '../core/pipeline';
+import type { SyntaxService } from '../core/syntax/treeSitter';
+import type { CheckReport } from '../core/types';
+import { activePythonInterpreter } from './python';
+import { ResultsView, statusText } from './results';
+import { readCheckSettings, readDisplaySettings } from './settings';
+
+/** A check in flight for one folder. */
+interface RunningCheck {
+  abort: AbortController;
+  done: Promise<unknown>;
+}
+
+/**
+ * Runs checks: one at a time per workspace folder (a new one cancels the old), with a cancellable
+ * progress notification whose token becomes the core's `AbortSignal`. The core is loaded on the first
+ * check, not at activation.
+ */
+export class CheckController implements vscode.Disposable {
+  private readonly running = new Map<string, RunningCheck>();
+  private readonly edits = new Map<string, Set<number>>();
+  private syntax?: SyntaxService;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly logger: Logger,
+    private readonly results: ResultsView,
+    private readonly status: vscode.StatusBarItem,
+  ) {
+    this.disposables.push(vscode.workspace.onDidChangeTextDocument((event) => this.recordEdits(event)));
+  }
+
+  /** Runs a check of the folder of the active editor (or one the user picks); resolves to its report. */
+  async run(mode: 'check' | 'fix', target?: vscode.Uri): Promise<CheckReport | undefined> {
+    const folder = await this.pickFolder(target);
+    if (!folder) return undefined;
+    if (!vscode.workspace.isTrusted) {
+      const choice = await vscode.window.showWarningMessage(
+        'Revise runs your tests, which executes code from this workspace. Trust the workspace to check it.',
+        'Manage Workspace Trust',
+      );
+      if (choice) await vscode.commands.executeCommand('workbench.trust.manage');
+      return undefined;
+    }
+    const key = folder.uri.toString();
+    const previous = this.running.get(key);
+    if (previous) {
+      this.logger.info(`A new check of ${folder.name} replaces the one in progress.`);
+      previous.abort.abort();
+      await previous.done.catch(() => undefined);
+    }
+    const abort = new AbortController();
+    const done = this.execute(mode, folder, abort);
+    this.running.set(key, { abort, done });
+    try {
+      return await done;
+    } finally {
+      if (this.running.get(key)?.abort === abort) this.running.delete(key);
+    }
+  }
+
+  /** Cancels every check in flight. */
+  cancelAll(): void {
+    for (const check of this.running.values()) check.abort.abort();
+  }
+
+  dispose(): void {
+    this.cancelAll();
+    for (const disposable of this.disposables) disposable.dispose();
+  }
+
+  private async execute(mode: 'check' | 'fix', folder: vscode.WorkspaceFolder, abort: AbortController): Promise<CheckReport | undefined> {
+    const title = mode === 'fix' ? 'Revise: Check and Fix' : 'Revise: Check';
+    this.status.text = `$(sync~spin) Revise: checking ${folder.name}…`;
+    this.status.show();
+    const unsaved = vscode.workspace.textDocuments.filter((document) => document.isDirty && document.uri.fsPath.startsWith(folder.uri.fsPath));
+    if (unsaved.length > 0) {
+      void vscode.window.showWarningMessage(
+        `Revise checks the saved files: ${unsaved.length} file${unsaved.length === 1 ? ' has' : 's have'} unsaved changes (${unsaved.map((document) => vscode.workspace.asRelativePath(document.uri)).join(', ')}).`,
+      );
+    }
+    try {
+      const result = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+        async (progress, token) => {
+          const subscription = token.onCancellationRequested(() => abort.abort());
+          try {
+            return await this.runCore(mode, folder, abort.signal, progress);
+          } finally {
+            subscription.dispose();
+          }
+        },
+      );
+      this.edits.clear();
+      this.results.show(folder, result.outcome, readDisplaySettings(folder));
+      this.status.text = statusText(result.outcome);
+      this.status.tooltip = 'Revise: click to check again';
+      this.announce(result);
+      return result.report;
+    } catch (error) {
+      await this.reportFailure(error, folder);
+      return undefined;
+    }
+  }
+
+  private async runCore(
+    mode: 'check' | 'fix',
+    folder: vscode.WorkspaceFolder,
+    signal: AbortSignal,
+    progress: vscode.Progress<{ message?: string; increment?: number }>,
+  ): Promise<CheckResult> {
+    // Loaded on first use: activation stays cheap.
+    const [{ runCheck }, { SyntaxService }] = await Promise.all([import('../core/pipeline'), import('../core/syntax/treeSitter')]);
+    this.syntax ??= new SyntaxService(vscode.Uri.joinPath(this.extensionUri, 'grammars').fsPath);
+    const settings = readCheckSettings(folder);
+    if (!settings.pythonPath) {
+      const interpreter = await activePythonInterpreter(folder.uri, this.logger);
+      if (interpreter) settings.pythonPath = interpreter;
+    }
+    const assets: Assets = {
+      grammarsDir: vscode.Uri.joinPath(this.extensionUri, 'grammars').fsPath,
+      pythonDir: vscode.Uri.joinPath(this.extensionUri, 'extension', 'python').fsPath,
+    };
+    let reported = 0;
+    this.logger.info(`${mode === 'fix' ? 'Check and Fix' : 'Check'} of ${folder.uri.fsPath}`);
+    return runCheck({
+      root: folder.uri.fsPath,
+      mode,
+      assets,
+      settings,
+      logger: this.logger,
+      syntax: this.syntax,
+      signal,
+      unsavedEdits: this.editedLines(folder),
+      onProgress: (update) => {
+        const fraction = Math.round((update.fraction ?? reported / 100) * 100);
+        progress.report({ message: update.message, increment: Math.max(0, fraction - reported) });
+        reported = Math.max(reported, fraction);
+      },
+    });
+  }
+
+  private announce(result: CheckResult): void {
+    const { outcome } = result;
+    const failed = outcome.run.tests.filter((test) => test.outcome === 'failed').length;
+    if (failed === 0) {
+      void vscode.window.showInformationMessage(`Revise: all ${outcome.run.tests.length} tests pass; nothing to fix.`);
+      return;
+    }
+    const top = outcome.scores[0];
+    const where = top ? ` Most suspicious: ${vscode.workspace.asRelativePath(top.file)}:${top.line} (${Math.round(top.score * 100)}%).` : '';
+    void vscode.window.showInformationMessage(`Revise: ${failed} failing test${failed === 1 ? '' : 's'}.${where}`);
+  }
+
+  private async reportFailure(error: unknown, folder: vscode.WorkspaceFolder): Promise<void> {
+    const { ReviseError } = await import('../core/errors');
+    if (error instanceof ReviseError && error.code === 'cancelled') {
+      this.status.text = '$(circle-slash) Revise: cancelled';
+      this.logger.info(`Check of ${folder.name} cancelled.`);
+      return;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    const hint = error instanceof ReviseError ? error.hint : undefined;
+    this.logger.error(`Check of ${folder.name} failed: ${message}${hint ? ` (${hint})` : ''}`);
+    if (!(error instanceof ReviseError)) this.logger.error(error instanceof Error ? error.stack ?? message : message);
+    this.status.text = '$(error) Revise: could not check';
+    const choice = await vscode.window.showErrorMessage(`Revise: ${message}${hint ? ` ${hint}` : ''}`, 'Show Log', 'Open Settings');
+    if (choice === 'Show Log') await vscode.commands.executeCommand('revise.showLog');
+    if (choice === 'Open Settings') await vscode.commands.executeCommand('workbench.action.openSettings', 'revise.');
+  }
+
+  private async pickFolder(target?: vscode.Uri): Promise<vscode.WorkspaceFolder | undefined> {
+    const uri = target ?? vscode.window.activeTextEditor?.document.uri;
+    const fromEditor = uri ? vscode.workspace.getWorkspaceFolder(uri) : undefined;
+    if (fromEditor) return fromEditor;
+    const folders = vscode.workspace.workspaceFolders ?? [];
+    if (folders.length === 1) return folders[0];
+    if (folders.length === 0) {
+      void vscode.window.showWarningMessage('Revise: open a folder with tests first.');
+      return undefined;
+    }
+    return vscode.window.showWorkspaceFolderPick({ placeHolder: 'Which folder should Revise check?' });
+  }
+
+  /** Remembers edited lines (evidence for the scorer: recently edited code is more often wrong). */
+  private recordEdits(event: vscode.TextDocumentChangeEvent): void {
+    if (event.document.uri.scheme !== 'file' || event.contentChanges.length === 0) return;
+    const lines = this.edits.get(event.document.uri.fsPath) ?? new Set<number>();
+    for (const change of event.contentChanges) {
+      const inserted = change.text.split('\n').length - 1;
+      for (let line = change.range.start.line; line <= change.range.start.line + inserted; line++) lines.add(line + 1);
+    }
+    this.edits.set(event.document.uri.fsPath, lines);
+  }
+
+  private editedLines(folder: vscode.WorkspaceFolder): Record<string, number[]> {
+    const edited: Record<string, number[]> = {};
+    for (const [file, lines] of this.edits) {
+      if (file.startsWith(folder.uri.fsPath)) edited[file] = [...lines].sort((a, b) => a - b);
+    }
+    return edited;
+  }
+}

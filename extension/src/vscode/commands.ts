@@ -1,0 +1,9 @@
+/** Every command id the extension contributes, in one typed table (must match package.json). */
+export const Commands = {
+  checkAndFix: 'revise.checkAndFix',
+  check: 'revise.check',
+  clear: 'revise.clear',
+  showLog: 'revise.showLog',
+} as const;
+
+export type CommandId = (typeof Commands)[keyof typeof Commands];

@@ -1,0 +1,46 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { formatReport, parseArguments, splitCommand, UsageError } from '../../extension/src/cli/main';
+import type { CheckReport } from '../../extension/src/core/types';
+
+test('parses check options', () => {
+  const options = parseArguments(['check', 'examples/python-bug', '--json', '--timeout', '12', '--python', '/usr/bin/python3', '--top', '3']);
+  assert.notEqual(options, 'help');
+  if (options === 'help') return;
+  assert.equal(options.dir, 'examples/python-bug');
+  assert.equal(options.json, true);
+  assert.equal(options.settings.totalTimeoutMs, 12_000);
+  assert.equal(options.settings.pythonPath, '/usr/bin/python3');
+  assert.equal(options.top, 3);
+});
+
+test('rejects bad usage with a reason', () => {
+  assert.throws(() => parseArguments(['fix']), UsageError);
+  assert.throws(() => parseArguments(['check', '--timeout', 'soon']), /positive number/);
+  assert.throws(() => parseArguments(['check', 'a', 'b']), /one directory/);
+  assert.throws(() => parseArguments(['check', '--wat']), /unknown option/);
+  assert.equal(parseArguments(['--help']), 'help');
+});
+
+test('splits commands with quotes', () => {
+  assert.deepEqual(splitCommand('poetry run pytest -k "slow and not db"'), ['poetry', 'run', 'pytest', '-k', 'slow and not db']);
+});
+
+test('formats a ranked table', () => {
+  const report: CheckReport = {
+    version: 1,
+    root: '/w',
+    tests: { framework: 'pytest', passed: 7, failed: 2, skipped: 0, durationMs: 800, complete: true, coverage: 'coverage.py', failures: [{ id: 't::a', message: 'assert 1 == 2' }] },
+    problems: [],
+    suspects: [
+      { file: 'src/x.py', line: 12, score: 0.81, text: 'return a + 2', evidence: [{ kind: 'spectrum', detail: 'run by 2/2 failing and 0/7 passing tests' }] },
+      { file: 'src/x.py', line: 10, score: 0.2, evidence: [] },
+    ],
+    patches: [],
+    timingsMs: { total: 900 },
+  };
+  const text = formatReport(report, 1);
+  assert.match(text, /7 passed, 2 failed/);
+  assert.match(text, /81%\s+src\/x\.py:12\s+return a \+ 2\s+run by 2\/2 failing/);
+  assert.doesNotMatch(text, /src\/x\.py:10/);
+});
