@@ -64,7 +64,7 @@ if (tests) {
   // Tests and the sources they import are transpiled one file each, keeping the folder layout, so
   // relative imports resolve unchanged under out/.
   builds.push({
-    entryPoints: [...listTs('extension/src'), ...listTs('test'), ...listTs('bench')],
+    entryPoints: [...listTs('extension/src'), ...listTs('webview/src'), ...listTs('test'), ...listTs('bench')],
     outdir: 'out',
     outbase: '.',
     bundle: false,
