@@ -1,0 +1,66 @@
+/**
+ * Turns a task description (and, optionally, the code it is about) into the feature vector and findings
+ * the vagueness model reads. Shared by `assessTask` and the bench scripts that fit the model, so both
+ * see exactly the same features.
+ */
+import { throwIfCancelled } from '../../errors';
+import { checkExamples, checkExamplesAgainstCode, type CodeCheck, type ExampleRunner } from './consistency';
+import { computeFeatures, type FeatureVector, type TaskFindings } from './features';
+import { parseTask, type ParsedTask } from './parse';
+
+/** What the caller may know besides the task text. */
+export interface TaskContext {
+  /** Source of the code the task is about; gives the signature when the text has none. */
+  code?: string;
+  /** The function's signature, e.g. `def f(xs: list[int]) -> int`. */
+  signature?: string;
+  /** Evaluates one example call against the code; returns the result's literal text or `undefined`. */
+  runExample?: ExampleRunner;
+  /** Cancels the example runs. */
+  signal?: AbortSignal;
+}
+
+/** Everything the model and the explanations need. */
+export interface TaskAnalysis {
+  parsed: ParsedTask;
+  features: FeatureVector;
+  findings: TaskFindings;
+}
+
+/** The signature of the definition in `code` the text most likely describes (named in it, else the last). */
+function signatureFromCode(code: string, text: string): string | undefined {
+  const definitions = [...code.matchAll(/^[ \t]*(?:async[ \t]+)?def[ \t]+[A-Za-z_]\w*[ \t]*\([\s\S]*?\)[^:\n]*:|(?:function[ \t]*\*?[ \t]*[A-Za-z_$][\w$]*[ \t]*\([^)]*\)[^{\n]*)/gm)].map(
+    (match) => match[0].trim(),
+  );
+  const named = definitions.find((definition) => {
+    const name = /(?:def|function)\s*\*?\s*([\w$]+)/.exec(definition)?.[1];
+    return name !== undefined && new RegExp(`\\b${name.replace(/\$/g, '\\$')}\\b`).test(text);
+  });
+  return named ?? definitions[definitions.length - 1];
+}
+
+function parseWithContext(text: string, context: TaskContext | undefined): ParsedTask {
+  const signature = context?.signature ?? (context?.code ? signatureFromCode(context.code, text) : undefined);
+  return parseTask(text, signature);
+}
+
+/** Analyses the text alone (no code is run): synchronous and fast. */
+export function analyzeTaskText(text: string, context?: Pick<TaskContext, 'code' | 'signature'>): TaskAnalysis {
+  const parsed = parseWithContext(text, context);
+  const contradictions = checkExamples(parsed);
+  const { features, findings } = computeFeatures(parsed, contradictions);
+  return { parsed, features, findings };
+}
+
+/** Analyses the text and, when `context.runExample` is given, runs its examples against the code. */
+export async function analyzeTask(text: string, context?: TaskContext): Promise<TaskAnalysis> {
+  const parsed = parseWithContext(text, context);
+  const contradictions = checkExamples(parsed);
+  let codeCheck: CodeCheck | undefined;
+  if (context?.runExample) {
+    codeCheck = await checkExamplesAgainstCode(parsed, context.runExample, context.signal);
+    throwIfCancelled(context.signal);
+  }
+  const { features, findings } = computeFeatures(parsed, contradictions, codeCheck);
+  return { parsed, features, findings };
+}

@@ -1,0 +1,234 @@
+/**
+ * Features of a task description that the vagueness model weighs. Each is a number (mostly counts on a
+ * log scale or shares in [0, 1]); `TaskFindings` keeps the phrases behind them so the reasons shown to
+ * the developer can quote the text.
+ */
+import type { CodeCheck, Contradiction } from './consistency';
+import type { ParsedTask } from './parse';
+
+/** Names of the features, in the order the model's weights use. */
+export const FEATURE_NAMES = [
+  'tinyDescription',
+  'descriptionWords',
+  'sentenceCount',
+  'hasSignature',
+  'signatureElided',
+  'untypedParameterShare',
+  'hasReturnType',
+  'describesReturn',
+  'hasExamples',
+  'exampleCount',
+  'examplesWithoutOutputShare',
+  'hedgeCount',
+  'alternativeCount',
+  'undefinedSymbol',
+  'pronounWithoutAntecedent',
+  'parameterMentionShare',
+  'numberCount',
+  'precisionWordCount',
+  'edgeCaseMentioned',
+  'unfinishedSentence',
+  'textContradictions',
+  'codeChecked',
+  'codeMismatchShare',
+] as const;
+
+/** One feature's name. */
+export type FeatureName = (typeof FEATURE_NAMES)[number];
+
+/** Feature values by name. */
+export type FeatureVector = Record<FeatureName, number>;
+
+/** The phrases and facts behind the features, for explanations. */
+export interface TaskFindings {
+  words: number;
+  hedges: string[];
+  alternatives: string[];
+  undefinedSymbols: string[];
+  pronoun?: string;
+  untypedParameters: string[];
+  /** Parameters that hold collections or strings, whose empty case the text may leave open. */
+  collectionParameters: string[];
+  examplesWithoutOutput: string[];
+  contradictions: Contradiction[];
+}
+
+// Words and phrases that leave a decision to the reader.
+const HEDGE_PATTERN = new RegExp(
+  [
+    String.raw`\bsome\b`,
+    String.raw`\bcertain\b`,
+    String.raw`\bvarious\b`,
+    String.raw`\bseveral\b`,
+    String.raw`\bappropriate(?:ly)?\b`,
+    String.raw`\bsuitabl[ey]\b`,
+    String.raw`\bproper(?:ly)?\b`,
+    String.raw`\breasonabl[ey]\b`,
+    String.raw`\bideal(?:ly)?\b`,
+    String.raw`\baround\b(?! the\b)`,
+    String.raw`\bapproximately\b`,
+    String.raw`\broughly\b`,
+    String.raw`\bsomehow\b`,
+    String.raw`\bsomething\b`,
+    String.raw`\bsomewhat\b`,
+    String.raw`\bstuff\b`,
+    String.raw`\bthings?\b`,
+    String.raw`\bwhatever\b`,
+    String.raw`\betc\b\.?`,
+    String.raw`\band so on\b`,
+    String.raw`\bmaybe\b`,
+    String.raw`\bperhaps\b`,
+    String.raw`\bpossibly\b`,
+    String.raw`\bmight\b`,
+    String.raw`\bhandle[sd]?\b`,
+    String.raw`\bsimilar\b`,
+    String.raw`\bor (?:another|other|some)\b`,
+    String.raw`\bsome (?:other|kind|sort)\b`,
+    String.raw`\b(?:by|with|to) (?:a|some) (?:number|value|amount)\b(?! of)`,
+    String.raw`\ba (?:condition|way|rule|criterion)\b`,
+    String.raw`\brelated to\b`,
+    String.raw`\(s\)`,
+    String.raw`\+/-`,
+    String.raw`\band/or\b`,
+    String.raw`\beither\b`,
+    String.raw`\bmeet(?:s|ing)? (?:a|the) condition\b`,
+    String.raw`\bspecific\b`,
+  ].join('|'),
+  'gi',
+);
+
+// Pairs of words of one family where "X or Y" leaves the choice open (not "less than or equal").
+const SIBLINGS = [
+  ['odd', 'even'],
+  ['positive', 'negative', 'zero'],
+  ['ascending', 'descending', 'ascendingly', 'descendingly', 'increasing', 'decreasing'],
+  ['first', 'last', 'second', 'third', '1st', '2nd', '3rd'],
+  ['smallest', 'largest', 'biggest', 'shortest', 'longest', 'closest', 'farthest', 'nearest', 'highest', 'lowest', 'minimum', 'maximum', 'min', 'max', 'mean', 'median', 'average'],
+  ['smaller', 'larger', 'bigger', 'shorter', 'longer', 'closer', 'farther', 'higher', 'lower', 'greater', 'fewer', 'more', 'less'],
+  ['left', 'right', 'top', 'bottom', 'start', 'end', 'beginning', 'front', 'back'],
+  ['upper', 'lower', 'uppercase', 'lowercase'],
+  ['prefix', 'prefixes', 'suffix', 'suffixes'],
+  ['encoded', 'decoded', 'encode', 'decode', 'encrypt', 'decrypt'],
+  ['binary', 'octal', 'decimal', 'hexadecimal', 'integer', 'float'],
+  ['sum', 'product', 'difference', 'count', 'average'],
+  ['square', 'cube'],
+  ['characters', 'vowels', 'consonants', 'words', 'letters', 'digits'],
+  ['prime', 'even', 'odd', 'composite'],
+  ['relative', 'absolute'],
+  ['one', 'all', 'none', 'any', 'two', 'three', 'four'],
+  ['true', 'false'],
+];
+const SIBLING_INDEX = new Map<string, number[]>();
+SIBLINGS.forEach((family, index) => {
+  for (const word of family) SIBLING_INDEX.set(word, [...(SIBLING_INDEX.get(word) ?? []), index]);
+});
+
+const PRECISION_PATTERN =
+  /\b(exactly|only|each|every|all|must|if|otherwise|else|unless|at least|at most|strictly|inclusive|exclusive|always|never|first|last|both)\b/gi;
+const EDGE_CASE_PATTERN =
+  /\b(empty|zero|none|null|no such|does not exist|doesn't exist|if there is no|if there are no|negative|edge case|invalid)\b|(?:^|\s)-1\b|\b0\b/i;
+const RETURN_PATTERN = /\b(return|returns|returned|returning|output|outputs|result|yield|yields|produce|produces|print|prints)\b/i;
+const PRONOUN_START = /^(?:it|this|that|they|these|those|them|he|she)\b/i;
+const COLLECTION_TYPE = /^(list|str|string|array|sequence|tuple|dict|set|iterable)\b|\[\]$|^(List|Sequence|Tuple|Dict|Set|Iterable|Array)\b/i;
+
+function alternativesIn(text: string, parameterNames: Set<string>): string[] {
+  const found: string[] = [];
+  const pattern = /\b([\w-]+)(?:\s*,)?\s+or\s+([\w-]+)\b/gi;
+  for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
+    const left = match[1].toLowerCase();
+    const right = match[2].toLowerCase();
+    const after = text.slice(match.index + match[0].length, match.index + match[0].length + 12).toLowerCase();
+    const before = text.slice(Math.max(0, match.index - 9), match.index).toLowerCase();
+    if (left === 'than' || right === 'equal' || after.startsWith(' equal') || left === 'whether' || left === right) continue;
+    // "no negative or positive integers" names both cases; it offers no choice.
+    if (/\b(?:no|not|neither|nor|without)\s+$/.test(before)) continue;
+    const leftFamilies = SIBLING_INDEX.get(left) ?? [];
+    const rightFamilies = SIBLING_INDEX.get(right) ?? [];
+    const sameFamily = leftFamilies.some((family) => rightFamilies.includes(family));
+    const sameSuffix = /(est|er)$/.test(left) && left.slice(-3) === right.slice(-3) && left.length > 4 && right.length > 4;
+    if (sameFamily || sameSuffix) found.push(match[0]);
+  }
+  for (const match of text.matchAll(/\b(?:either\b[^.]{0,40}\bor|and\/or|\+\/-)/gi)) found.push(match[0]);
+  // "more than or less than", "with space or without space", "Isogram/Palindrome".
+  for (const match of text.matchAll(/\b(?:more|less|greater|fewer|smaller|larger) than,? or (?:more|less|greater|fewer|smaller|larger) than\b/gi)) found.push(match[0]);
+  for (const match of text.matchAll(/\b\w+ or without\b/gi)) found.push(match[0]);
+  // A slash between the two booleans names the result type ("returns True/False"); it offers no choice.
+  for (const match of text.matchAll(/\b[A-Za-z]{3,}\/[A-Za-z]{3,}\b/g)) if (!/^(and\/or|true\/false|false\/true|yes\/no|no\/yes)$/i.test(match[0])) found.push(match[0]);
+  // Two inputs offered as alternatives: "x or y", "x * n or x + n".
+  for (const match of text.matchAll(/(?<![\w'"])([a-z]\w{0,2}(?:\s*[-+*/]\s*\w+)?) or ([a-z]\w{0,2}(?:\s*[-+*/]\s*\w+)?)(?![\w'"])/g)) {
+    if (parameterNames.has(match[1].split(/\s/)[0]) && parameterNames.has(match[2].split(/\s/)[0])) found.push(match[0]);
+  }
+  return found;
+}
+
+function wordsOf(text: string): string[] {
+  return text.match(/[A-Za-z][A-Za-z'-]*|\d+(?:\.\d+)?/g) ?? [];
+}
+
+/** Computes the features of a parsed task; `codeCheck` is absent when no runner was given. */
+export function computeFeatures(
+  task: ParsedTask,
+  contradictions: Contradiction[],
+  codeCheck?: CodeCheck,
+): { features: FeatureVector; findings: TaskFindings } {
+  const description = task.description;
+  const words = wordsOf(description);
+  const lower = description.toLowerCase();
+  const signature = task.signature;
+  const parameters = signature?.parameters ?? [];
+  const sentenceCount = description === '' ? 0 : description.split(/[.!?]+(?:\s|$)/).filter((part) => part.trim() !== '').length;
+
+  const hedges = [...description.matchAll(HEDGE_PATTERN)].map((match) => match[0]);
+  const parameterNames = new Set(parameters.map((parameter) => parameter.name));
+  const alternatives = alternativesIn(description, parameterNames);
+  // A lone capital such as "K" that is not a parameter; three or more are an enumeration ("A, B, C"), not a symbol.
+  const capitals = [...new Set([...description.matchAll(/(?<![\w'".])([B-HJ-Z])(?![\w'"]|\.\w)/g)].map((match) => match[1]))].filter(
+    (symbol) => !parameterNames.has(symbol) && !parameterNames.has(symbol.toLowerCase()),
+  );
+  const undefinedSymbols = capitals.length <= 2 ? capitals : [];
+  const pronoun = PRONOUN_START.exec(description)?.[0];
+  const untypedParameters = parameters.filter((parameter) => !parameter.type).map((parameter) => parameter.name);
+  const mentioned = parameters.filter((parameter) => new RegExp(`(?<![\\w])${parameter.name.replace(/\$/g, '\\$')}(?![\\w])`).test(description));
+  const examplesWithoutOutput = task.examples.filter((example) => example.expected === undefined).map((example) => example.call);
+  const collectionParameters = parameters.filter((parameter) => parameter.type && COLLECTION_TYPE.test(parameter.type)).map((parameter) => parameter.name);
+
+  const features: FeatureVector = {
+    tinyDescription: words.length <= 3 && task.examples.length === 0 ? 1 : 0,
+    descriptionWords: Math.log1p(words.length),
+    sentenceCount: Math.log1p(sentenceCount),
+    hasSignature: signature ? 1 : 0,
+    signatureElided: signature?.elided ? 1 : 0,
+    untypedParameterShare: parameters.length > 0 ? untypedParameters.length / parameters.length : 0,
+    hasReturnType: signature?.returnType ? 1 : 0,
+    describesReturn: RETURN_PATTERN.test(description) ? 1 : 0,
+    hasExamples: task.examples.length > 0 ? 1 : 0,
+    exampleCount: Math.log1p(task.examples.length),
+    examplesWithoutOutputShare: task.examples.length > 0 ? examplesWithoutOutput.length / task.examples.length : 0,
+    hedgeCount: Math.log1p(hedges.length),
+    alternativeCount: Math.log1p(alternatives.length),
+    undefinedSymbol: undefinedSymbols.length > 0 ? 1 : 0,
+    pronounWithoutAntecedent: pronoun ? 1 : 0,
+    parameterMentionShare: parameters.length > 0 ? mentioned.length / parameters.length : 0,
+    numberCount: Math.log1p((lower.match(/\b\d+(?:\.\d+)?\b/g) ?? []).length),
+    precisionWordCount: Math.log1p((description.match(PRECISION_PATTERN) ?? []).length),
+    edgeCaseMentioned: EDGE_CASE_PATTERN.test(description) ? 1 : 0,
+    unfinishedSentence: description !== '' && !/[.!?)"'`:]$/.test(description) ? 1 : 0,
+    textContradictions: Math.min(contradictions.length, 2),
+    codeChecked: codeCheck && codeCheck.checked > 0 ? 1 : 0,
+    codeMismatchShare: codeCheck && codeCheck.checked > 0 ? codeCheck.mismatches.length / codeCheck.checked : 0,
+  };
+  return {
+    features,
+    findings: {
+      words: words.length,
+      hedges,
+      alternatives,
+      undefinedSymbols,
+      pronoun,
+      untypedParameters,
+      collectionParameters,
+      examplesWithoutOutput,
+      contradictions: [...contradictions, ...(codeCheck?.mismatches ?? [])],
+    },
+  };
+}

@@ -1,0 +1,99 @@
+/**
+ * Turns the features that pushed a task towards "vague" into what is missing, in words a developer can
+ * act on, quoting the task where that helps.
+ */
+import type { TaskAnalysis } from './analyze';
+import type { FeatureName } from './features';
+import { TINY_WORDS } from './model';
+
+/** A feature must add at least this much log-odds of "vague" before it is reported. */
+const MINIMUM_CONTRIBUTION = 0.15;
+/** At most this many reasons besides the contradictions. */
+const MAXIMUM_REASONS = 5;
+
+function quoteList(phrases: string[], limit = 3): string {
+  return [...new Set(phrases.map((phrase) => phrase.trim()))]
+    .slice(0, limit)
+    .map((phrase) => `"${phrase}"`)
+    .join(', ');
+}
+
+function codeList(names: string[], limit = 3): string {
+  return names
+    .slice(0, limit)
+    .map((name) => `\`${name}\``)
+    .join(', ');
+}
+
+/** The message for a feature that pushed towards vague, or `undefined` when it has nothing to say. */
+function messageFor(name: FeatureName, analysis: TaskAnalysis): string | undefined {
+  const { findings, parsed, features } = analysis;
+  switch (name) {
+    case 'signatureElided':
+      return 'the signature does not list its parameters (`...`): name the inputs and their types';
+    case 'untypedParameterShare':
+      return findings.untypedParameters.length > 0
+        ? `no input types or ranges stated for ${codeList(findings.untypedParameters)}`
+        : undefined;
+    case 'hasReturnType':
+    case 'describesReturn':
+      return features.hasReturnType === 0 && features.describesReturn === 0 ? 'the description does not say what the function returns' : undefined;
+    case 'hasExamples':
+    case 'exampleCount':
+      return parsed.examples.length === 0 ? 'no examples of an input with its expected output' : undefined;
+    case 'examplesWithoutOutputShare':
+      return findings.examplesWithoutOutput.length > 0
+        ? `no expected output given for the examples (${codeList(findings.examplesWithoutOutput, 2)})`
+        : undefined;
+    case 'hedgeCount':
+      return findings.hedges.length > 0 ? `vague wording ${quoteList(findings.hedges)}: say exactly which, how many or what` : undefined;
+    case 'alternativeCount':
+      return findings.alternatives.length > 0 ? `${quoteList(findings.alternatives)} leaves a choice open: say which one` : undefined;
+    case 'undefinedSymbol':
+      return findings.undefinedSymbols.length > 0
+        ? `${codeList(findings.undefinedSymbols)} is used but never defined (it is not a parameter)`
+        : undefined;
+    case 'pronounWithoutAntecedent':
+      return findings.pronoun ? `the description starts with "${findings.pronoun}" without saying what it refers to` : undefined;
+    case 'parameterMentionShare':
+      return parsed.signature && parsed.signature.parameters.length > 0 ? 'the description does not say what each parameter means' : undefined;
+    case 'edgeCaseMentioned':
+      return findings.collectionParameters.length > 0
+        ? `unclear what to return when ${codeList(findings.collectionParameters, 2)} is empty`
+        : 'no edge cases stated (empty input, zero, no match)';
+    case 'descriptionWords':
+    case 'sentenceCount':
+    case 'precisionWordCount':
+    case 'numberCount':
+      return findings.words < 25 ? `the description is short (${findings.words} words) and states few concrete conditions` : undefined;
+    case 'unfinishedSentence':
+      return 'the description seems to stop mid-sentence';
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * What is missing from the task: contradictions first (always), then the features that added the most
+ * log-odds of "vague", each said once.
+ */
+export function explainVagueness(analysis: TaskAnalysis, contributions: Record<FeatureName, number>): string[] {
+  const reasons: string[] = analysis.findings.contradictions.map((contradiction) => contradiction.message);
+  if (analysis.findings.words < TINY_WORDS && analysis.parsed.examples.length === 0) {
+    reasons.push(
+      analysis.findings.words === 0
+        ? 'the task is empty: say what the code should do, for which inputs, and give an example'
+        : `the task is only ${analysis.findings.words} word(s): say what the code should do, for which inputs, and give an example`,
+    );
+  }
+  const ranked = (Object.keys(contributions) as FeatureName[])
+    .filter((name) => contributions[name] >= MINIMUM_CONTRIBUTION)
+    .sort((left, right) => contributions[right] - contributions[left] || left.localeCompare(right));
+  const extra: string[] = [];
+  for (const name of ranked) {
+    const message = messageFor(name, analysis);
+    if (message && !extra.includes(message) && !reasons.includes(message)) extra.push(message);
+    if (extra.length >= MAXIMUM_REASONS) break;
+  }
+  return [...reasons, ...extra];
+}
