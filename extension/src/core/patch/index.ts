@@ -1,0 +1,258 @@
+/**
+ * Targeted patches: repair templates on tree-sitter trees applied to the most suspicious lines, each
+ * candidate validated by re-running the tests in an isolated copy of the project. The user's tree is
+ * only read.
+ */
+import { createHash } from 'node:crypto';
+import * as path from 'node:path';
+import { ReviseError, throwIfCancelled } from '../errors';
+import { languageForFile } from '../syntax/treeSitter';
+import type { Patch, RepairOutcome, SourceLanguage } from '../types';
+import { compareCandidates, generateCandidateSet, type ScoredLine } from './candidates';
+import { unifiedDiff } from './diff';
+import { DEFAULT_ISOLATION_LIMITS, WorkspaceCopy, planCopy, removeStaleCopies } from './isolation';
+import { coveringTests, indexBaseline, validateCandidate, type ValidationResult, type ValidationSession } from './validate';
+import type { Candidate, PatchEvidence, PatchOptions, PatchResult, PatchStats, StopReason } from './types';
+
+export { generateCandidates, generateCandidateSet, applyEdits } from './candidates';
+export type { CandidateRequest, CandidateSet, ScoredLine } from './candidates';
+export { unifiedDiff } from './diff';
+export { defaultPriors } from './priors';
+export type { TemplatePrior, TemplatePriors } from './priors';
+export { removeStaleCopies } from './isolation';
+export type * from './types';
+
+/** Unvalidated candidates that fixed some failing tests and broke none are reported, at most this many. */
+const MAX_PARTIAL_PATCHES = 3;
+
+function emptyStats(): PatchStats {
+  return {
+    linesConsidered: 0,
+    candidatesGenerated: 0,
+    droppedUnparsable: 0,
+    droppedDuplicate: 0,
+    unchecked: 0,
+    candidatesTried: 0,
+    plausible: 0,
+    validated: 0,
+    elapsedMs: 0,
+    stoppedBy: 'exhausted',
+    evidence: [],
+    candidates: [],
+    templates: {},
+  };
+}
+
+/** True when `file` lies inside `root`. */
+function isInside(root: string, file: string): boolean {
+  const relative = path.relative(root, file);
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+}
+
+/**
+ * Proposes patches for the suspect lines and validates them by running the tests in isolated copies
+ * of the project: the originally failing tests first, then the tests that run the patched line, then
+ * the whole suite. Returns the validated patches best first (plus a few partial fixes, not validated),
+ * one repair outcome per tried candidate for the scorer, and the statistics abstention needs.
+ * Throws `ReviseError('cancelled')` when the signal aborts; temporary copies are removed either way.
+ */
+export async function proposePatches(options: PatchOptions): Promise<PatchResult> {
+  const startedAt = Date.now();
+  const { budget, logger } = options;
+  const root = path.resolve(options.root);
+  const stats = emptyStats();
+  const done = (stoppedBy: StopReason, message?: string): PatchResult => {
+    stats.stoppedBy = stoppedBy;
+    if (message) stats.message = message;
+    stats.elapsedMs = Date.now() - startedAt;
+    return { patches: [], outcomes: [], baseHashes: {}, stats };
+  };
+  throwIfCancelled(options.signal);
+  await removeStaleCopies().catch(() => 0);
+
+  const baseline = indexBaseline(options.run, root);
+  if (baseline.failing.length === 0) return done('nothing-to-fix');
+
+  // Suspect lines, best first, never in test files.
+  const testFiles = new Set(options.run.testFiles.map((file) => path.resolve(file)));
+  const isTestFile = (file: string) => testFiles.has(file) || options.isTestFile(file);
+  const linesByFile = new Map<string, { language: SourceLanguage; lines: ScoredLine[] }>();
+  for (const suspect of options.suspects) {
+    if (stats.linesConsidered >= budget.maxLines) break;
+    const file = path.resolve(root, suspect.file);
+    const language = languageForFile(file);
+    if (!language || !isInside(root, file) || isTestFile(file) || suspect.score <= 0) continue;
+    let entry = linesByFile.get(file);
+    if (!entry) linesByFile.set(file, (entry = { language, lines: [] }));
+    if (entry.lines.some((line) => line.line === suspect.line)) continue;
+    entry.lines.push({ line: suspect.line, score: suspect.score });
+    stats.linesConsidered++;
+  }
+
+  // Candidates from the templates.
+  const sources = new Map<string, string>();
+  const candidates: Candidate[] = [];
+  for (const [file, { language, lines }] of linesByFile) {
+    const source = await options.sources.read(file);
+    throwIfCancelled(options.signal);
+    if (source === undefined) continue;
+    sources.set(file, source);
+    const set = await generateCandidateSet({ file, source, language, lines, syntax: options.syntax, signal: options.signal, limit: budget.maxCandidates });
+    throwIfCancelled(options.signal);
+    candidates.push(...set.candidates);
+    stats.droppedUnparsable += set.droppedUnparsable;
+    stats.droppedDuplicate += set.droppedDuplicate;
+    stats.unchecked += set.unchecked;
+  }
+  candidates.sort(compareCandidates);
+  stats.candidatesGenerated = candidates.length;
+  for (const candidate of candidates) {
+    stats.templates[candidate.template] ??= { generated: 0, tried: 0, plausible: 0, validated: 0 };
+    stats.templates[candidate.template].generated++;
+  }
+  if (candidates.length === 0) return done('no-candidates');
+  const queue = candidates.slice(0, Math.max(0, budget.maxCandidates));
+  options.onProgress?.(`${candidates.length} candidate patches for ${stats.linesConsidered} suspect lines`);
+
+  const plan = await planCopy(root, { ...DEFAULT_ISOLATION_LIMITS, ...options.isolation }, options.signal);
+  throwIfCancelled(options.signal);
+  if ('refused' in plan) {
+    logger.warn(plan.refused);
+    return done('isolation-refused', plan.refused);
+  }
+
+  // The search's own signal: the user's cancellation, the time budget, or enough validated patches.
+  const controller = new AbortController();
+  const forwardAbort = () => controller.abort();
+  options.signal?.addEventListener('abort', forwardAbort, { once: true });
+  const session: ValidationSession = {
+    baseline,
+    runTests: options.runTests,
+    runTimeoutMs: budget.runTimeoutMs ?? Math.max(10_000, 3 * options.run.durationMs + 5_000),
+    deadline: startedAt + budget.timeMs,
+    startedAt,
+    signal: controller.signal,
+    logger,
+  };
+  const results: { rank: number; candidate: Candidate; result: ValidationResult }[] = [];
+  let next = 0;
+  let stopReason: StopReason | undefined;
+  const stop = (reason: StopReason) => {
+    stopReason ??= reason;
+    controller.abort();
+  };
+
+  const work = async (copy: WorkspaceCopy) => {
+    for (;;) {
+      if (controller.signal.aborted) return;
+      if (Date.now() >= session.deadline) return stop('time-budget');
+      const rank = next++;
+      if (rank >= queue.length) return;
+      const candidate = queue[rank];
+      const relative = path.relative(root, candidate.file);
+      options.onProgress?.(`Validating ${rank + 1}/${queue.length}: ${candidate.title} at ${relative}:${candidate.line}`);
+      let result: ValidationResult | undefined;
+      try {
+        result = await validateCandidate(session, copy, candidate);
+      } catch (error) {
+        // The copy itself failed (disk full, removed underneath): this worker stops, the others go on.
+        logger.error(`A validation worker stopped: ${error instanceof Error ? error.message : String(error)}`);
+        return;
+      }
+      if (!result) {
+        if (Date.now() >= session.deadline) stop('time-budget');
+        continue;
+      }
+      results.push({ rank, candidate, result });
+      logger.debug(`${candidate.title} at ${relative}:${candidate.line}: ${result.record.status} (fixed ${result.record.fixed}, broken ${result.record.broken})`);
+      if (result.record.status === 'validated') {
+        stats.validated++;
+        stats.firstValidatedMs ??= Date.now() - startedAt;
+        options.onProgress?.(`Validated: ${candidate.title} at ${relative}:${candidate.line}`);
+        if (budget.maxValidated !== undefined && stats.validated >= budget.maxValidated) stop('max-validated');
+      }
+    }
+  };
+
+  const copies: WorkspaceCopy[] = [];
+  try {
+    const workers = Math.max(1, Math.min(budget.workers, queue.length));
+    const made = await Promise.allSettled(Array.from({ length: workers }, () => WorkspaceCopy.create(plan, controller.signal)));
+    for (const outcome of made) if (outcome.status === 'fulfilled') copies.push(outcome.value);
+    throwIfCancelled(options.signal);
+    if (copies.length === 0) {
+      const reason = made.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected')?.reason;
+      throw new ReviseError('internal', `Could not copy the project to validate patches: ${reason instanceof Error ? reason.message : String(reason)}`);
+    }
+    await Promise.all(copies.map((copy) => work(copy)));
+  } finally {
+    controller.abort();
+    options.signal?.removeEventListener('abort', forwardAbort);
+    await Promise.all(copies.map((copy) => copy.dispose().catch((error: unknown) => logger.warn(`Could not remove ${copy.container}: ${String(error)}`))));
+  }
+  throwIfCancelled(options.signal);
+  stats.stoppedBy = stopReason ?? (queue.length < candidates.length || stats.unchecked > 0 ? 'candidate-budget' : 'exhausted');
+
+  // Outcomes and statistics.
+  results.sort((a, b) => a.rank - b.rank);
+  const outcomes: RepairOutcome[] = [];
+  for (const { candidate, result } of results) {
+    const record = result.record;
+    stats.candidates.push(record);
+    stats.candidatesTried++;
+    const plausible = record.fixed === baseline.failing.length;
+    if (plausible) stats.plausible++;
+    const perTemplate = stats.templates[candidate.template];
+    perTemplate.tried++;
+    if (plausible) perTemplate.plausible++;
+    if (record.status === 'validated') perTemplate.validated++;
+    outcomes.push({ file: candidate.file, line: candidate.line, origin: candidate.origin, fixed: record.fixed, broken: record.broken, failingBefore: baseline.failing.length });
+  }
+  stats.candidates.sort((a, b) => a.finishedAtMs - b.finishedAtMs);
+
+  // Patches: validated best first, then a few partial fixes.
+  const validated = results.filter(({ result }) => result.record.status === 'validated');
+  const partial = results
+    .filter(({ result }) => result.record.status !== 'validated' && result.record.fixed > 0 && result.record.broken === 0)
+    .sort((a, b) => b.result.record.fixed - a.result.record.fixed || a.rank - b.rank)
+    .slice(0, MAX_PARTIAL_PATCHES);
+  const patches: Patch[] = [];
+  const baseHashes: Record<string, string> = {};
+  for (const { rank, candidate, result } of [...validated, ...partial]) {
+    if (isTestFile(candidate.file)) continue; // never reached: test files get no candidates
+    const id = `p${patches.length + 1}`;
+    const source = sources.get(candidate.file) ?? '';
+    baseHashes[candidate.file] ??= createHash('sha256').update(source).digest('hex');
+    const relative = path.relative(root, candidate.file);
+    patches.push({
+      id,
+      file: candidate.file,
+      origin: candidate.origin,
+      title: candidate.title,
+      diff: unifiedDiff(relative, source, candidate.newText),
+      newText: candidate.newText,
+      lines: candidate.lines,
+      validated: result.record.status === 'validated',
+      testsPassed: result.passed,
+      testsFailed: result.failed,
+    });
+    result.record.patchId = id;
+    const covering = coveringTests(baseline, candidate.file, candidate.lines);
+    const evidence: PatchEvidence = {
+      patchId: id,
+      candidateId: candidate.id,
+      coveringTests: covering,
+      coveringPassing: covering.filter((test) => baseline.passing.has(test)).length,
+      coveringFailing: covering.filter((test) => baseline.failing.includes(test)).length,
+      editChars: candidate.editChars,
+      editLines: candidate.editLines,
+      candidateRank: rank + 1,
+    };
+    stats.evidence.push(evidence);
+  }
+  stats.elapsedMs = Date.now() - startedAt;
+  logger.info(
+    `Patch search: ${stats.candidatesTried}/${candidates.length} candidates tried, ${stats.plausible} plausible, ${stats.validated} validated in ${stats.elapsedMs} ms (${stats.stoppedBy})`,
+  );
+  return { patches, outcomes, baseHashes, stats };
+}

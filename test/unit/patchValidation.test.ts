@@ -1,0 +1,274 @@
+/**
+ * Validation staging, budgets and cancellation, driven by a scripted test runner that judges the
+ * patched file it finds in the isolated copy (the end-to-end tests use the real capture).
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ReviseError } from '../../extension/src/core/errors';
+import { proposePatches, type PatchOptions, type TestRunRequest } from '../../extension/src/core/patch/index';
+import { liveCopyContainers } from '../../extension/src/core/patch/isolation';
+import { silentLogger, type SourceReader } from '../../extension/src/core/ports';
+import { SyntaxService } from '../../extension/src/core/syntax/treeSitter';
+import type { TestResult, TestRun } from '../../extension/src/core/types';
+import { grammarsDir } from './helpers';
+import { suspects, treeDigest } from './patchSupport';
+
+const syntax = new SyntaxService(grammarsDir);
+const reader: SourceReader = { read: async (file) => readFileSync(file, 'utf8') };
+const SOURCE = 'def combine(a, b):\n    return a - b\n\n\ndef other():\n    return 1\n';
+
+/** A project on disk with the buggy module and a test file. */
+function makeProject(): { root: string; module: string; testFile: string } {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'revise-validation-test-'));
+  mkdirSync(path.join(root, 'tests'));
+  writeFileSync(path.join(root, 'calc.py'), SOURCE);
+  writeFileSync(path.join(root, 'tests', 'test_calc.py'), '# judged by the scripted runner\n');
+  return { root, module: path.join(root, 'calc.py'), testFile: path.join(root, 'tests', 'test_calc.py') };
+}
+
+type Judge = (line2: string) => Record<string, 'passed' | 'failed'>;
+
+/** Test outcomes decided from line 2 of the copy's calc.py: `fails` is fixed by `+` and `*`; `covers` breaks with `*`. */
+const defaultJudge: Judge = (line) => ({
+  'tests/test_calc.py::test_fails': line === 'return a + b' || line === 'return a * b' ? 'passed' : 'failed',
+  'tests/test_calc.py::test_covers': line === 'return a * b' ? 'failed' : 'passed',
+  'tests/test_calc.py::test_other': 'passed',
+});
+
+function result(id: string, outcome: 'passed' | 'failed', root: string, covered?: number[]): TestResult {
+  return { id, outcome, durationMs: 1, frames: [], ...(covered ? { coveredLines: { [path.join(root, 'calc.py')]: covered } } : {}) };
+}
+
+function baselineRun(root: string, testFile: string): TestRun {
+  return {
+    framework: 'pytest',
+    root,
+    command: ['python3', '-m', 'pytest'],
+    tests: [
+      result('tests/test_calc.py::test_fails', 'failed', root, [1, 2]),
+      result('tests/test_calc.py::test_covers', 'passed', root, [1, 2]),
+      result('tests/test_calc.py::test_other', 'passed', root, [5, 6]),
+    ],
+    problems: [],
+    durationMs: 100,
+    coverageMethod: 'coverage.py',
+    complete: true,
+    testFiles: [testFile],
+  };
+}
+
+/** A runner that judges the copy's file, records every request, and checks it never runs in the project. */
+function scriptedRunner(projectRoot: string, judge: Judge = defaultJudge) {
+  const calls: { root: string; testIds?: string[]; line: string }[] = [];
+  const runTests = async (request: TestRunRequest): Promise<TestRun> => {
+    assert.notEqual(request.root, projectRoot, 'tests never run in the user tree');
+    const line = readFileSync(path.join(request.root, 'calc.py'), 'utf8').split('\n')[1].trim();
+    calls.push({ root: request.root, testIds: request.testIds, line });
+    const outcomes = judge(line);
+    const ids = request.testIds ?? Object.keys(outcomes);
+    return {
+      framework: 'pytest',
+      root: request.root,
+      command: [],
+      tests: ids.map((id) => result(id, outcomes[id] ?? 'failed', request.root)),
+      problems: [],
+      durationMs: 1,
+      coverageMethod: 'none',
+      complete: true,
+      testFiles: [],
+    };
+  };
+  return { calls, runTests };
+}
+
+function options(root: string, module: string, testFile: string, overrides: Partial<PatchOptions> = {}): PatchOptions {
+  return {
+    root,
+    run: baselineRun(root, testFile),
+    suspects: suspects([{ file: module, line: 2, score: 0.8 }]),
+    sources: reader,
+    syntax,
+    runTests: scriptedRunner(root).runTests,
+    budget: { maxCandidates: 100, timeMs: 60_000, workers: 2, maxLines: 5 },
+    isTestFile: (file) => file === testFile,
+    logger: silentLogger,
+    ...overrides,
+  };
+}
+
+test('stages run failing tests first, then covering tests, then the rest; outcomes and patches follow', async () => {
+  const { root, module, testFile } = makeProject();
+  try {
+    const before = treeDigest(root);
+    const runner = scriptedRunner(root);
+    const found = await proposePatches(options(root, module, testFile, { runTests: runner.runTests }));
+    assert.equal(treeDigest(root), before);
+    assert.deepEqual(liveCopyContainers(), []);
+
+    // Every candidate starts with the failing test alone.
+    const byLine = new Map<string, (string[] | undefined)[]>();
+    for (const call of runner.calls) byLine.set(call.line, [...(byLine.get(call.line) ?? []), call.testIds]);
+    for (const [line, requests] of byLine) assert.deepEqual(requests[0], ['tests/test_calc.py::test_fails'], line);
+    assert.deepEqual(byLine.get('return a + b'), [['tests/test_calc.py::test_fails'], ['tests/test_calc.py::test_covers'], undefined]);
+    assert.deepEqual(byLine.get('return a * b'), [['tests/test_calc.py::test_fails'], ['tests/test_calc.py::test_covers']], 'stops when a covering test breaks');
+    assert.deepEqual(byLine.get('return b - a'), [['tests/test_calc.py::test_fails']], 'stops when the failing test still fails');
+
+    const records = new Map(found.stats.candidates.map((record) => [record.title, record]));
+    assert.equal(records.get('`-` → `+`')?.status, 'validated');
+    assert.equal(records.get('`-` → `*`')?.status, 'breaks-tests');
+    assert.equal(records.get('`-` → `*`')?.broken, 1);
+    assert.equal(records.get('`a - b` → `b - a`')?.status, 'still-failing');
+    assert.equal(found.stats.validated, 1);
+    assert.equal(found.stats.plausible, 2);
+    assert.equal(found.stats.stoppedBy, 'exhausted');
+    assert.equal(found.stats.candidatesTried, found.stats.candidatesGenerated);
+    assert.ok(found.stats.firstValidatedMs !== undefined);
+
+    assert.equal(found.patches.length, 1);
+    const [patch] = found.patches;
+    assert.equal(patch.id, 'p1');
+    assert.equal(patch.validated, true);
+    assert.equal(patch.testsPassed, 3);
+    assert.equal(patch.testsFailed, 0);
+    assert.equal(patch.origin, 'template:arithmetic-operator');
+    assert.equal(patch.newText, SOURCE.replace('a - b', 'a + b'));
+    assert.deepEqual(patch.lines, [2]);
+    assert.equal(found.baseHashes[module], createHash('sha256').update(SOURCE).digest('hex'));
+    assert.match(patch.diff, /^--- a\/calc.py\n\+\+\+ b\/calc.py\n@@ -1,5 \+1,5 @@\n def combine\(a, b\):\n- {4}return a - b\n\+ {4}return a \+ b\n/);
+
+    const evidence = found.stats.evidence[0];
+    assert.equal(evidence.patchId, 'p1');
+    assert.deepEqual(evidence.coveringTests.sort(), ['tests/test_calc.py::test_covers', 'tests/test_calc.py::test_fails']);
+    assert.equal(evidence.coveringPassing, 1);
+    assert.equal(evidence.coveringFailing, 1);
+
+    const outcome = found.outcomes.find((entry) => entry.origin === 'template:arithmetic-operator' && entry.fixed === 1 && entry.broken === 0);
+    assert.ok(outcome);
+    assert.equal(outcome.failingBefore, 1);
+    assert.equal(found.stats.templates['arithmetic-operator'].validated, 1);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('a partial fix is reported but not validated', async () => {
+  const { root, module, testFile } = makeProject();
+  try {
+    const run = baselineRun(root, testFile);
+    run.tests.push(result('tests/test_calc.py::test_also_fails', 'failed', root, [2]));
+    const judge: Judge = (line) => ({ ...defaultJudge(line), 'tests/test_calc.py::test_also_fails': 'failed' });
+    const found = await proposePatches(options(root, module, testFile, { run, runTests: scriptedRunner(root, judge).runTests }));
+    assert.equal(found.stats.validated, 0);
+    assert.ok(found.patches.length > 0);
+    assert.ok(found.patches.every((patch) => !patch.validated));
+    assert.equal(found.patches[0].newText, SOURCE.replace('a - b', 'a + b'));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('nothing to fix without failing tests; nothing is run', async () => {
+  const { root, module, testFile } = makeProject();
+  try {
+    const run = baselineRun(root, testFile);
+    run.tests = run.tests.filter((entry) => entry.outcome === 'passed');
+    const runner = scriptedRunner(root);
+    const found = await proposePatches(options(root, module, testFile, { run, runTests: runner.runTests }));
+    assert.equal(found.stats.stoppedBy, 'nothing-to-fix');
+    assert.equal(runner.calls.length, 0);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('cancellation stops the runs, removes the copies and rejects', async () => {
+  const { root, module, testFile } = makeProject();
+  try {
+    const controller = new AbortController();
+    const seen: AbortSignal[] = [];
+    const runTests = (request: TestRunRequest) =>
+      new Promise<TestRun>((_resolve, reject) => {
+        seen.push(request.signal);
+        if (seen.length === 1) setImmediate(() => controller.abort());
+        request.signal.addEventListener('abort', () => reject(new Error('killed')), { once: true });
+      });
+    await assert.rejects(proposePatches(options(root, module, testFile, { runTests, signal: controller.signal })), (error: unknown) => error instanceof ReviseError && error.code === 'cancelled');
+    assert.ok(seen.length >= 1 && seen.every((signal) => signal.aborted), 'every run was told to stop');
+    assert.deepEqual(liveCopyContainers(), []);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('the time budget ends the search without recording half-validated candidates', async () => {
+  const { root, module, testFile } = makeProject();
+  try {
+    const runTests = (request: TestRunRequest) =>
+      new Promise<TestRun>((resolve) => {
+        request.signal.addEventListener('abort', () => resolve({ ...baselineRun(request.root, testFile), tests: [], complete: false }), { once: true });
+      });
+    const found = await proposePatches(options(root, module, testFile, { runTests, budget: { maxCandidates: 100, timeMs: 1_000, workers: 1, maxLines: 5 } }));
+    assert.equal(found.stats.stoppedBy, 'time-budget');
+    assert.equal(found.stats.candidatesTried, 0);
+    assert.deepEqual(liveCopyContainers(), []);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('a run that overstays its limit counts as incomplete; the candidate budget ends the search', async () => {
+  const { root, module, testFile } = makeProject();
+  try {
+    const runTests = (request: TestRunRequest) =>
+      new Promise<TestRun>((resolve) => {
+        request.signal.addEventListener('abort', () => resolve({ ...baselineRun(request.root, testFile), complete: false }), { once: true });
+      });
+    const found = await proposePatches(
+      options(root, module, testFile, { runTests, budget: { maxCandidates: 2, timeMs: 60_000, workers: 1, maxLines: 5, runTimeoutMs: 50 } }),
+    );
+    assert.equal(found.stats.stoppedBy, 'candidate-budget');
+    assert.deepEqual(
+      found.stats.candidates.map((record) => record.status),
+      ['run-incomplete', 'run-incomplete'],
+    );
+    assert.deepEqual(found.patches, []);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('a runner that throws marks the candidate and the search goes on', async () => {
+  const { root, module, testFile } = makeProject();
+  try {
+    let calls = 0;
+    const runner = scriptedRunner(root);
+    const runTests = async (request: TestRunRequest) => {
+      calls++;
+      if (calls === 1) throw new Error('runner crashed');
+      return runner.runTests(request);
+    };
+    const found = await proposePatches(options(root, module, testFile, { runTests, budget: { maxCandidates: 100, timeMs: 60_000, workers: 1, maxLines: 5 } }));
+    assert.equal(found.stats.candidates[0].status, 'error');
+    assert.equal(found.stats.candidatesTried, found.stats.candidatesGenerated, 'every other candidate was still tried');
+    assert.ok(found.stats.candidates.slice(1).every((record) => record.status !== 'error'));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('a tree too big to copy is refused with a message and nothing runs', async () => {
+  const { root, module, testFile } = makeProject();
+  try {
+    const runner = scriptedRunner(root);
+    const found = await proposePatches(options(root, module, testFile, { runTests: runner.runTests, isolation: { maxFiles: 1 } }));
+    assert.equal(found.stats.stoppedBy, 'isolation-refused');
+    assert.match(found.stats.message ?? '', /too many to copy/);
+    assert.equal(runner.calls.length, 0);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
