@@ -25,7 +25,9 @@ const common = {
   sourcemap: !production,
   sourcesContent: false,
   logLevel: 'warning',
-  loader: { '.py': 'text' },
+  // web-tree-sitter's ESM build locates itself through import.meta.url, which a CommonJS bundle lacks;
+  // its CommonJS build is the same code without that.
+  alias: { 'web-tree-sitter': './node_modules/web-tree-sitter/tree-sitter.cjs' },
 };
 
 /** @type {import('esbuild').BuildOptions[]} */

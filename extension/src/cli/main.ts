@@ -17,6 +17,7 @@ Options:
   --test-timeout S    stop a single test after S seconds (default ${DEFAULT_SETTINGS.perTestTimeoutMs / 1000})
   --python PATH       Python interpreter for pytest (default: python3)
   --command "CMD"     test command to run instead of the detected one (e.g. "poetry run pytest")
+  --no-patch          localize only: do not look for patches
   --top N             suspects to print in the table (default 10)
   --verbose           log what happens to stderr
   -h, --help          show this help
@@ -26,6 +27,8 @@ Exit status: 0 when the check ran (whatever it found), 1 when it could not run, 
 /** Parsed command line. */
 export interface CliOptions {
   dir: string;
+  /** `check` localizes only; `fix` also proposes validated patches (the default). */
+  mode: 'check' | 'fix';
   json: boolean;
   top: number;
   verbose: boolean;
@@ -38,7 +41,7 @@ export function parseArguments(argv: string[]): CliOptions | 'help' {
   if (args.length === 0 || args.includes('-h') || args.includes('--help')) return 'help';
   const command = args.shift();
   if (command !== 'check') throw new UsageError(`unknown command "${command}" (try: revise check [dir])`);
-  const options: CliOptions = { dir: '.', json: false, top: 10, verbose: false, settings: { ...DEFAULT_SETTINGS } };
+  const options: CliOptions = { dir: '.', mode: 'fix', json: false, top: 10, verbose: false, settings: { ...DEFAULT_SETTINGS, patch: { ...DEFAULT_SETTINGS.patch } } };
   let dirSeen = false;
   const value = (flag: string) => {
     const next = args.shift();
@@ -55,6 +58,9 @@ export function parseArguments(argv: string[]): CliOptions | 'help' {
     switch (arg) {
       case '--json':
         options.json = true;
+        break;
+      case '--no-patch':
+        options.mode = 'check';
         break;
       case '--verbose':
         options.verbose = true;
@@ -144,7 +150,19 @@ export function formatReport(report: CheckReport, top: number): string {
   } else if (t.failed > 0) {
     lines.push('', 'No line of non-test code was run by a failing test.');
   }
-  if (report.decision) lines.push('', `Decision: ${report.decision.action} — ${report.decision.reasons.join('; ')}`);
+  if (report.patches.length > 0) {
+    lines.push('', 'Patches (validated by re-running the tests in an isolated copy)');
+    for (const patch of report.patches.slice(0, 5)) {
+      const tests = `${patch.testsPassed}/${patch.testsPassed + patch.testsFailed} tests pass`;
+      const trust = patch.trust !== undefined ? `, trust ${Math.round(patch.trust * 100)}%` : '';
+      lines.push(`  ${patch.id}  ${patch.file}  ${patch.title}  (${patch.validated ? tests : `not validated: ${tests}`}${trust}; ${patch.origin})`);
+    }
+  }
+  if (report.decision) {
+    lines.push('', `Decision: ${report.decision.action} — ${report.decision.reasons.join('; ')}`);
+    const proposed = report.patches.find((patch) => patch.id === report.decision?.patch);
+    if (report.decision.action === 'propose' && proposed) lines.push('', proposed.diff.trimEnd());
+  }
   return lines.join('\n');
 }
 
@@ -178,7 +196,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const { report } = await runCheck({
       root,
-      mode: 'fix',
+      mode: options.mode,
       assets: locateAssets(),
       settings: options.settings,
       logger: stderrLogger(options.verbose),

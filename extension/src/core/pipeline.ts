@@ -1,14 +1,16 @@
+import * as os from 'node:os';
 import { captureTests, isTestFile } from './capture/index';
 import type { Assets } from './capture/types';
 import { throwIfCancelled } from './errors';
 import { changedLinesSinceHead } from './git';
 import { localizeFaults } from './localize/index';
+import { proposePatches, type PatchStats } from './patch/index';
 import type { Logger, ProcessRunner } from './ports';
 import { NodeProcessRunner } from './process';
 import { toCheckReport, type CheckOutcome } from './report';
 import { DiskSourceReader } from './sources';
 import { SyntaxService } from './syntax/treeSitter';
-import type { CheckReport, Decision, LineScore, ProgressUpdate, Stage, TestRun } from './types';
+import type { CheckReport, Decision, LineScore, Patch, ProgressUpdate, Stage, TestRun } from './types';
 
 /** User-facing settings that shape one check (the adapters read them from `revise.*` or CLI flags). */
 export interface CheckSettings {
@@ -16,12 +18,23 @@ export interface CheckSettings {
   testCommand?: string[];
   perTestTimeoutMs: number;
   totalTimeoutMs: number;
+  patch: {
+    /** At most this many candidates are validated. */
+    maxCandidates: number;
+    /** Wall-clock budget of the patch search. */
+    timeMs: number;
+    /** Parallel validation workers (isolated copies). */
+    workers: number;
+    /** Candidates are generated for at most this many suspect lines. */
+    maxLines: number;
+  };
 }
 
 /** Defaults shared by the CLI and the extension's `package.json` settings. */
 export const DEFAULT_SETTINGS: CheckSettings = {
   perTestTimeoutMs: 30_000,
   totalTimeoutMs: 300_000,
+  patch: { maxCandidates: 60, timeMs: 60_000, workers: Math.max(1, Math.min(4, os.availableParallelism?.() ?? os.cpus().length)), maxLines: 6 },
 };
 
 /** One request to check a project. */
@@ -46,6 +59,8 @@ export interface CheckRequest {
 export interface CheckResult {
   report: CheckReport;
   outcome: CheckOutcome;
+  /** What the patch search saw (fix mode only): for abstention and benchmarks. */
+  patchStats?: PatchStats;
 }
 
 /**
@@ -89,24 +104,67 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
   stageStart = Date.now();
   const sources = new DiskSourceReader();
   const recentEdits = mergeLines(changed, request.unsavedEdits ?? {});
-  const scores = await localizeFaults({ run, sources, syntax, recentEdits, signal });
+  let scores = await localizeFaults({ run, sources, syntax, recentEdits, signal });
   timings.localize = Date.now() - stageStart;
+  throwIfCancelled(signal);
+
+  const failing = run.tests.some((test) => test.outcome === 'failed');
+  let patches: Patch[] = [];
+  let patchStats: PatchStats | undefined;
+  if (request.mode === 'fix' && failing && scores.length > 0) {
+    progress('patch', 'Trying repair templates on the most suspicious lines…', 0.65);
+    stageStart = Date.now();
+    const result = await proposePatches({
+      root: request.root,
+      run,
+      suspects: scores,
+      sources,
+      syntax,
+      isTestFile,
+      budget: request.settings.patch,
+      logger,
+      signal,
+      onProgress: (message) => progress('patch', message, 0.75),
+      runTests: ({ root, testIds, signal: runSignal }) =>
+        captureTests({
+          root,
+          runner,
+          logger,
+          signal: runSignal,
+          assets: request.assets,
+          pythonPath: request.settings.pythonPath,
+          command: request.settings.testCommand,
+          perTestTimeoutMs: request.settings.perTestTimeoutMs,
+          totalTimeoutMs: request.settings.totalTimeoutMs,
+          testIds,
+          coverage: false,
+        }),
+    });
+    patches = result.patches;
+    patchStats = result.stats;
+    if (result.stats.message) run.problems.push({ kind: 'unparsable-output', message: result.stats.message });
+    // Repair outcomes are evidence too: a line whose candidate turns failing tests into passing ones moves up.
+    if (result.outcomes.length > 0) {
+      scores = await localizeFaults({ run, sources, syntax, recentEdits, repairOutcomes: result.outcomes, signal });
+    }
+    timings.patch = Date.now() - stageStart;
+    logger.info(`patch: ${result.stats.candidatesTried} candidates tried, ${result.stats.validated} validated in ${result.stats.elapsedMs} ms (${result.stats.stoppedBy})`);
+  }
   for (const [file, reason] of sources.skipped) {
     run.problems.push({ kind: 'skipped-file', message: `Skipped ${file}: ${reason}.`, file });
   }
   throwIfCancelled(signal);
 
-  const decision = decide(run, scores);
+  const decision = decide(run, scores, patches, request.mode, patchStats);
   const outcome: CheckOutcome = {
     root: request.root,
     run,
     scores,
-    patches: [],
+    patches,
     decision,
     timingsMs: { ...timings, total: Date.now() - started },
   };
-  void isTestFile;
-  return { report: toCheckReport(outcome), outcome };
+  return { report: toCheckReport(outcome), outcome, patchStats };
 }
 
 /** "7 passed, 2 failed" */
@@ -117,14 +175,20 @@ export function summarizeRun(run: TestRun): string {
   return `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}${run.complete ? '' : ' (run cut short)'}`;
 }
 
-function decide(run: TestRun, scores: LineScore[]): Decision {
+function decide(run: TestRun, scores: LineScore[], patches: Patch[], mode: 'check' | 'fix', stats: PatchStats | undefined): Decision {
   const failed = run.tests.filter((test) => test.outcome === 'failed').length;
   if (failed === 0) {
-    return { action: 'nothing-to-fix', confidence: 1, reasons: ['all tests pass'] };
+    return { action: 'nothing-to-fix', confidence: 1, reasons: [`all ${run.tests.length} tests pass`] };
   }
   const reasons = [`${failed} failing test${failed === 1 ? '' : 's'}`];
   if (scores.length === 0) reasons.push('no line of non-test code was run by a failing test');
-  return { action: 'abstain', confidence: 0, reasons: [...reasons, 'localization only: no patch was requested'] };
+  if (mode === 'check') return { action: 'abstain', confidence: 0, reasons: [...reasons, 'localization only: no patch was requested'] };
+  const best = patches.find((patch) => patch.validated);
+  if (!best) {
+    const tried = stats ? `${stats.candidatesTried} candidate patch${stats.candidatesTried === 1 ? '' : 'es'} tried, none passes every test` : 'no candidate patch';
+    return { action: 'abstain', confidence: 0, reasons: [...reasons, tried] };
+  }
+  return { action: 'propose', patch: best.id, confidence: best.trust ?? 0.5, reasons: [`${best.title} passes ${best.testsPassed}/${best.testsPassed + best.testsFailed} tests`] };
 }
 
 function mergeLines(a: Record<string, number[]>, b: Record<string, number[]>): Record<string, number[]> {

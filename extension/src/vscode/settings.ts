@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import * as os from 'node:os';
 import type { CheckSettings } from '../core/pipeline';
 
 /** Display settings for results in the editor. */
@@ -19,6 +20,12 @@ export function readCheckSettings(folder: vscode.WorkspaceFolder): CheckSettings
     ...(command.length > 0 ? { testCommand: command.map((part) => resolveVariables(part, folder)) } : {}),
     perTestTimeoutMs: Math.max(1, config.get<number>('test.timeoutPerTestSeconds', 30)) * 1000,
     totalTimeoutMs: Math.max(5, config.get<number>('test.totalTimeoutSeconds', 300)) * 1000,
+    patch: {
+      maxCandidates: Math.max(1, Math.round(config.get<number>('patch.maxCandidates', 60))),
+      timeMs: Math.max(5, config.get<number>('patch.timeBudgetSeconds', 60)) * 1000,
+      workers: Math.round(config.get<number>('patch.workers', 0)) || Math.max(1, Math.min(4, os.cpus().length)),
+      maxLines: Math.max(1, Math.round(config.get<number>('patch.maxLines', 6))),
+    },
   };
 }
 
