@@ -61,6 +61,8 @@ export interface CheckResult {
   outcome: CheckOutcome;
   /** What the patch search saw (fix mode only): for abstention and benchmarks. */
   patchStats?: PatchStats;
+  /** SHA-256 of the text each patched file had when its patches were computed, keyed by absolute path. */
+  baseHashes: Record<string, string>;
 }
 
 /**
@@ -111,6 +113,7 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
   const failing = run.tests.some((test) => test.outcome === 'failed');
   let patches: Patch[] = [];
   let patchStats: PatchStats | undefined;
+  let baseHashes: Record<string, string> = {};
   if (request.mode === 'fix' && failing && scores.length > 0) {
     progress('patch', 'Trying repair templates on the most suspicious lines…', 0.65);
     stageStart = Date.now();
@@ -142,6 +145,7 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
     });
     patches = result.patches;
     patchStats = result.stats;
+    baseHashes = result.baseHashes;
     if (result.stats.message) run.problems.push({ kind: 'unparsable-output', message: result.stats.message });
     // Repair outcomes are evidence too: a line whose candidate turns failing tests into passing ones moves up.
     if (result.outcomes.length > 0) {
@@ -164,7 +168,7 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
     decision,
     timingsMs: { ...timings, total: Date.now() - started },
   };
-  return { report: toCheckReport(outcome), outcome, patchStats };
+  return { report: toCheckReport(outcome), outcome, patchStats, baseHashes };
 }
 
 /** "7 passed, 2 failed" */
@@ -175,14 +179,15 @@ export function summarizeRun(run: TestRun): string {
   return `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}${run.complete ? '' : ' (run cut short)'}`;
 }
 
-function decide(run: TestRun, scores: LineScore[], patches: Patch[], mode: 'check' | 'fix', stats: PatchStats | undefined): Decision {
+function decide(run: TestRun, scores: LineScore[], patches: Patch[], mode: 'check' | 'fix', stats: PatchStats | undefined): Decision | undefined {
   const failed = run.tests.filter((test) => test.outcome === 'failed').length;
   if (failed === 0) {
     return { action: 'nothing-to-fix', confidence: 1, reasons: [`all ${run.tests.length} tests pass`] };
   }
   const reasons = [`${failed} failing test${failed === 1 ? '' : 's'}`];
   if (scores.length === 0) reasons.push('no line of non-test code was run by a failing test');
-  if (mode === 'check') return { action: 'abstain', confidence: 0, reasons: [...reasons, 'localization only: no patch was requested'] };
+  // Localize-only checks make no decision about patches.
+  if (mode === 'check') return undefined;
   const best = patches.find((patch) => patch.validated);
   if (!best) {
     const tried = stats ? `${stats.candidatesTried} candidate patch${stats.candidatesTried === 1 ? '' : 'es'} tried, none passes every test` : 'no candidate patch';

@@ -4,7 +4,9 @@ import type { Logger } from '../core/ports';
 import type { CheckResult } from '../core/pipeline';
 import type { SyntaxService } from '../core/syntax/treeSitter';
 import type { CheckReport } from '../core/types';
+import type { PatchActions } from './patches';
 import { activePythonInterpreter } from './python';
+import { ReportPanel } from './report/reportPanel';
 import { ResultsView, statusText } from './results';
 import { readCheckSettings, readDisplaySettings } from './settings';
 
@@ -21,6 +23,9 @@ interface RunningCheck {
  */
 export class CheckController implements vscode.Disposable {
   private readonly running = new Map<string, RunningCheck>();
+  private readonly latest = new Map<string, CheckResult>();
+  /** Set by the extension once the patch actions exist; used to offer the proposed patch. */
+  patchActions?: PatchActions;
   private readonly edits = new Map<string, Set<number>>();
   private syntax?: SyntaxService;
   private readonly disposables: vscode.Disposable[] = [];
@@ -63,6 +68,28 @@ export class CheckController implements vscode.Disposable {
     }
   }
 
+  /** The latest result for the folder that holds `uri`. */
+  resultFor(uri: vscode.Uri): CheckResult | undefined {
+    const folder = vscode.workspace.getWorkspaceFolder(uri);
+    return folder ? this.latest.get(folder.uri.toString()) : undefined;
+  }
+
+  /** Checks the folder of `uri` again, in the mode of its last check. */
+  recheck(uri: vscode.Uri): Thenable<unknown> {
+    return this.run(this.resultFor(uri)?.outcome.patches.length ? 'fix' : 'check', uri);
+  }
+
+  /** The latest report of the active editor's folder, or of any folder. */
+  latestResult(): CheckResult | undefined {
+    const active = vscode.window.activeTextEditor?.document.uri;
+    return (active && this.resultFor(active)) ?? [...this.latest.values()].pop();
+  }
+
+  /** Forgets every result (Revise: Clear Results). */
+  forget(): void {
+    this.latest.clear();
+  }
+
   /** Cancels every check in flight. */
   cancelAll(): void {
     for (const check of this.running.values()) check.abort.abort();
@@ -76,6 +103,7 @@ export class CheckController implements vscode.Disposable {
   private async execute(mode: 'check' | 'fix', folder: vscode.WorkspaceFolder, abort: AbortController): Promise<CheckReport | undefined> {
     const title = mode === 'fix' ? 'Revise: Check and Fix' : 'Revise: Check';
     this.status.text = `$(sync~spin) Revise: checking ${folder.name}…`;
+    ReportPanel.current?.setBusy(`Checking ${folder.name}…`);
     this.status.show();
     const unsaved = vscode.workspace.textDocuments.filter((document) => document.isDirty && document.uri.fsPath.startsWith(folder.uri.fsPath));
     if (unsaved.length > 0) {
@@ -96,12 +124,15 @@ export class CheckController implements vscode.Disposable {
         },
       );
       this.edits.clear();
+      this.latest.set(folder.uri.toString(), result);
       this.results.show(folder, result.outcome, readDisplaySettings(folder));
       this.status.text = statusText(result.outcome);
       this.status.tooltip = 'Revise: click to check again';
-      this.announce(result);
+      ReportPanel.current?.update(result.report);
+      void this.announce(mode, folder, result);
       return result.report;
     } catch (error) {
+      ReportPanel.current?.setBusy(undefined);
       await this.reportFailure(error, folder);
       return undefined;
     }
@@ -144,8 +175,10 @@ export class CheckController implements vscode.Disposable {
     });
   }
 
-  private announce(result: CheckResult): void {
+  /** Tells the user what the check found; Check and Fix ends by offering the proposed patch or saying why not. */
+  private async announce(mode: 'check' | 'fix', folder: vscode.WorkspaceFolder, result: CheckResult): Promise<void> {
     const { outcome } = result;
+    const decision = outcome.decision;
     const failed = outcome.run.tests.filter((test) => test.outcome === 'failed').length;
     if (failed === 0) {
       void vscode.window.showInformationMessage(`Revise: all ${outcome.run.tests.length} tests pass; nothing to fix.`);
@@ -153,7 +186,61 @@ export class CheckController implements vscode.Disposable {
     }
     const top = outcome.scores[0];
     const where = top ? ` Most suspicious: ${vscode.workspace.asRelativePath(top.file)}:${top.line} (${Math.round(top.score * 100)}%).` : '';
-    void vscode.window.showInformationMessage(`Revise: ${failed} failing test${failed === 1 ? '' : 's'}.${where}`);
+    const summary = `Revise: ${failed} failing test${failed === 1 ? '' : 's'}.${where}`;
+    if (mode === 'check' || !decision) {
+      const choice = await vscode.window.showInformationMessage(summary, 'Show Report');
+      if (choice) this.showReport();
+      return;
+    }
+    const patch = decision.action === 'propose' ? outcome.patches.find((candidate) => candidate.id === decision.patch) : undefined;
+    if (patch) {
+      const trust = patch.trust !== undefined ? `, trust ${Math.round(patch.trust * 100)}%` : '';
+      const choice = await vscode.window.showInformationMessage(
+        `Revise proposes ${patch.title} in ${vscode.workspace.asRelativePath(patch.file)} (passes ${patch.testsPassed}/${patch.testsPassed + patch.testsFailed} tests${trust}).`,
+        'Preview Patch',
+        'Show Report',
+      );
+      if (choice === 'Preview Patch') await this.patchActions?.preview(vscode.Uri.file(patch.file), patch.id);
+      if (choice === 'Show Report') this.showReport();
+      return;
+    }
+    const choice = await vscode.window.showWarningMessage(`${summary} Revise offers no patch: ${decision.reasons.join('; ')}.`, 'Show Report');
+    if (choice) this.showReport();
+    this.logger.info(`Abstained on ${folder.name}: ${decision.reasons.join('; ')}`);
+  }
+
+  /** Opens (or reveals) the report panel with the latest result. */
+  showReport(): void {
+    const result = this.latestResult();
+    if (!result) {
+      void vscode.window.showInformationMessage('Revise: no results yet. Run Revise: Check and Fix first.');
+      return;
+    }
+    const fileUri = (file: string) => vscode.Uri.file(file);
+    ReportPanel.show(
+      this.extensionUri,
+      result.report,
+      {
+        openLocation: async (file, line) => {
+          const editor = await vscode.window.showTextDocument(fileUri(file), { preview: true, viewColumn: vscode.ViewColumn.One });
+          const position = new vscode.Position(Math.max(0, line - 1), 0);
+          editor.selection = new vscode.Selection(position, position);
+          editor.revealRange(new vscode.Range(position, position), vscode.TextEditorRevealType.InCenter);
+        },
+        applyPatch: (patchId) => {
+          const patch = result.outcome.patches.find((candidate) => candidate.id === patchId);
+          return patch && this.patchActions ? this.patchActions.apply(fileUri(patch.file), patchId) : Promise.resolve('This patch is no longer available.');
+        },
+        previewPatch: async (patchId) => {
+          const patch = result.outcome.patches.find((candidate) => candidate.id === patchId);
+          if (patch && this.patchActions) await this.patchActions.preview(fileUri(patch.file), patchId);
+        },
+        rerun: async () => {
+          await this.run(result.outcome.patches.length > 0 ? 'fix' : 'check', vscode.Uri.file(result.outcome.root));
+        },
+      },
+      this.logger,
+    );
   }
 
   private async reportFailure(error: unknown, folder: vscode.WorkspaceFolder): Promise<void> {

@@ -4,6 +4,9 @@ export const Commands = {
   check: 'revise.check',
   clear: 'revise.clear',
   showLog: 'revise.showLog',
+  showReport: 'revise.showReport',
+  previewPatch: 'revise.previewPatch',
+  applyPatch: 'revise.applyPatch',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];

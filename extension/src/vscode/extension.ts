@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 import { CheckController } from './checks';
 import { Commands } from './commands';
 import { channelLogger } from './logger';
+import { PatchActions } from './patches';
+import { ReportPanel } from './report/reportPanel';
 import { ResultsView } from './results';
 
 /**
@@ -16,7 +18,11 @@ export function activate(context: vscode.ExtensionContext): void {
   status.name = 'Revise';
   status.command = Commands.checkAndFix;
   const checks = new CheckController(context.extensionUri, logger, results, status);
+  const patches = new PatchActions(checks, logger);
+  checks.patchActions = patches;
   context.subscriptions.push(
+    patches,
+    new vscode.Disposable(() => ReportPanel.current?.dispose()),
     channel,
     results,
     status,
@@ -25,9 +31,13 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand(Commands.check, (uri?: vscode.Uri) => checks.run('check', uri instanceof vscode.Uri ? uri : undefined)),
     vscode.commands.registerCommand(Commands.clear, () => {
       checks.cancelAll();
+      checks.forget();
       results.clear();
       status.hide();
     }),
+    vscode.commands.registerCommand(Commands.showReport, () => checks.showReport()),
+    vscode.commands.registerCommand(Commands.previewPatch, (uri: vscode.Uri, patchId: string) => patches.preview(uri, patchId)),
+    vscode.commands.registerCommand(Commands.applyPatch, (uri: vscode.Uri, patchId: string) => patches.apply(uri, patchId)),
     vscode.commands.registerCommand(Commands.showLog, () => channel.show()),
     vscode.workspace.onDidGrantWorkspaceTrust(() => logger.info('Workspace trusted: Revise can run tests now.')),
   );

@@ -6,6 +6,8 @@ import type { DisplaySettings } from './settings';
 
 /** `Diagnostic.code` of a suspect line; code actions find their diagnostics through it. */
 export const SUSPECT_CODE = 'suspect';
+/** `Diagnostic.code` of the warning that says why Revise offers no patch. */
+export const ABSTAIN_CODE = 'abstain';
 /** Diagnostic source shown in the Problems panel. */
 export const DIAGNOSTIC_SOURCE = 'Revise';
 
@@ -85,6 +87,18 @@ export class ResultsView implements vscode.Disposable {
           .map((test) => new vscode.DiagnosticRelatedInformation(new vscode.Location(vscode.Uri.file(test.file!), new vscode.Position(test.line! - 1, 0)), `failing: ${test.id}${test.message ? ` — ${test.message}` : ''}`));
       }
       add(score.file, { diagnostic, folder: folderKey, suspect: { line: score.line - 1, score } });
+    }
+    const decision = outcome.decision;
+    const top = outcome.scores[0];
+    if (decision?.action === 'abstain' && top) {
+      const diagnostic = new vscode.Diagnostic(
+        new vscode.Range(top.line - 1, 0, top.line - 1, Number.MAX_SAFE_INTEGER),
+        `Revise offers no patch: ${decision.reasons.join('; ')}.`,
+        vscode.DiagnosticSeverity.Warning,
+      );
+      diagnostic.source = DIAGNOSTIC_SOURCE;
+      diagnostic.code = ABSTAIN_CODE;
+      add(top.file, { diagnostic, folder: folderKey });
     }
     for (const problem of outcome.run.problems) {
       if (!problem.file || problem.line === undefined) continue;
