@@ -255,9 +255,11 @@ export class CheckController implements vscode.Disposable {
     this.logger.error(`Check of ${folder.name} failed: ${message}${hint ? ` (${hint})` : ''}`);
     if (!(error instanceof ReviseError)) this.logger.error(error instanceof Error ? error.stack ?? message : message);
     this.status.text = '$(error) Revise: could not check';
-    const choice = await vscode.window.showErrorMessage(`Revise: ${message}${hint ? ` ${hint}` : ''}`, 'Show Log', 'Open Settings');
-    if (choice === 'Show Log') await vscode.commands.executeCommand('revise.showLog');
-    if (choice === 'Open Settings') await vscode.commands.executeCommand('workbench.action.openSettings', 'revise.');
+    // Not awaited: the command resolves now, whether or not the user ever answers the notification.
+    void vscode.window.showErrorMessage(`Revise: ${message}${hint ? ` ${hint}` : ''}`, 'Show Log', 'Open Settings').then((choice) => {
+      if (choice === 'Show Log') void vscode.commands.executeCommand('revise.showLog');
+      if (choice === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'revise.');
+    });
   }
 
   private async pickFolder(target?: vscode.Uri): Promise<vscode.WorkspaceFolder | undefined> {

@@ -1,0 +1,51 @@
+// The workspaces the integration suite opens, one VS Code window each. The harnesses
+// (run-code-server.js, run-electron.js) copy each fixture to a temporary folder with the same base name
+// and merge `settings` into the copy's .vscode/settings.json; the suite finds its spec by that base name.
+// This module must not import `vscode`: the plain-Node harnesses load it too.
+// To add a workspace (a JS/TS example, say), append an entry; the suite's tests apply to every entry.
+
+/** One workspace the suite checks, with what a correct check must find in it. */
+export interface WorkspaceSpec {
+  /** Base name of the workspace copy; unique. */
+  name: string;
+  /** Folder to copy, relative to the repository root. */
+  fixture: string;
+  /** Workspace settings for the copy (e.g. the Python interpreter that has coverage.py). */
+  settings: Record<string, unknown>;
+  /** The file with the known bug, relative to the workspace. */
+  buggyFile: string;
+  /**
+   * The faulty line's text, trimmed. The suite finds the line number from it, so edits elsewhere in the
+   * fixture do not break the test; it must match exactly one line.
+   */
+  buggyLineText: string;
+  /**
+   * Whether Check and Fix must propose a validated patch here. When false, abstaining is accepted and
+   * the patch tests are skipped.
+   */
+  expectPatch: boolean;
+  /** Seconds the harness waits for the whole suite in this workspace (default 180). */
+  timeoutSeconds?: number;
+}
+
+/** Every workspace the suite runs in, in order. */
+export const workspaces: readonly WorkspaceSpec[] = [
+  {
+    name: 'python-bug',
+    fixture: 'examples/python-bug',
+    // Debian's interpreter has pytest and coverage.py; the pyenv `python3` on PATH lacks coverage.py.
+    settings: { 'revise.python.path': '/usr/bin/python3' },
+    buggyFile: 'shop/cart.py',
+    buggyLineText: 'return points + 2',
+    expectPatch: true, // `+` → `*` is one of the repair templates
+    timeoutSeconds: 300,
+  },
+];
+
+/**
+ * The spec whose name is the given workspace folder's base name.
+ * @param folderName base name of the opened workspace folder
+ */
+export function findWorkspace(folderName: string): WorkspaceSpec | undefined {
+  return workspaces.find((spec) => spec.name === folderName);
+}
