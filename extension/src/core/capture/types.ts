@@ -6,6 +6,11 @@ export interface Assets {
   grammarsDir: string;
   /** Folder with the bundled pytest plugin (`extension/python/`). */
   pythonDir: string;
+  /**
+   * Folder with the JavaScript runtime helpers loaded into test processes (`extension/javascript/`);
+   * default: `javascript` beside `pythonDir`.
+   */
+  javascriptDir?: string;
 }
 
 /** Options for one test run. */

@@ -16,7 +16,8 @@ const ROLE_WORDS: Record<LineRole, string> = {
 };
 
 function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+  if (count === 1) return `${count} ${noun}`;
+  return `${count} ${/(s|x|z|ch|sh)$/.test(noun) ? `${noun}es` : `${noun}s`}`;
 }
 
 function andMore(ids: string[], total: number): string {
