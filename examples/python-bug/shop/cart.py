@@ -25,7 +25,15 @@ def cart_total(items):
 
 
 def loyalty_points(total):
-    """One point per whole 10 spent; from 100 spent, points count double."""
+    """Return the loyalty points (an int) earned by spending total (a float >= 0).
+
+    One point per whole 10 spent; from 100 spent, points count double.
+
+    >>> loyalty_points(42)
+    4
+    >>> loyalty_points(100)
+    20
+    """
     points = int(total // 10)
     if total >= 100:
         return points + 2

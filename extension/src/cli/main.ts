@@ -17,6 +17,8 @@ Options:
   --test-timeout S    stop a single test after S seconds (default ${DEFAULT_SETTINGS.perTestTimeoutMs / 1000})
   --python PATH       Python interpreter for pytest (default: python3)
   --command "CMD"     test command to run instead of the detected one (e.g. "poetry run pytest")
+  --task TEXT         what the code should do; Revise warns when it is too vague to act on
+  --task-file F       read the task description from a file
   --no-patch          localize only: do not look for patches
   --top N             suspects to print in the table (default 10)
   --verbose           log what happens to stderr
@@ -29,6 +31,7 @@ export interface CliOptions {
   dir: string;
   /** `check` localizes only; `fix` also proposes validated patches (the default). */
   mode: 'check' | 'fix';
+  task?: string;
   json: boolean;
   top: number;
   verbose: boolean;
@@ -59,6 +62,18 @@ export function parseArguments(argv: string[]): CliOptions | 'help' {
       case '--json':
         options.json = true;
         break;
+      case '--task':
+        options.task = value(arg);
+        break;
+      case '--task-file': {
+        const file = value(arg);
+        try {
+          options.task = fs.readFileSync(file, 'utf8');
+        } catch {
+          throw new UsageError(`cannot read the task file ${file}`);
+        }
+        break;
+      }
       case '--no-patch':
         options.mode = 'check';
         break;
@@ -127,6 +142,11 @@ export function formatReport(report: CheckReport, top: number): string {
   const lines: string[] = [];
   const t = report.tests;
   lines.push(`Revise check of ${report.root}`);
+  if (report.task) {
+    const where = report.task.file ? ` (docstring, ${report.task.file}:${report.task.line})` : '';
+    lines.push(`Task${where}: ${report.task.verdict}, vagueness ${Math.round(report.task.vagueness * 100)}%`);
+    if (report.task.verdict === 'vague') for (const missing of report.task.missing ?? []) lines.push(`  ? ${missing}`);
+  }
   lines.push(`${t.framework}: ${t.passed} passed, ${t.failed} failed${t.skipped ? `, ${t.skipped} skipped` : ''} in ${(t.durationMs / 1000).toFixed(1)} s (coverage: ${t.coverage})${t.complete ? '' : ' — run cut short'}`);
   for (const problem of report.problems) lines.push(`  ! ${problem.message}${problem.file ? ` (${problem.file}${problem.line ? `:${problem.line}` : ''})` : ''}`);
   if (t.failures.length > 0) {
@@ -197,6 +217,7 @@ export async function main(argv: string[]): Promise<number> {
     const { report } = await runCheck({
       root,
       mode: options.mode,
+      ...(options.task !== undefined ? { task: options.task } : {}),
       assets: locateAssets(),
       settings: options.settings,
       logger: stderrLogger(options.verbose),

@@ -5,12 +5,14 @@ import { throwIfCancelled } from './errors';
 import { changedLinesSinceHead } from './git';
 import { localizeFaults } from './localize/index';
 import { proposePatches, type PatchStats } from './patch/index';
-import type { Logger, ProcessRunner } from './ports';
+import { assessTask } from './bounce/input/index';
+import { taskOfFunctionAt } from './bounce/task';
+import type { Logger, ProcessRunner, SourceReader } from './ports';
 import { NodeProcessRunner } from './process';
 import { toCheckReport, type CheckOutcome } from './report';
 import { DiskSourceReader } from './sources';
 import { SyntaxService } from './syntax/treeSitter';
-import type { CheckReport, Decision, LineScore, Patch, ProgressUpdate, Stage, TestRun } from './types';
+import type { CheckReport, Decision, LineScore, Patch, ProgressUpdate, Stage, TaskAssessment, TestRun } from './types';
 
 /** User-facing settings that shape one check (the adapters read them from `revise.*` or CLI flags). */
 export interface CheckSettings {
@@ -52,6 +54,10 @@ export interface CheckRequest {
   signal?: AbortSignal;
   /** Lines edited in the editor but not yet saved, keyed by absolute path. */
   unsavedEdits?: Record<string, number[]>;
+  /** A task description from the user; without one, the docstring of the function under test is used. */
+  task?: string;
+  /** Where the user is (the cursor): names the function under test when no test fails. */
+  focus?: { file: string; line: number };
   onProgress?(update: ProgressUpdate): void;
 }
 
@@ -111,6 +117,9 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
   throwIfCancelled(signal);
 
   const failing = run.tests.some((test) => test.outcome === 'failed');
+  const task = await assessTheTask(request, scores, failing, sources, syntax);
+  if (task) logger.info(`task (${task.source}): ${task.verdict}, vagueness ${task.vagueness.toFixed(2)}${task.missing?.length ? ` — ${task.missing.join('; ')}` : ''}`);
+  throwIfCancelled(signal);
   let patches: Patch[] = [];
   let patchStats: PatchStats | undefined;
   let baseHashes: Record<string, string> = {};
@@ -159,16 +168,39 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
   }
   throwIfCancelled(signal);
 
-  const decision = decide(run, scores, patches, request.mode, patchStats);
+  const decision = decide(run, scores, patches, request.mode, patchStats, task);
   const outcome: CheckOutcome = {
     root: request.root,
     run,
     scores,
     patches,
     decision,
+    ...(task ? { task } : {}),
     timingsMs: { ...timings, total: Date.now() - started },
   };
   return { report: toCheckReport(outcome), outcome, patchStats, baseHashes };
+}
+
+/**
+ * The task to judge: the user's description, else the docstring of the function that holds the most
+ * suspicious line, else (no failing test) the docstring of the function at the cursor.
+ */
+async function assessTheTask(
+  request: CheckRequest,
+  scores: LineScore[],
+  failing: boolean,
+  sources: SourceReader,
+  syntax: SyntaxService,
+): Promise<TaskAssessment | undefined> {
+  if (request.task !== undefined) return { ...(await assessTask(request.task)), source: 'user' };
+  const place = scores[0] ?? (!failing ? request.focus : undefined);
+  if (!place) return undefined;
+  const source = await sources.read(place.file);
+  if (source === undefined) return undefined;
+  const found = await taskOfFunctionAt(syntax, place.file, source, place.line).catch(() => undefined);
+  if (!found) return undefined;
+  const assessment = await assessTask(found.text, { signature: found.signature });
+  return { ...assessment, source: 'docstring', location: { file: found.file, line: found.line, endLine: found.endLine } };
 }
 
 /** "7 passed, 2 failed" */
@@ -179,10 +211,19 @@ export function summarizeRun(run: TestRun): string {
   return `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}${run.complete ? '' : ' (run cut short)'}`;
 }
 
-function decide(run: TestRun, scores: LineScore[], patches: Patch[], mode: 'check' | 'fix', stats: PatchStats | undefined): Decision | undefined {
+function decide(
+  run: TestRun,
+  scores: LineScore[],
+  patches: Patch[],
+  mode: 'check' | 'fix',
+  stats: PatchStats | undefined,
+  task: TaskAssessment | undefined,
+): Decision | undefined {
   const failed = run.tests.filter((test) => test.outcome === 'failed').length;
   if (failed === 0) {
-    return { action: 'nothing-to-fix', confidence: 1, reasons: [`all ${run.tests.length} tests pass`] };
+    const reasons = [`all ${run.tests.length} tests pass`];
+    if (task?.verdict === 'vague') reasons.push(`the task description is too vague to act on: ${task.missing?.join('; ') || 'it does not say what to do'}`);
+    return { action: 'nothing-to-fix', confidence: 1, reasons };
   }
   const reasons = [`${failed} failing test${failed === 1 ? '' : 's'}`];
   if (scores.length === 0) reasons.push('no line of non-test code was run by a failing test');

@@ -56,6 +56,8 @@ export function toCheckReport(outcome: CheckOutcome): CheckReport {
             vagueness: round(outcome.task.vagueness),
             verdict: outcome.task.verdict,
             ...(outcome.task.missing?.length ? { missing: outcome.task.missing } : {}),
+            ...(outcome.task.source ? { source: outcome.task.source } : {}),
+            ...(outcome.task.location ? { file: relativePath(root, outcome.task.location.file), line: outcome.task.location.line } : {}),
           },
         }
       : {}),

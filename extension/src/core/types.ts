@@ -146,6 +146,10 @@ export interface TaskAssessment {
   vagueness: number;
   verdict: 'actionable' | 'vague';
   missing?: string[];
+  /** Where the description came from: the user, or the docstring / doc comment of the function under test. */
+  source?: 'user' | 'docstring';
+  /** For a docstring: its absolute path and 1-based first and last lines. */
+  location?: { file: string; line: number; endLine: number };
 }
 
 /** What Revise decided to offer. */
@@ -171,7 +175,16 @@ export interface ProgressUpdate {
 export interface CheckReport {
   version: 1;
   root: string;
-  task?: { text: string; vagueness: number; verdict: 'actionable' | 'vague'; missing?: string[] };
+  task?: {
+    text: string;
+    vagueness: number;
+    verdict: 'actionable' | 'vague';
+    missing?: string[];
+    source?: 'user' | 'docstring';
+    /** Relative path and 1-based line of a docstring task. */
+    file?: string;
+    line?: number;
+  };
   tests: {
     framework: Framework;
     passed: number;

@@ -40,7 +40,7 @@ export class CheckController implements vscode.Disposable {
   }
 
   /** Runs a check of the folder of the active editor (or one the user picks); resolves to its report. */
-  async run(mode: 'check' | 'fix', target?: vscode.Uri): Promise<CheckReport | undefined> {
+  async run(mode: 'check' | 'fix', target?: vscode.Uri, task?: string): Promise<CheckReport | undefined> {
     const folder = await this.pickFolder(target);
     if (!folder) return undefined;
     if (!vscode.workspace.isTrusted) {
@@ -59,7 +59,7 @@ export class CheckController implements vscode.Disposable {
       await previous.done.catch(() => undefined);
     }
     const abort = new AbortController();
-    const done = this.execute(mode, folder, abort);
+    const done = this.execute(mode, folder, abort, task);
     this.running.set(key, { abort, done });
     try {
       return await done;
@@ -100,7 +100,7 @@ export class CheckController implements vscode.Disposable {
     for (const disposable of this.disposables) disposable.dispose();
   }
 
-  private async execute(mode: 'check' | 'fix', folder: vscode.WorkspaceFolder, abort: AbortController): Promise<CheckReport | undefined> {
+  private async execute(mode: 'check' | 'fix', folder: vscode.WorkspaceFolder, abort: AbortController, task?: string): Promise<CheckReport | undefined> {
     const title = mode === 'fix' ? 'Revise: Check and Fix' : 'Revise: Check';
     this.status.text = `$(sync~spin) Revise: checking ${folder.name}…`;
     ReportPanel.current?.setBusy(`Checking ${folder.name}…`);
@@ -117,7 +117,7 @@ export class CheckController implements vscode.Disposable {
         async (progress, token) => {
           const subscription = token.onCancellationRequested(() => abort.abort());
           try {
-            return await this.runCore(mode, folder, abort.signal, progress);
+            return await this.runCore(mode, folder, abort.signal, progress, task);
           } finally {
             subscription.dispose();
           }
@@ -143,6 +143,7 @@ export class CheckController implements vscode.Disposable {
     folder: vscode.WorkspaceFolder,
     signal: AbortSignal,
     progress: vscode.Progress<{ message?: string; increment?: number }>,
+    task: string | undefined,
   ): Promise<CheckResult> {
     // Loaded on first use: activation stays cheap.
     const [{ runCheck }, { SyntaxService }] = await Promise.all([import('../core/pipeline'), import('../core/syntax/treeSitter')]);
@@ -167,6 +168,8 @@ export class CheckController implements vscode.Disposable {
       syntax: this.syntax,
       signal,
       unsavedEdits: this.editedLines(folder),
+      ...(task !== undefined ? { task } : {}),
+      ...focusIn(folder),
       onProgress: (update) => {
         const fraction = Math.round((update.fraction ?? reported / 100) * 100);
         progress.report({ message: update.message, increment: Math.max(0, fraction - reported) });
@@ -180,6 +183,13 @@ export class CheckController implements vscode.Disposable {
     const { outcome } = result;
     const decision = outcome.decision;
     const failed = outcome.run.tests.filter((test) => test.outcome === 'failed').length;
+    if (outcome.task?.verdict === 'vague' && (failed === 0 || outcome.task.source === 'user')) {
+      const missing = outcome.task.missing?.length ? ` Missing: ${outcome.task.missing.join('; ')}.` : '';
+      const whose = outcome.task.source === 'user' ? 'Your task description' : 'The description of the function under test';
+      void vscode.window.showWarningMessage(
+        `Revise: ${whose} is too vague to act on (vagueness ${Math.round(outcome.task.vagueness * 100)}%).${missing}${failed === 0 ? ' No patch is offered.' : ' The failing tests still point at suspect lines.'}`,
+      );
+    }
     if (failed === 0) {
       void vscode.window.showInformationMessage(`Revise: all ${outcome.run.tests.length} tests pass; nothing to fix.`);
       return;
@@ -293,4 +303,11 @@ export class CheckController implements vscode.Disposable {
     }
     return edited;
   }
+}
+
+/** The cursor, when the active editor shows a file of the folder: it names the function under test. */
+function focusIn(folder: vscode.WorkspaceFolder): { focus?: { file: string; line: number } } {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor || editor.document.uri.scheme !== 'file' || vscode.workspace.getWorkspaceFolder(editor.document.uri) !== folder) return {};
+  return { focus: { file: editor.document.uri.fsPath, line: editor.selection.active.line + 1 } };
 }

@@ -1,6 +1,7 @@
 /** Every command id the extension contributes, in one typed table (must match package.json). */
 export const Commands = {
   checkAndFix: 'revise.checkAndFix',
+  checkAndFixWithTask: 'revise.checkAndFixWithTask',
   check: 'revise.check',
   clear: 'revise.clear',
   showLog: 'revise.showLog',

@@ -28,6 +28,18 @@ export function activate(context: vscode.ExtensionContext): void {
     status,
     checks,
     vscode.commands.registerCommand(Commands.checkAndFix, (uri?: vscode.Uri) => checks.run('fix', uri instanceof vscode.Uri ? uri : undefined)),
+    vscode.commands.registerCommand(Commands.checkAndFixWithTask, async (task?: string) => {
+      const text =
+        typeof task === 'string'
+          ? task
+          : await vscode.window.showInputBox({
+              title: 'Revise: Check and Fix with Task',
+              prompt: 'What should the code do? Revise warns when the description is too vague to act on.',
+              placeHolder: 'e.g. loyalty_points doubles the points from 100 spent: loyalty_points(100) == 20',
+              ignoreFocusOut: true,
+            });
+      return text === undefined ? undefined : checks.run('fix', undefined, text);
+    }),
     vscode.commands.registerCommand(Commands.check, (uri?: vscode.Uri) => checks.run('check', uri instanceof vscode.Uri ? uri : undefined)),
     vscode.commands.registerCommand(Commands.clear, () => {
       checks.cancelAll();

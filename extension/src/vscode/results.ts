@@ -8,6 +8,8 @@ import type { DisplaySettings } from './settings';
 export const SUSPECT_CODE = 'suspect';
 /** `Diagnostic.code` of the warning that says why Revise offers no patch. */
 export const ABSTAIN_CODE = 'abstain';
+/** `Diagnostic.code` of the warning on a task description that is too vague to act on. */
+export const VAGUE_TASK_CODE = 'vague-task';
 /** Diagnostic source shown in the Problems panel. */
 export const DIAGNOSTIC_SOURCE = 'Revise';
 
@@ -99,6 +101,19 @@ export class ResultsView implements vscode.Disposable {
       diagnostic.source = DIAGNOSTIC_SOURCE;
       diagnostic.code = ABSTAIN_CODE;
       add(top.file, { diagnostic, folder: folderKey });
+    }
+    const task = outcome.task;
+    // With failing tests the tests are the specification: a vague docstring then only lowers the trust in
+    // patches (and shows in the report) instead of nagging in the editor.
+    if (task?.verdict === 'vague' && task.location && (failing === 0 || task.source === 'user')) {
+      const diagnostic = new vscode.Diagnostic(
+        new vscode.Range(task.location.line - 1, 0, task.location.endLine - 1, Number.MAX_SAFE_INTEGER),
+        `This description is too vague to act on (vagueness ${Math.round(task.vagueness * 100)}%)${task.missing?.length ? `: ${task.missing.join('; ')}` : ''}.`,
+        vscode.DiagnosticSeverity.Warning,
+      );
+      diagnostic.source = DIAGNOSTIC_SOURCE;
+      diagnostic.code = VAGUE_TASK_CODE;
+      add(task.location.file, { diagnostic, folder: folderKey });
     }
     for (const problem of outcome.run.problems) {
       if (!problem.file || problem.line === undefined) continue;
