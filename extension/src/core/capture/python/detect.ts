@@ -1,0 +1,113 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+
+/** How deep below the root `detectPytest` looks for test files. */
+const SEARCH_DEPTH = 3;
+/** Upper bound on folders read while searching, so a huge tree cannot stall detection. */
+const SEARCH_FOLDER_LIMIT = 400;
+/** Folders that never hold the project's own tests. */
+const SKIPPED_FOLDERS = new Set(['node_modules', '__pycache__', 'site-packages', 'dist-packages', 'venv', 'env', 'build', 'dist']);
+const TEST_FOLDERS = new Set(['tests', 'test']);
+
+/** True for `test_*.py` and `*_test.py` file names. */
+function isTestModuleName(name: string): boolean {
+  return name.endsWith('.py') && (name.startsWith('test_') || name.endsWith('_test.py'));
+}
+
+/**
+ * True for files that hold tests or test support: `test_*.py`, `*_test.py`, `conftest.py`, and any `.py`
+ * file inside a `tests` or `test` folder. With `root`, every folder between the root and the file counts.
+ * Without it only the parent folder (`tests` or `test`) or the grandparent (`tests`) does, so that a project
+ * that merely lives somewhere under a folder called `test` is not mistaken for test code.
+ */
+export function isPythonTestFile(absPath: string, root?: string): boolean {
+  const name = path.basename(absPath);
+  if (!name.endsWith('.py')) return false;
+  if (name === 'conftest.py' || isTestModuleName(name)) return true;
+  if (root !== undefined) {
+    const relative = path.relative(root, absPath);
+    if (relative.startsWith('..') || path.isAbsolute(relative)) return false;
+    return relative.split(path.sep).slice(0, -1).some((folder) => TEST_FOLDERS.has(folder));
+  }
+  const [grandparent, parent] = path.dirname(absPath).split(path.sep).slice(-2);
+  return TEST_FOLDERS.has(parent ?? '') || grandparent === 'tests';
+}
+
+/**
+ * True when the folder looks like a Python test project: a pytest configuration (`pytest.ini`,
+ * `[tool.pytest…]` in `pyproject.toml`, `[tool:pytest]` in `setup.cfg`, `tox.ini`, `conftest.py`) at the
+ * root, or `test_*.py` / `*_test.py` files within a few levels, skipping virtual environments,
+ * `node_modules` and dot-folders.
+ */
+export async function detectPytest(root: string): Promise<boolean> {
+  let entries: string[];
+  try {
+    entries = await fs.readdir(root);
+  } catch {
+    return false;
+  }
+  const names = new Set(entries);
+  if (names.has('pytest.ini') || names.has('conftest.py') || names.has('tox.ini')) return true;
+  if (names.has('pyproject.toml') && /^\s*\[tool\.pytest\b/m.test(await readSmallText(path.join(root, 'pyproject.toml')))) {
+    return true;
+  }
+  if (names.has('setup.cfg') && /^\s*\[tool:pytest\]/m.test(await readSmallText(path.join(root, 'setup.cfg')))) {
+    return true;
+  }
+  return findTestModule(root);
+}
+
+/** Breadth-first search for a test module, nearest folders first. */
+async function findTestModule(root: string): Promise<boolean> {
+  let level = [root];
+  let foldersRead = 0;
+  for (let depth = 0; depth <= SEARCH_DEPTH && level.length > 0; depth++) {
+    const next: string[] = [];
+    for (const folder of level) {
+      if (++foldersRead > SEARCH_FOLDER_LIMIT) return false;
+      let entries: import('node:fs').Dirent[];
+      try {
+        entries = await fs.readdir(folder, { withFileTypes: true });
+      } catch {
+        continue;
+      }
+      for (const entry of entries) {
+        if (entry.isFile() && isTestModuleName(entry.name)) return true;
+        if (entry.isDirectory() && !entry.name.startsWith('.') && !SKIPPED_FOLDERS.has(entry.name)) {
+          next.push(path.join(folder, entry.name));
+        }
+      }
+    }
+    // A virtual environment is recognised by its marker file, whatever its name.
+    level = [];
+    for (const folder of next) {
+      if (!(await exists(path.join(folder, 'pyvenv.cfg')))) level.push(folder);
+    }
+  }
+  return false;
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await fs.access(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The first 64 KB of a text file, or '' when it cannot be read. */
+async function readSmallText(file: string): Promise<string> {
+  try {
+    const handle = await fs.open(file, 'r');
+    try {
+      const buffer = Buffer.alloc(64 * 1024);
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+      return buffer.subarray(0, bytesRead).toString('utf8');
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return '';
+  }
+}
