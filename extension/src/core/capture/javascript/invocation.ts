@@ -1,0 +1,318 @@
+/**
+ * Builds the command that runs a project's tests with Revise's reporter and hooks added: the project's
+ * own test script (so its build step, loaders and flags stay), `revise.test.command`, or the framework's
+ * plain command when there is no script. Everything Revise writes goes into the capture folder.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Framework } from '../../types';
+import { binFolders, findPackage, testScript, type PackageManifest } from './detect';
+import { baseName, parseShellScript, programWords, quoteShellWord, type ShellCommand } from './shell';
+
+/** A test selected by id, split into its parts. */
+export interface SelectedTest {
+  /** Names from the outermost suite to the test. */
+  titles: string[];
+}
+
+/** What `buildInvocation` needs. */
+export interface InvocationInput {
+  framework: Framework;
+  /** Absolute project root (as given). */
+  root: string;
+  /** Folders whose scripts get coverage (the root and its real path). */
+  coverageRoots: string[];
+  manifest?: PackageManifest;
+  /** `revise.test.command`, program first. */
+  command?: string[];
+  /** Temporary folder for the report, the runtime's records and generated config. */
+  captureDir: string;
+  /** Folder with Revise's runtime helpers (`extension/javascript`). */
+  javascriptDir: string;
+  perTestTimeoutMs: number;
+  coverage: boolean;
+  /** Run only these tests (others may run too; the caller filters). */
+  selected?: SelectedTest[];
+  /** The environment to start from (normally `process.env`). */
+  baseEnv: NodeJS.ProcessEnv;
+}
+
+/** A ready-to-run command. */
+export interface Invocation {
+  program: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  /** The command line to show (program first). */
+  command: string[];
+  /** Where the framework's report is written; also looked for on stdout when absent. */
+  reportFile: string;
+  /** Why Revise's per-test hooks could not be added, when they could not (then there is no coverage). */
+  hooksMissing?: string;
+}
+
+/** Extra time the watchdog gives a framework whose own per-test timeout should act first. */
+const WATCHDOG_GRACE_MS = 2000;
+/** How long a node:test file process may linger after its last test before Revise ends it. */
+const MAX_LINGER_MS = 3000;
+/** Variables of an enclosing test run that would confuse the project's runner. */
+const INHERITED_RUNNER_VARIABLES = ['NODE_TEST_CONTEXT', 'VITEST', 'VITEST_MODE', 'VITEST_POOL_ID', 'VITEST_WORKER_ID', 'JEST_WORKER_ID', 'NODE_V8_COVERAGE', 'REVISE_CAPTURE_DIR'];
+
+/** Escapes text for use inside a regular expression. */
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+/** The framework's command when the project has no test script. */
+function defaultCommand(framework: Framework): string[] {
+  switch (framework) {
+    case 'jest':
+      return ['jest'];
+    case 'vitest':
+      return ['vitest', 'run'];
+    case 'mocha':
+      return ['mocha'];
+    default:
+      return ['node', '--test'];
+  }
+}
+
+/** Where a base command comes from: a shell script, or program words. */
+type Base = { kind: 'script'; script: string } | { kind: 'argv'; argv: string[] };
+
+function baseCommand(input: InvocationInput): Base {
+  if (input.command && input.command.length > 0) return { kind: 'argv', argv: input.command };
+  const script = input.manifest ? testScript(input.manifest) : undefined;
+  if (script !== undefined) {
+    // npm runs `pretest` first; it often builds what the tests import.
+    const pretest = input.manifest?.scripts.pretest?.trim();
+    return { kind: 'script', script: pretest ? `${pretest} && ${script}` : script };
+  }
+  return { kind: 'argv', argv: defaultCommand(input.framework) };
+}
+
+/**
+ * Inserts words right after a program word of a shell script (for flags that must come before the
+ * program's own arguments, like node's), quoting them.
+ */
+function insertAfter(script: string, offset: number, words: string[]): string {
+  return `${script.slice(0, offset)} ${words.map(quoteShellWord).join(' ')}${script.slice(offset)}`;
+}
+
+/** Finds the `node … --test` (or tsx, ts-node) command of a script: the last one, which runs the tests. */
+function findNodeTestCommand(commands: ShellCommand[]): { command: ShellCommand; programEnd: number } | undefined {
+  for (let index = commands.length - 1; index >= 0; index--) {
+    const words = programWords(commands[index]!);
+    const program = words[0];
+    if (!program) continue;
+    if (['node', 'tsx', 'ts-node'].includes(baseName(program.text)) && words.some((word) => word.text === '--test')) {
+      return { command: commands[index]!, programEnd: program.end };
+    }
+  }
+  return undefined;
+}
+
+/** Counts `--test-reporter` and `--test-reporter-destination` flags a command already has. */
+function countReporterFlags(words: string[]): { reporters: number; destinations: number } {
+  let reporters = 0;
+  let destinations = 0;
+  for (const word of words) {
+    if (word === '--test-reporter' || word.startsWith('--test-reporter=')) reporters++;
+    if (word === '--test-reporter-destination' || word.startsWith('--test-reporter-destination=')) destinations++;
+  }
+  return { reporters, destinations };
+}
+
+/** Double-quotes a value for NODE_OPTIONS (which splits on spaces). */
+function nodeOptionValue(value: string): string {
+  return `"${value.replace(/(["\\])/g, '\\$1')}"`;
+}
+
+/** The entry of the project's `vitest` package as a file URL (the instance its tests import). */
+async function vitestEntry(root: string): Promise<string | undefined> {
+  const folder = await findPackage(root, 'vitest');
+  if (!folder) return undefined;
+  let entry = 'dist/index.js';
+  try {
+    const manifest = JSON.parse(await fs.readFile(path.join(folder, 'package.json'), 'utf8')) as { exports?: unknown };
+    const dot = (manifest.exports as Record<string, unknown> | undefined)?.['.'];
+    const imported = typeof dot === 'object' && dot !== null ? (dot as Record<string, unknown>).import : undefined;
+    const target = typeof imported === 'string' ? imported : typeof imported === 'object' && imported !== null ? (imported as Record<string, unknown>).default : undefined;
+    if (typeof target === 'string') entry = target;
+  } catch {
+    /* keep the default */
+  }
+  return pathToFileURL(path.join(folder, entry)).href;
+}
+
+const VITEST_CONFIG_NAMES = ['vitest.config.ts', 'vitest.config.mts', 'vitest.config.cts', 'vitest.config.js', 'vitest.config.mjs', 'vitest.config.cjs', 'vite.config.ts', 'vite.config.mts', 'vite.config.cts', 'vite.config.js', 'vite.config.mjs', 'vite.config.cjs'];
+
+/** The project's Vitest config file, if any. */
+async function findVitestConfig(root: string): Promise<string | undefined> {
+  for (const name of VITEST_CONFIG_NAMES) {
+    const candidate = path.join(root, name);
+    try {
+      await fs.access(candidate);
+      return candidate;
+    } catch {
+      /* next */
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Writes a Vitest config into the capture folder that loads the project's config, adds Revise's
+ * setup file and moves Vite's cache into the capture folder. Vite bundles it, so the project's config may be TypeScript and import what it likes.
+ */
+async function writeVitestConfig(captureDir: string, userConfig: string | undefined, setupFile: string): Promise<string> {
+  const file = path.join(captureDir, 'vitest.revise.config.mjs');
+  const importLine = userConfig ? `import * as project from ${JSON.stringify(userConfig.split(path.sep).join('/'))};` : 'const project = {};';
+  const text = `// Generated by Revise for one test run; removed with its folder.
+${importLine}
+export default async (environment) => {
+  const exported = project.default;
+  const config = (typeof exported === 'function' ? await exported(environment) : await exported) ?? {};
+  const test = config.test ?? {};
+  const setupFiles = test.setupFiles === undefined ? [] : Array.isArray(test.setupFiles) ? test.setupFiles : [test.setupFiles];
+  // Vite's cache (Vitest keeps test timings there) goes to the temporary folder, not node_modules/.vite.
+  return { ...config, cacheDir: ${JSON.stringify(path.join(captureDir, 'vite-cache'))}, test: { ...test, setupFiles: [...setupFiles, ${JSON.stringify(setupFile)}] } };
+};
+`;
+  await fs.writeFile(file, text);
+  return file;
+}
+
+/** Builds the command, its arguments and environment for one capture. */
+export async function buildInvocation(input: InvocationInput): Promise<Invocation> {
+  const { framework, captureDir, javascriptDir, perTestTimeoutMs } = input;
+  const helper = (name: string) => path.join(javascriptDir, name);
+  const reportFile = path.join(captureDir, framework === 'node:test' ? 'events.jsonl' : 'report.json');
+  const env: NodeJS.ProcessEnv = { ...input.baseEnv };
+  for (const name of INHERITED_RUNNER_VARIABLES) delete env[name];
+  const pathKey = Object.keys(env).find((key) => key.toUpperCase() === 'PATH') ?? 'PATH';
+  env[pathKey] = [...binFolders(input.root), env[pathKey]].filter(Boolean).join(path.delimiter);
+  Object.assign(env, {
+    FORCE_COLOR: '0',
+    REVISE_CAPTURE_DIR: captureDir,
+    REVISE_COVERAGE: input.coverage ? '1' : '0',
+    REVISE_ROOTS: JSON.stringify(input.coverageRoots),
+  });
+  const base = baseCommand(input);
+  const titlesPattern = (join: string) =>
+    input.selected && input.selected.length > 0
+      ? `^(?:${[...new Set(input.selected.map((test) => escapeRegExp(test.titles.join(join))))].join('|')})$`
+      : undefined;
+  let hooksMissing: string | undefined;
+  let front: string[] = [];
+  let appended: string[] = [];
+
+  switch (framework) {
+    case 'node:test': {
+      env.REVISE_WATCHDOG_MS = String(perTestTimeoutMs);
+      env.REVISE_LINGER_MS = String(Math.min(MAX_LINGER_MS, Math.max(1000, perTestTimeoutMs)));
+      front = ['--require', helper('node-test-preload.cjs'), `--test-reporter=${helper('node-test-reporter.mjs')}`, `--test-reporter-destination=${reportFile}`];
+      if (input.selected && input.selected.length > 0) {
+        // Node 20 matches each test's own name; every name on the path must match for a nested test to run.
+        const names = new Set(input.selected.flatMap((test) => test.titles));
+        front.push(`--test-name-pattern=^(?:${[...names].map(escapeRegExp).join('|')})$`);
+      }
+      break;
+    }
+    case 'jest': {
+      env.CI = 'true';
+      env.REVISE_WATCHDOG_MS = String(perTestTimeoutMs + WATCHDOG_GRACE_MS);
+      appended = ['--json', `--outputFile=${reportFile}`, '--testLocationInResults', '--ci', '--forceExit', `--testTimeout=${perTestTimeoutMs}`];
+      const runner = input.manifest?.jestConfig?.testRunner;
+      if (typeof runner === 'string' && !/circus/.test(runner)) {
+        hooksMissing = `the project runs Jest with ${runner}, so Revise's jest-circus hooks were not added`;
+      } else {
+        appended.push(`--testRunner=${helper('jest-runner.cjs')}`);
+      }
+      const pattern = titlesPattern(' ');
+      if (pattern) appended.push(`--testNamePattern=${pattern}`);
+      break;
+    }
+    case 'vitest': {
+      env.CI = 'true';
+      env.REVISE_WATCHDOG_MS = String(perTestTimeoutMs + WATCHDOG_GRACE_MS);
+      appended = ['--run', '--reporter=json', `--outputFile=${reportFile}`, '--includeTaskLocation', `--testTimeout=${perTestTimeoutMs}`];
+      const words = base.kind === 'script' ? parseShellScript(base.script).flat().map((word) => word.text) : base.argv;
+      const entry = await vitestEntry(input.root);
+      if (words.some((word) => word === '--config' || word === '-c' || word.startsWith('--config='))) {
+        hooksMissing = 'the test command chooses its own Vitest config, so Revise could not add its setup file';
+      } else if (!entry) {
+        hooksMissing = 'the vitest package could not be located';
+      } else {
+        env.REVISE_VITEST_ENTRY = entry;
+        const config = await writeVitestConfig(captureDir, await findVitestConfig(input.root), helper('vitest-setup.mjs'));
+        appended.push(`--config=${config}`, `--root=${input.root}`);
+      }
+      const pattern = titlesPattern(' ');
+      if (pattern) appended.push(`--testNamePattern=${pattern}`);
+      break;
+    }
+    case 'mocha': {
+      env.REVISE_WATCHDOG_MS = String(perTestTimeoutMs + WATCHDOG_GRACE_MS);
+      appended = ['--require', helper('mocha-hooks.cjs'), '--reporter', 'json', '--reporter-option', `output=${reportFile}`, '--exit', '--timeout', String(perTestTimeoutMs)];
+      const pattern = titlesPattern(' ');
+      if (pattern) appended.push('--grep', pattern);
+      break;
+    }
+  }
+
+  let program: string;
+  let args: string[];
+  if (base.kind === 'argv') {
+    const [first, ...rest] = base.argv;
+    program = first!;
+    if (framework === 'node:test') {
+      if (['node', 'tsx', 'ts-node'].includes(baseName(program))) {
+        const counts = countReporterFlags(rest);
+        const extra = Array.from({ length: Math.max(0, counts.reporters - counts.destinations) }, () => '--test-reporter-destination=stdout');
+        args = [...front, ...rest, ...extra];
+      } else {
+        env.NODE_OPTIONS = nodeOptions(env.NODE_OPTIONS, front);
+        args = rest;
+      }
+    } else {
+      args = [...rest, ...appended];
+    }
+  } else {
+    let script = base.script;
+    if (framework === 'node:test') {
+      const found = findNodeTestCommand(parseShellScript(script));
+      if (found) {
+        const counts = countReporterFlags(found.command.map((word) => word.text));
+        const extra = Array.from({ length: Math.max(0, counts.reporters - counts.destinations) }, () => '--test-reporter-destination=stdout');
+        const end = found.command[found.command.length - 1]!.end;
+        if (extra.length > 0) script = `${script.slice(0, end)} ${extra.join(' ')}${script.slice(end)}`;
+        script = insertAfter(script, found.programEnd, front);
+      } else {
+        env.NODE_OPTIONS = nodeOptions(env.NODE_OPTIONS, front);
+      }
+    } else {
+      script = `${script} ${appended.map(quoteShellWord).join(' ')}`;
+    }
+    program = process.platform === 'win32' ? (env.ComSpec ?? 'cmd.exe') : 'sh';
+    args = process.platform === 'win32' ? ['/d', '/s', '/c', script] : ['-c', script];
+  }
+  const invocation: Invocation = { program, args, env, command: [program, ...args], reportFile };
+  if (hooksMissing) invocation.hooksMissing = hooksMissing;
+  return invocation;
+}
+
+/** Adds flags to NODE_OPTIONS (only those Node allows there: --require, reporters). */
+function nodeOptions(existing: string | undefined, flags: string[]): string {
+  const allowed: string[] = [];
+  for (let index = 0; index < flags.length; index++) {
+    const flag = flags[index]!;
+    if (flag === '--require') {
+      allowed.push(`--require ${nodeOptionValue(flags[++index]!)}`);
+    } else if (flag.startsWith('--test-reporter')) {
+      const [name, value] = [flag.slice(0, flag.indexOf('=')), flag.slice(flag.indexOf('=') + 1)];
+      allowed.push(`${name}=${nodeOptionValue(value)}`);
+    }
+  }
+  return [existing, ...allowed].filter(Boolean).join(' ');
+}
