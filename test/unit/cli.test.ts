@@ -22,6 +22,19 @@ test('rejects bad usage with a reason', () => {
   assert.equal(parseArguments(['--help']), 'help');
 });
 
+test('parses --apply and --target-precision, and refuses --apply without patches', () => {
+  const options = parseArguments(['check', '--apply', '--target-precision', '0.8']);
+  assert.ok(options !== 'help');
+  assert.equal(options.apply, true);
+  assert.equal(options.settings.targetPrecision, 0.8);
+  const plain = parseArguments(['check']);
+  assert.ok(plain !== 'help');
+  assert.equal(plain.apply, false);
+  assert.equal(plain.settings.targetPrecision, 0.9);
+  assert.throws(() => parseArguments(['check', '--apply', '--no-patch']), /--apply needs patches/);
+  assert.throws(() => parseArguments(['check', '--target-precision', '1.5']), /0 to 1/);
+});
+
 test('splits commands with quotes', () => {
   assert.deepEqual(splitCommand('poetry run pytest -k "slow and not db"'), ['poetry', 'run', 'pytest', '-k', 'slow and not db']);
 });

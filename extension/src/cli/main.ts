@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Assets } from '../core/capture/types';
 import { ReviseError } from '../core/errors';
+import { applyPatchToFile } from '../core/patch/apply';
 import { DEFAULT_SETTINGS, runCheck, type CheckSettings } from '../core/pipeline';
 import type { Logger } from '../core/ports';
 import type { CheckReport } from '../core/types';
@@ -20,6 +21,10 @@ Options:
   --task TEXT         what the code should do; Revise warns when it is too vague to act on
   --task-file F       read the task description from a file
   --no-patch          localize only: do not look for patches
+  --apply             write the proposed patch into its file (only a patch the output bouncer trusts,
+                      and only if the file has not changed since the check)
+  --target-precision P  propose a patch only at the trust calibrated for precision P, 0–1 (default ${DEFAULT_SETTINGS.targetPrecision});
+                      0 proposes the most trusted validated patch
   --top N             suspects to print in the table (default 10)
   --verbose           log what happens to stderr
   -h, --help          show this help
@@ -33,6 +38,8 @@ export interface CliOptions {
   mode: 'check' | 'fix';
   task?: string;
   json: boolean;
+  /** Write the proposed patch into the user's file after the check. */
+  apply: boolean;
   top: number;
   verbose: boolean;
   settings: CheckSettings;
@@ -44,7 +51,7 @@ export function parseArguments(argv: string[]): CliOptions | 'help' {
   if (args.length === 0 || args.includes('-h') || args.includes('--help')) return 'help';
   const command = args.shift();
   if (command !== 'check') throw new UsageError(`unknown command "${command}" (try: revise check [dir])`);
-  const options: CliOptions = { dir: '.', mode: 'fix', json: false, top: 10, verbose: false, settings: { ...DEFAULT_SETTINGS, patch: { ...DEFAULT_SETTINGS.patch } } };
+  const options: CliOptions = { dir: '.', mode: 'fix', json: false, apply: false, top: 10, verbose: false, settings: { ...DEFAULT_SETTINGS, patch: { ...DEFAULT_SETTINGS.patch } } };
   let dirSeen = false;
   const value = (flag: string) => {
     const next = args.shift();
@@ -77,6 +84,15 @@ export function parseArguments(argv: string[]): CliOptions | 'help' {
       case '--no-patch':
         options.mode = 'check';
         break;
+      case '--apply':
+        options.apply = true;
+        break;
+      case '--target-precision': {
+        const target = Number(value(arg));
+        if (!Number.isFinite(target) || target < 0 || target > 1) throw new UsageError('--target-precision needs a number from 0 to 1');
+        options.settings.targetPrecision = target;
+        break;
+      }
       case '--verbose':
         options.verbose = true;
         break;
@@ -105,6 +121,7 @@ export function parseArguments(argv: string[]): CliOptions | 'help' {
         dirSeen = true;
     }
   }
+  if (options.apply && options.mode === 'check') throw new UsageError('--apply needs patches: drop --no-patch');
   return options;
 }
 
@@ -214,7 +231,7 @@ export async function main(argv: string[]): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    const { report } = await runCheck({
+    const { report, outcome, baseHashes } = await runCheck({
       root,
       mode: options.mode,
       ...(options.task !== undefined ? { task: options.task } : {}),
@@ -227,6 +244,16 @@ export async function main(argv: string[]): Promise<number> {
       },
     });
     process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report, options.top)}\n`);
+    if (options.apply) {
+      const decision = outcome.decision;
+      const patch = decision?.action === 'propose' ? outcome.patches.find((candidate) => candidate.id === decision.patch) : undefined;
+      if (!patch) {
+        process.stderr.write(`revise: nothing applied: ${decision?.action === 'nothing-to-fix' ? 'nothing to fix' : 'no patch is trusted enough to propose'}\n`);
+      } else {
+        await applyPatchToFile(patch, baseHashes[patch.file]);
+        process.stderr.write(`revise: applied ${patch.id} (${patch.title}) to ${path.relative(root, patch.file)}\n`);
+      }
+    }
     return 0;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

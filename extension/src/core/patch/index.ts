@@ -20,6 +20,7 @@ export { unifiedDiff } from './diff';
 export { defaultPriors } from './priors';
 export type { TemplatePrior, TemplatePriors } from './priors';
 export { removeStaleCopies } from './isolation';
+export { applyPatchToFile } from './apply';
 export type * from './types';
 
 /** Unvalidated candidates that fixed some failing tests and broke none are reported, at most this many. */
