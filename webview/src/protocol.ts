@@ -118,6 +118,7 @@ const problemKinds: Record<CaptureProblem['kind'], true> = {
   'coverage-unavailable': true,
   'skipped-file': true,
   'source-map': true,
+  llm: true,
 };
 const evidenceKinds: Record<EvidenceKind, true> = { spectrum: true, traceback: true, edited: true, syntax: true, repair: true, critic: true };
 const decisionActions: Record<Decision['action'], true> = { propose: true, abstain: true, 'nothing-to-fix': true };

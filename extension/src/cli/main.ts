@@ -2,10 +2,18 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Assets } from '../core/capture/types';
 import { ReviseError } from '../core/errors';
+import { DEFAULT_LLM_BUDGET, type CheckLlmOptions } from '../core/llm/check';
+import { displayUrl } from '../core/llm/errors';
+import { createOpenAiClient, OPENAI_BASE_URL } from '../core/llm/openai';
 import { applyPatchToFile } from '../core/patch/apply';
 import { DEFAULT_SETTINGS, runCheck, type CheckSettings } from '../core/pipeline';
 import type { Logger } from '../core/ports';
 import type { CheckReport } from '../core/types';
+
+/** The model used when a key or base URL is given without `--llm-model`. */
+export const DEFAULT_LLM_MODEL = 'gpt-4o-mini';
+/** Time allowed for one model request. */
+export const DEFAULT_LLM_TIMEOUT_MS = 60_000;
 
 const USAGE = `Usage: revise check [dir] [options]
 
@@ -25,9 +33,23 @@ Options:
                       and only if the file has not changed since the check)
   --target-precision P  propose a patch only at the trust calibrated for precision P, 0–1 (default ${DEFAULT_SETTINGS.targetPrecision});
                       0 proposes the most trusted validated patch
+  --llm               use a language model as critic, patch proposer and task judge (OpenAI
+                      unless --llm-base-url says otherwise; key from the environment, see below)
+  --llm-base-url URL  use the model at this OpenAI-compatible endpoint (implies --llm), e.g.
+                      http://localhost:11434/v1 (Ollama); a local server needs no key
+  --llm-model M       the model's name (default ${DEFAULT_LLM_MODEL}); implies --llm
+  --llm-max-requests N  at most N model requests per check (default ${DEFAULT_LLM_BUDGET.maxCalls})
+  --llm-timeout S     give up on a model request after S seconds (default ${DEFAULT_LLM_TIMEOUT_MS / 1000})
+  --no-llm            never use a language model (overrides the flags above)
   --top N             suspects to print in the table (default 10)
   --verbose           log what happens to stderr
   -h, --help          show this help
+
+The language model is off unless --llm, --llm-base-url or --llm-model is given: a key in the
+environment alone never sends code anywhere. The key is read from REVISE_LLM_API_KEY or
+OPENAI_API_KEY (never from the command line). Without a base URL it goes to
+${OPENAI_BASE_URL}. When the model fails (no connection, timeout, bad reply, budget spent) the
+report says so under problems and the check finishes without it.
 
 Exit status: 0 when the check ran (whatever it found), 1 when it could not run, 2 for bad usage.`;
 
@@ -43,16 +65,38 @@ export interface CliOptions {
   top: number;
   verbose: boolean;
   settings: CheckSettings;
+  /** The language model to use; absent when it is off. */
+  llm?: CliLlmOptions;
 }
 
-/** Parses `revise check ...`; throws `UsageError` on bad input. */
-export function parseArguments(argv: string[]): CliOptions | 'help' {
+/** How the CLI reaches a language model. */
+export interface CliLlmOptions {
+  /** Absent: OpenAI's own API. */
+  baseUrl?: string;
+  model: string;
+  /** From REVISE_LLM_API_KEY or OPENAI_API_KEY; never printed. */
+  apiKey?: string;
+  maxRequests: number;
+  timeoutMs: number;
+}
+
+/**
+ * Parses `revise check ...`; throws `UsageError` on bad input. `env` supplies the model's key
+ * (REVISE_LLM_API_KEY, then OPENAI_API_KEY).
+ */
+export function parseArguments(argv: string[], env: NodeJS.ProcessEnv = process.env): CliOptions | 'help' {
   const args = [...argv];
   if (args.length === 0 || args.includes('-h') || args.includes('--help')) return 'help';
   const command = args.shift();
   if (command !== 'check') throw new UsageError(`unknown command "${command}" (try: revise check [dir])`);
   const options: CliOptions = { dir: '.', mode: 'fix', json: false, apply: false, top: 10, verbose: false, settings: { ...DEFAULT_SETTINGS, patch: { ...DEFAULT_SETTINGS.patch } } };
   let dirSeen = false;
+  const llm: { on: boolean; baseUrl?: string; model?: string; maxRequests: number; timeoutMs: number; off: boolean } = {
+    on: false,
+    maxRequests: DEFAULT_LLM_BUDGET.maxCalls,
+    timeoutMs: DEFAULT_LLM_TIMEOUT_MS,
+    off: false,
+  };
   const value = (flag: string) => {
     const next = args.shift();
     if (next === undefined) throw new UsageError(`${flag} needs a value`);
@@ -108,6 +152,33 @@ export function parseArguments(argv: string[]): CliOptions | 'help' {
       case '--command':
         options.settings.testCommand = splitCommand(value(arg));
         break;
+      case '--llm-base-url': {
+        const url = value(arg).trim();
+        if (!/^https?:\/\/[^\s]+$/i.test(url)) throw new UsageError('--llm-base-url needs an http:// or https:// URL, e.g. http://localhost:11434/v1');
+        llm.baseUrl = url;
+        break;
+      }
+      case '--llm-model': {
+        const model = value(arg).trim();
+        if (!model) throw new UsageError('--llm-model needs a model name');
+        llm.model = model;
+        break;
+      }
+      case '--llm-max-requests': {
+        const count = Number(value(arg));
+        if (!Number.isInteger(count) || count < 1) throw new UsageError('--llm-max-requests needs a positive whole number');
+        llm.maxRequests = count;
+        break;
+      }
+      case '--llm-timeout':
+        llm.timeoutMs = seconds(arg);
+        break;
+      case '--llm':
+        llm.on = true;
+        break;
+      case '--no-llm':
+        llm.off = true;
+        break;
       case '--top': {
         const top = Number(value(arg));
         if (!Number.isInteger(top) || top < 1) throw new UsageError('--top needs a positive whole number');
@@ -122,6 +193,16 @@ export function parseArguments(argv: string[]): CliOptions | 'help' {
     }
   }
   if (options.apply && options.mode === 'check') throw new UsageError('--apply needs patches: drop --no-patch');
+  const apiKey = env.REVISE_LLM_API_KEY?.trim() || env.OPENAI_API_KEY?.trim() || undefined;
+  if (!llm.off && (llm.on || llm.baseUrl !== undefined || llm.model !== undefined)) {
+    options.llm = {
+      ...(llm.baseUrl !== undefined ? { baseUrl: llm.baseUrl } : {}),
+      model: llm.model ?? DEFAULT_LLM_MODEL,
+      ...(apiKey !== undefined ? { apiKey } : {}),
+      maxRequests: llm.maxRequests,
+      timeoutMs: llm.timeoutMs,
+    };
+  }
   return options;
 }
 
@@ -133,6 +214,16 @@ export function splitCommand(command: string): string[] {
 
 /** A mistake in the command line. */
 export class UsageError extends Error {}
+
+/** The check's LLM seam for the CLI's options: an OpenAI-compatible client with the per-check budget. */
+export function cliLlmOptions(llm: CliLlmOptions, logger: Logger): CheckLlmOptions {
+  return {
+    client: createOpenAiClient({ baseUrl: llm.baseUrl, apiKey: llm.apiKey, model: llm.model, timeoutMs: llm.timeoutMs, logger }),
+    model: llm.model,
+    endpoint: displayUrl(llm.baseUrl ?? OPENAI_BASE_URL),
+    budget: { maxCalls: llm.maxRequests },
+  };
+}
 
 /** Finds the folder that holds `grammars/` and `extension/python/` (the package root) above this script. */
 export function locateAssets(start: string = __dirname): Assets {
@@ -230,20 +321,26 @@ export async function main(argv: string[]): Promise<number> {
   const onSignal = () => abort.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  const logger = stderrLogger(options.verbose);
   try {
-    const { report, outcome, baseHashes } = await runCheck({
+    const { report, outcome, baseHashes, llm } = await runCheck({
       root,
       mode: options.mode,
       ...(options.task !== undefined ? { task: options.task } : {}),
+      ...(options.llm ? { llm: cliLlmOptions(options.llm, logger) } : {}),
       assets: locateAssets(),
       settings: options.settings,
-      logger: stderrLogger(options.verbose),
+      logger,
       signal: abort.signal,
       onProgress: (update) => {
         if (options.verbose) process.stderr.write(`… ${update.message}\n`);
       },
     });
     process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report, options.top)}\n`);
+    if (llm && !options.json) {
+      const used = `${llm.calls} request${llm.calls === 1 ? '' : 's'}, ${llm.tokens} tokens`;
+      process.stderr.write(`revise: LLM ${llm.model} at ${llm.endpoint ?? 'the default endpoint'}: ${used}${llm.failures.length > 0 ? `, ${llm.failures.length} failed (see problems)` : ''}\n`);
+    }
     if (options.apply) {
       const decision = outcome.decision;
       const patch = decision?.action === 'propose' ? outcome.patches.find((candidate) => candidate.id === decision.patch) : undefined;

@@ -3,10 +3,12 @@ import { captureTests, isTestFile } from './capture/index';
 import type { Assets } from './capture/types';
 import { throwIfCancelled } from './errors';
 import { changedLinesSinceHead } from './git';
-import { localizeFaults } from './localize/index';
-import { proposePatches, type PatchStats } from './patch/index';
-import { assessTask } from './bounce/input/index';
+import { localizeFaults, type CriticOpinion } from './localize/index';
+import { proposePatches, type ExtraCandidate, type PatchStats } from './patch/index';
+import { assessTask, fuseTaskJudgement } from './bounce/input/index';
+import { assessPatches, DEFAULT_TARGET_PRECISION } from './bounce/output/index';
 import { taskOfFunctionAt } from './bounce/task';
+import { LlmSession, type CheckLlmOptions, type LlmCheckSummary } from './llm/check';
 import type { Logger, ProcessRunner, SourceReader } from './ports';
 import { NodeProcessRunner } from './process';
 import { toCheckReport, type CheckOutcome } from './report';
@@ -30,6 +32,8 @@ export interface CheckSettings {
     /** Candidates are generated for at most this many suspect lines. */
     maxLines: number;
   };
+  /** The output bouncer proposes a patch only at a trust threshold calibrated for this precision (0–1). */
+  targetPrecision: number;
 }
 
 /** Defaults shared by the CLI and the extension's `package.json` settings. */
@@ -37,6 +41,7 @@ export const DEFAULT_SETTINGS: CheckSettings = {
   perTestTimeoutMs: 30_000,
   totalTimeoutMs: 300_000,
   patch: { maxCandidates: 60, timeMs: 60_000, workers: Math.max(1, Math.min(4, os.availableParallelism?.() ?? os.cpus().length)), maxLines: 6 },
+  targetPrecision: DEFAULT_TARGET_PRECISION,
 };
 
 /** One request to check a project. */
@@ -58,6 +63,11 @@ export interface CheckRequest {
   task?: string;
   /** Where the user is (the cursor): names the function under test when no test fails. */
   focus?: { file: string; line: number };
+  /**
+   * An optional language model (any OpenAI-compatible endpoint) as critic, patch proposer and task judge.
+   * Absent: the embedded pipeline alone, with no network. Its failures become report problems, never errors.
+   */
+  llm?: CheckLlmOptions;
   onProgress?(update: ProgressUpdate): void;
 }
 
@@ -69,6 +79,8 @@ export interface CheckResult {
   patchStats?: PatchStats;
   /** SHA-256 of the text each patched file had when its patches were computed, keyed by absolute path. */
   baseHashes: Record<string, string>;
+  /** What the language model did, when the request had one. */
+  llm?: LlmCheckSummary;
 }
 
 /**
@@ -113,19 +125,34 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
   const sources = new DiskSourceReader();
   const recentEdits = mergeLines(changed, request.unsavedEdits ?? {});
   let scores = await localizeFaults({ run, sources, syntax, recentEdits, signal });
+  throwIfCancelled(signal);
+  const failing = run.tests.some((test) => test.outcome === 'failed');
+  const llm = request.llm ? new LlmSession(request.llm, logger, signal) : undefined;
+  // The critic's opinions are one more piece of evidence: the scores are recomputed with them.
+  let critic: Map<string, CriticOpinion> | undefined;
+  if (llm?.uses('critic') && failing && scores.length > 0) {
+    progress('localize', `Asking ${request.llm?.model} about the top suspects…`, 0.6);
+    critic = await llm.critique({ run, scores, sources, task: request.task });
+    if (critic) scores = await localizeFaults({ run, sources, syntax, recentEdits, critic, signal });
+  }
   timings.localize = Date.now() - stageStart;
   throwIfCancelled(signal);
 
-  const failing = run.tests.some((test) => test.outcome === 'failed');
-  const task = await assessTheTask(request, scores, failing, sources, syntax);
+  const task = await assessTheTask(request, scores, failing, sources, syntax, llm);
   if (task) logger.info(`task (${task.source}): ${task.verdict}, vagueness ${task.vagueness.toFixed(2)}${task.missing?.length ? ` — ${task.missing.join('; ')}` : ''}`);
   throwIfCancelled(signal);
   let patches: Patch[] = [];
   let patchStats: PatchStats | undefined;
   let baseHashes: Record<string, string> = {};
   if (request.mode === 'fix' && failing && scores.length > 0) {
-    progress('patch', 'Trying repair templates on the most suspicious lines…', 0.65);
     stageStart = Date.now();
+    let extraCandidates: ExtraCandidate[] = [];
+    if (llm?.uses('patches')) {
+      progress('patch', `Asking ${request.llm?.model} for patches…`, 0.65);
+      extraCandidates = await llm.proposeCandidates({ root: request.root, run, scores, sources, isTestFile, task: request.task ?? task?.text });
+      throwIfCancelled(signal);
+    }
+    progress('patch', 'Trying repair templates on the most suspicious lines…', 0.65);
     const result = await proposePatches({
       root: request.root,
       run,
@@ -134,6 +161,7 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
       syntax,
       isTestFile,
       budget: request.settings.patch,
+      extraCandidates,
       logger,
       signal,
       onProgress: (message) => progress('patch', message, 0.75),
@@ -158,17 +186,20 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
     if (result.stats.message) run.problems.push({ kind: 'unparsable-output', message: result.stats.message });
     // Repair outcomes are evidence too: a line whose candidate turns failing tests into passing ones moves up.
     if (result.outcomes.length > 0) {
-      scores = await localizeFaults({ run, sources, syntax, recentEdits, repairOutcomes: result.outcomes, signal });
+      scores = await localizeFaults({ run, sources, syntax, recentEdits, repairOutcomes: result.outcomes, critic, signal });
     }
     timings.patch = Date.now() - stageStart;
     logger.info(`patch: ${result.stats.candidatesTried} candidates tried, ${result.stats.validated} validated in ${result.stats.elapsedMs} ms (${result.stats.stoppedBy})`);
   }
+  if (llm) run.problems.push(...llm.problems());
   for (const [file, reason] of sources.skipped) {
     run.problems.push({ kind: 'skipped-file', message: `Skipped ${file}: ${reason}.`, file });
   }
   throwIfCancelled(signal);
 
-  const decision = decide(run, scores, patches, request.mode, patchStats, task);
+  stageStart = Date.now();
+  const decision = await decide({ request, run, scores, patches, stats: patchStats, task, runner, sources });
+  if (request.mode === 'fix') timings.bounce = Date.now() - stageStart;
   const outcome: CheckOutcome = {
     root: request.root,
     run,
@@ -178,12 +209,13 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
     ...(task ? { task } : {}),
     timingsMs: { ...timings, total: Date.now() - started },
   };
-  return { report: toCheckReport(outcome), outcome, patchStats, baseHashes };
+  return { report: toCheckReport(outcome), outcome, patchStats, baseHashes, ...(llm ? { llm: llm.summary() } : {}) };
 }
 
 /**
  * The task to judge: the user's description, else the docstring of the function that holds the most
- * suspicious line, else (no failing test) the docstring of the function at the cursor.
+ * suspicious line, else (no failing test) the docstring of the function at the cursor. With an LLM judge,
+ * its verdict is fused into the embedded model's.
  */
 async function assessTheTask(
   request: CheckRequest,
@@ -191,8 +223,13 @@ async function assessTheTask(
   failing: boolean,
   sources: SourceReader,
   syntax: SyntaxService,
+  llm: LlmSession | undefined,
 ): Promise<TaskAssessment | undefined> {
-  if (request.task !== undefined) return { ...(await assessTask(request.task)), source: 'user' };
+  const judged = async (assessment: TaskAssessment, signature?: string): Promise<TaskAssessment> => {
+    const judgement = await llm?.judge(assessment, signature);
+    return judgement ? fuseTaskJudgement(assessment, judgement) : assessment;
+  };
+  if (request.task !== undefined) return judged({ ...(await assessTask(request.task)), source: 'user' });
   const place = scores[0] ?? (!failing ? request.focus : undefined);
   if (!place) return undefined;
   const source = await sources.read(place.file);
@@ -200,7 +237,7 @@ async function assessTheTask(
   const found = await taskOfFunctionAt(syntax, place.file, source, place.line).catch(() => undefined);
   if (!found) return undefined;
   const assessment = await assessTask(found.text, { signature: found.signature });
-  return { ...assessment, source: 'docstring', location: { file: found.file, line: found.line, endLine: found.endLine } };
+  return judged({ ...assessment, source: 'docstring', location: { file: found.file, line: found.line, endLine: found.endLine } }, found.signature);
 }
 
 /** "7 passed, 2 failed" */
@@ -211,30 +248,41 @@ export function summarizeRun(run: TestRun): string {
   return `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}${run.complete ? '' : ' (run cut short)'}`;
 }
 
-function decide(
-  run: TestRun,
-  scores: LineScore[],
-  patches: Patch[],
-  mode: 'check' | 'fix',
-  stats: PatchStats | undefined,
-  task: TaskAssessment | undefined,
-): Decision | undefined {
-  const failed = run.tests.filter((test) => test.outcome === 'failed').length;
-  if (failed === 0) {
-    const reasons = [`all ${run.tests.length} tests pass`];
-    if (task?.verdict === 'vague') reasons.push(`the task description is too vague to act on: ${task.missing?.join('; ') || 'it does not say what to do'}`);
-    return { action: 'nothing-to-fix', confidence: 1, reasons };
+/**
+ * The output bouncer: gives each validated patch a trust (set on the patch) and decides to propose the
+ * most trusted one, abstain with reasons and what would make the task actionable, or report nothing to fix.
+ */
+async function decide(context: {
+  request: CheckRequest;
+  run: TestRun;
+  scores: LineScore[];
+  patches: Patch[];
+  stats: PatchStats | undefined;
+  task: TaskAssessment | undefined;
+  runner: ProcessRunner;
+  sources: SourceReader;
+}): Promise<Decision | undefined> {
+  const { request, patches } = context;
+  const assessment = await assessPatches({
+    root: request.root,
+    mode: request.mode,
+    run: context.run,
+    scores: context.scores,
+    patches,
+    stats: context.stats,
+    task: context.task,
+    targetPrecision: request.settings.targetPrecision ?? DEFAULT_TARGET_PRECISION,
+    pythonPath: request.settings.pythonPath,
+    runner: context.runner,
+    sources: context.sources,
+    logger: request.logger,
+    signal: request.signal,
+  });
+  for (const item of assessment.assessments) {
+    const patch = patches.find((candidate) => candidate.id === item.patchId);
+    if (patch?.validated) patch.trust = Math.round(item.trust * 1000) / 1000;
   }
-  const reasons = [`${failed} failing test${failed === 1 ? '' : 's'}`];
-  if (scores.length === 0) reasons.push('no line of non-test code was run by a failing test');
-  // Localize-only checks make no decision about patches.
-  if (mode === 'check') return undefined;
-  const best = patches.find((patch) => patch.validated);
-  if (!best) {
-    const tried = stats ? `${stats.candidatesTried} candidate patch${stats.candidatesTried === 1 ? '' : 'es'} tried, none passes every test` : 'no candidate patch';
-    return { action: 'abstain', confidence: 0, reasons: [...reasons, tried] };
-  }
-  return { action: 'propose', patch: best.id, confidence: best.trust ?? 0.5, reasons: [`${best.title} passes ${best.testsPassed}/${best.testsPassed + best.testsFailed} tests`] };
+  return assessment.decision;
 }
 
 function mergeLines(a: Record<string, number[]>, b: Record<string, number[]>): Record<string, number[]> {

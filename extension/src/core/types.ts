@@ -59,7 +59,9 @@ export interface CaptureProblem {
     | 'unparsable-output'
     | 'coverage-unavailable'
     | 'skipped-file'
-    | 'source-map';
+    | 'source-map'
+    /** An LLM call failed (dead endpoint, timeout, unreadable reply, budget spent); the check went on without it. */
+    | 'llm';
   message: string;
   /** Absolute path, when the problem has a place. */
   file?: string;

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { Assets } from '../core/capture/types';
+import type { CheckLlmOptions, LlmCheckSummary } from '../core/llm/check';
 import type { Logger } from '../core/ports';
 import type { CheckResult } from '../core/pipeline';
 import type { SyntaxService } from '../core/syntax/treeSitter';
@@ -8,7 +9,7 @@ import type { PatchActions } from './patches';
 import { activePythonInterpreter } from './python';
 import { ReportPanel } from './report/reportPanel';
 import { ResultsView, statusText } from './results';
-import { readCheckSettings, readDisplaySettings } from './settings';
+import { readCheckSettings, readDisplaySettings, readLlmApiKey, readLlmSettings } from './settings';
 
 /** A check in flight for one folder. */
 interface RunningCheck {
@@ -35,6 +36,8 @@ export class CheckController implements vscode.Disposable {
     private readonly logger: Logger,
     private readonly results: ResultsView,
     private readonly status: vscode.StatusBarItem,
+    /** Holds the LLM API keys (Revise: Set LLM API Key). */
+    private readonly secrets: vscode.SecretStorage,
   ) {
     this.disposables.push(vscode.workspace.onDidChangeTextDocument((event) => this.recordEdits(event)));
   }
@@ -126,9 +129,10 @@ export class CheckController implements vscode.Disposable {
       this.edits.clear();
       this.latest.set(folder.uri.toString(), result);
       this.results.show(folder, result.outcome, readDisplaySettings(folder));
-      this.status.text = statusText(result.outcome);
-      this.status.tooltip = 'Revise: click to check again';
+      this.status.text = statusText(result.outcome) + llmStatus(result.llm);
+      this.status.tooltip = `Revise: click to check again${result.llm ? `\nLLM: ${result.llm.model} at ${result.llm.endpoint ?? 'the default endpoint'}, ${result.llm.calls} requests this check` : ''}`;
       ReportPanel.current?.update(result.report);
+      if (result.llm?.failures.length) this.announceLlmFailure(result.llm);
       void this.announce(mode, folder, result);
       return result.report;
     } catch (error) {
@@ -158,7 +162,8 @@ export class CheckController implements vscode.Disposable {
       pythonDir: vscode.Uri.joinPath(this.extensionUri, 'extension', 'python').fsPath,
     };
     let reported = 0;
-    this.logger.info(`${mode === 'fix' ? 'Check and Fix' : 'Check'} of ${folder.uri.fsPath}`);
+    const llm = await this.llmFor(folder);
+    this.logger.info(`${mode === 'fix' ? 'Check and Fix' : 'Check'} of ${folder.uri.fsPath}${llm ? ` with ${llm.model} at ${llm.endpoint}` : ''}`);
     return runCheck({
       root: folder.uri.fsPath,
       mode,
@@ -169,12 +174,46 @@ export class CheckController implements vscode.Disposable {
       signal,
       unsavedEdits: this.editedLines(folder),
       ...(task !== undefined ? { task } : {}),
+      ...(llm ? { llm } : {}),
       ...focusIn(folder),
       onProgress: (update) => {
         const fraction = Math.round((update.fraction ?? reported / 100) * 100);
         progress.report({ message: update.message, increment: Math.max(0, fraction - reported) });
         reported = Math.max(reported, fraction);
       },
+    });
+  }
+
+  /**
+   * The language model for a check of `folder`, from `revise.llm.*` and the stored (or environment) key;
+   * undefined when it is off. The client and SDK load only here, never at activation.
+   */
+  private async llmFor(folder: vscode.WorkspaceFolder): Promise<CheckLlmOptions | undefined> {
+    const settings = readLlmSettings(folder);
+    if (!settings.enabled) return undefined;
+    const [{ createOpenAiClient }, { displayUrl }] = await Promise.all([import('../core/llm/openai'), import('../core/llm/errors')]);
+    const apiKey = await readLlmApiKey(this.secrets, settings.baseUrl);
+    return {
+      client: createOpenAiClient({ baseUrl: settings.baseUrl, apiKey, model: settings.model, timeoutMs: settings.timeoutMs, logger: this.logger }),
+      model: settings.model,
+      endpoint: displayUrl(settings.baseUrl),
+      roles: settings.roles,
+      budget: { maxCalls: settings.maxRequests, maxTokens: settings.maxTokens },
+    };
+  }
+
+  /**
+   * One notification per check when the model failed; the results of the embedded pipeline are shown
+   * all the same. Not awaited: the check's own announcement follows at once.
+   */
+  private announceLlmFailure(llm: LlmCheckSummary): void {
+    const first = llm.failures[0];
+    const more = llm.failures.length > 1 ? ` (${llm.failures.length - 1} more in the report)` : '';
+    const actions = first.kind === 'auth' ? ['Set API Key', 'Open Settings'] : ['Open Settings', 'Show Log'];
+    void vscode.window.showErrorMessage(`Revise: ${first.message}${more} The results below come from Revise's own analysis.`, ...actions).then((choice) => {
+      if (choice === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'revise.llm');
+      if (choice === 'Set API Key') void vscode.commands.executeCommand('revise.setLlmApiKey');
+      if (choice === 'Show Log') void vscode.commands.executeCommand('revise.showLog');
     });
   }
 
@@ -303,6 +342,12 @@ export class CheckController implements vscode.Disposable {
     }
     return edited;
   }
+}
+
+/** " · LLM: gpt-4o-mini" after the status text, flagged when the model failed in this check. */
+function llmStatus(llm: LlmCheckSummary | undefined): string {
+  if (!llm) return '';
+  return ` · LLM: ${llm.model}${llm.failures.length > 0 ? ' $(warning)' : ''}`;
 }
 
 /** The cursor, when the active editor shows a file of the folder: it names the function under test. */

@@ -8,6 +8,8 @@ export const Commands = {
   showReport: 'revise.showReport',
   previewPatch: 'revise.previewPatch',
   applyPatch: 'revise.applyPatch',
+  setLlmApiKey: 'revise.setLlmApiKey',
+  clearLlmApiKey: 'revise.clearLlmApiKey',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];

@@ -5,6 +5,7 @@ import { channelLogger } from './logger';
 import { PatchActions } from './patches';
 import { ReportPanel } from './report/reportPanel';
 import { ResultsView } from './results';
+import { clearLlmApiKey, setLlmApiKey } from './settings';
 
 /**
  * Activation only wires commands and views; the core (test runners, scorer, tree-sitter) loads on the
@@ -17,7 +18,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const status = vscode.window.createStatusBarItem('revise.status', vscode.StatusBarAlignment.Left, 50);
   status.name = 'Revise';
   status.command = Commands.checkAndFix;
-  const checks = new CheckController(context.extensionUri, logger, results, status);
+  const checks = new CheckController(context.extensionUri, logger, results, status, context.secrets);
   const patches = new PatchActions(checks, logger);
   checks.patchActions = patches;
   context.subscriptions.push(
@@ -51,6 +52,8 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand(Commands.previewPatch, (uri: vscode.Uri, patchId: string) => patches.preview(uri, patchId)),
     vscode.commands.registerCommand(Commands.applyPatch, (uri: vscode.Uri, patchId: string) => patches.apply(uri, patchId)),
     vscode.commands.registerCommand(Commands.showLog, () => channel.show()),
+    vscode.commands.registerCommand(Commands.setLlmApiKey, () => setLlmApiKey(context.secrets)),
+    vscode.commands.registerCommand(Commands.clearLlmApiKey, () => clearLlmApiKey(context.secrets)),
     vscode.workspace.onDidGrantWorkspaceTrust(() => logger.info('Workspace trusted: Revise can run tests now.')),
   );
 }

@@ -11,3 +11,13 @@ export type { LlmFailure } from './prompt';
 export { critiqueLines, type CriticCandidate, type CriticVerdict, type CritiqueInput } from './critic';
 export { editableRanges, proposeLlmPatches, type LlmEdit, type RepairInput, type RepairSuspect } from './repair';
 export { judgeTask, TASK_LABELS, type JudgeInput, type TaskJudgement, type TaskLabel } from './judge';
+export {
+  applyLineEdit,
+  DEFAULT_LLM_BUDGET,
+  LLM_ROLES,
+  LlmSession,
+  type CheckLlmOptions,
+  type LlmCheckFailure,
+  type LlmCheckSummary,
+  type LlmRole,
+} from './check';

@@ -62,7 +62,7 @@ export function describeEvidence(
   if (context.critic) {
     const percent = Math.round(Math.min(1, Math.max(0, context.critic.probability)) * 100);
     const reason = context.critic.reason.trim();
-    add('critic', `a reviewer rates it ${percent}% likely faulty${reason ? `: ${reason}` : ''}`);
+    add('critic', `${context.critic.source?.trim() || 'a reviewer'} rates it ${percent}% likely faulty${reason ? `: ${reason}` : ''}`);
   }
 
   return items.sort((left, right) => {

@@ -2,6 +2,14 @@ import type { LineRole, RepairOutcome } from '../types';
 import type { LexicalFacts } from './lexical';
 import type { LineSpectrum, SpectrumCounts } from './spectrum';
 
+/** A reviewer's (e.g. an LLM critic's) probability that a line is faulty, with its reason. */
+export interface CriticOpinion {
+  probability: number;
+  reason: string;
+  /** Who said so, as the evidence should name it; default "a reviewer". */
+  source?: string;
+}
+
 /** Everything known about one candidate line besides its spectrum. */
 export interface LineContext {
   role?: LineRole;
@@ -9,7 +17,8 @@ export interface LineContext {
   edited: boolean;
   /** Repair candidates validated on this line. */
   repairs: RepairOutcome[];
-  critic?: { probability: number; reason: string };
+  /** A reviewer's view of the line; `source` names it in the evidence (e.g. `the LLM reviewer (gpt-4o-mini)`). */
+  critic?: CriticOpinion;
 }
 
 /** Ochiai suspiciousness: ef / sqrt(F · (ef + ep)). */

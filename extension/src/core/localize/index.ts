@@ -9,7 +9,7 @@ import type { SourceReader } from '../ports';
 import { languageForFile, type SyntaxService } from '../syntax/treeSitter';
 import type { EvidenceKind, LineRole, LineScore, RepairOutcome, TestRun } from '../types';
 import { describeEvidence } from './evidence';
-import { lineFeatures, rankFractions, ochiai, dstar, type LineContext } from './features';
+import { lineFeatures, rankFractions, ochiai, dstar, type CriticOpinion, type LineContext } from './features';
 import { lexicalFacts, NO_LEXICAL_FACTS, type LexicalFacts } from './lexical';
 import { defaultModel, FEATURE_KINDS, sigmoid, type ScorerModel } from './model';
 import { spectrumCounts } from './spectrum';
@@ -19,6 +19,7 @@ export type { SpectrumCounts, LineSpectrum } from './spectrum';
 export { defaultModel, parseModel, sigmoid, modelLogit, FEATURE_NAMES, FEATURE_KINDS, OPTIONAL_FEATURES } from './model';
 export type { ScorerModel, FeatureWeight } from './model';
 export { ochiai, dstar, squashedDstar, rankFractions, repairFeatures } from './features';
+export type { CriticOpinion } from './features';
 export { lexicalFacts } from './lexical';
 
 /** Inputs of `localizeFaults`. Only `run` and `sources` are required. */
@@ -34,7 +35,7 @@ export interface LocalizeOptions {
   /** Mutation evidence from the patch stage. */
   repairOutcomes?: RepairOutcome[];
   /** Keyed `${file}:${line}` (absolute file), e.g. from an LLM reviewer. */
-  critic?: Map<string, { probability: number; reason: string }>;
+  critic?: Map<string, CriticOpinion>;
   /** Defaults to the shipped `weights.json`. */
   model?: ScorerModel;
   signal?: AbortSignal;

@@ -7,7 +7,7 @@ import { changedLineCount } from './diff';
 import { defaultPriors, variantWeight, type TemplatePriors } from './priors';
 import { familyOf, syntaxErrorCount } from './syntaxFacts';
 import { TEMPLATES, type LineContext } from './templates';
-import type { Candidate, TemplateEdit, TemplateName, TextEdit } from './types';
+import type { Candidate, ExtraCandidate, TemplateEdit, TemplateName, TextEdit } from './types';
 
 /** A suspect line and its fault probability. */
 export interface ScoredLine {
@@ -132,13 +132,18 @@ function noisyOr(a: number, b: number): number {
 
 const TEMPLATE_ORDER = Object.keys(TEMPLATES) as TemplateName[];
 
+/** Position of a template in the fixed order; edits from outside the templates come after all of them. */
+function templateOrder(template: Candidate['template']): number {
+  return template === 'llm' ? TEMPLATE_ORDER.length : TEMPLATE_ORDER.indexOf(template);
+}
+
 /** Deterministic order: score, then position, then template order, then title. */
 export function compareCandidates(a: Candidate, b: Candidate): number {
   return (
     b.score - a.score ||
     a.line - b.line ||
     (a.edits[0]?.start ?? 0) - (b.edits[0]?.start ?? 0) ||
-    TEMPLATE_ORDER.indexOf(a.template) - TEMPLATE_ORDER.indexOf(b.template) ||
+    templateOrder(a.template) - templateOrder(b.template) ||
     a.title.localeCompare(b.title)
   );
 }
@@ -253,4 +258,89 @@ export async function generateCandidateSet(request: CandidateRequest): Promise<C
 /** Candidates for the suspect lines of one file, best first (see `generateCandidateSet`). */
 export async function generateCandidates(request: CandidateRequest): Promise<Candidate[]> {
   return (await generateCandidateSet(request)).candidates;
+}
+
+/** Inputs of `extraCandidateSet`: whole-file candidates for one file, made outside the templates. */
+export interface ExtraCandidateRequest {
+  /** Absolute path of the file. */
+  file: string;
+  /** The file's text as the check saw it (the candidates' `newText` was computed against it). */
+  source: string;
+  language: SourceLanguage;
+  extras: ExtraCandidate[];
+  syntax: SyntaxService;
+  signal?: AbortSignal;
+}
+
+/**
+ * Turns whole-file candidates (LLM edits) into ranked `Candidate`s like the templates': one minimal text
+ * edit each, the original lines it touches, and the same syntax check (candidates that add syntax errors
+ * are dropped). Candidates that change nothing or repeat an earlier one are dropped as duplicates.
+ */
+export async function extraCandidateSet(request: ExtraCandidateRequest): Promise<CandidateSet> {
+  const { source } = request;
+  const starts = lineStarts(source);
+  const candidates: Candidate[] = [];
+  const seen = new Set<string>();
+  let droppedUnparsable = 0;
+  let droppedDuplicate = 0;
+  let originalErrors: number | undefined;
+  for (const extra of request.extras) {
+    if (extra.newText === source || seen.has(extra.newText)) {
+      droppedDuplicate++;
+      continue;
+    }
+    seen.add(extra.newText);
+    throwIfCancelled(request.signal);
+    if (originalErrors === undefined) {
+      const tree = await request.syntax.parse(request.language, source);
+      try {
+        originalErrors = syntaxErrorCount(tree.rootNode);
+      } finally {
+        tree.delete();
+      }
+    }
+    const parsed = await request.syntax.parse(request.language, extra.newText);
+    try {
+      if (syntaxErrorCount(parsed.rootNode) > originalErrors) {
+        droppedUnparsable++;
+        continue;
+      }
+    } finally {
+      parsed.delete();
+    }
+    const edit = minimalEdit(source, extra.newText);
+    candidates.push({
+      id: '',
+      file: request.file,
+      line: extra.line,
+      template: 'llm',
+      variant: 'llm',
+      origin: extra.origin,
+      title: extra.title,
+      edits: [edit],
+      newText: extra.newText,
+      lines: touchedLines(starts, [edit]),
+      prior: 1,
+      score: extra.score,
+      editChars: edit.end - edit.start + edit.text.length,
+      editLines: changedLineCount(source, extra.newText),
+    });
+  }
+  candidates.sort(compareCandidates);
+  const base = path.basename(request.file);
+  candidates.forEach((candidate, index) => {
+    candidate.id = `${base}:${candidate.line}:llm${index + 1}`;
+  });
+  return { candidates, droppedUnparsable, droppedDuplicate, unchecked: 0 };
+}
+
+/** The single replacement that turns `before` into `after`: everything between their common prefix and suffix. */
+function minimalEdit(before: string, after: string): TextEdit {
+  let prefix = 0;
+  const shorter = Math.min(before.length, after.length);
+  while (prefix < shorter && before.charCodeAt(prefix) === after.charCodeAt(prefix)) prefix++;
+  let suffix = 0;
+  while (suffix < shorter - prefix && before.charCodeAt(before.length - 1 - suffix) === after.charCodeAt(after.length - 1 - suffix)) suffix++;
+  return { start: prefix, end: before.length - suffix, text: after.slice(prefix, after.length - suffix) };
 }

@@ -8,14 +8,14 @@ import * as path from 'node:path';
 import { ReviseError, throwIfCancelled } from '../errors';
 import { languageForFile } from '../syntax/treeSitter';
 import type { Patch, RepairOutcome, SourceLanguage } from '../types';
-import { compareCandidates, generateCandidateSet, type ScoredLine } from './candidates';
+import { compareCandidates, extraCandidateSet, generateCandidateSet, type ScoredLine } from './candidates';
 import { unifiedDiff } from './diff';
 import { DEFAULT_ISOLATION_LIMITS, WorkspaceCopy, planCopy, removeStaleCopies } from './isolation';
 import { coveringTests, indexBaseline, validateCandidate, type ValidationResult, type ValidationSession } from './validate';
-import type { Candidate, PatchEvidence, PatchOptions, PatchResult, PatchStats, StopReason } from './types';
+import type { Candidate, ExtraCandidate, PatchEvidence, PatchOptions, PatchResult, PatchStats, StopReason } from './types';
 
-export { generateCandidates, generateCandidateSet, applyEdits } from './candidates';
-export type { CandidateRequest, CandidateSet, ScoredLine } from './candidates';
+export { generateCandidates, generateCandidateSet, extraCandidateSet, applyEdits } from './candidates';
+export type { CandidateRequest, CandidateSet, ExtraCandidateRequest, ScoredLine } from './candidates';
 export { unifiedDiff } from './diff';
 export { defaultPriors } from './priors';
 export type { TemplatePrior, TemplatePriors } from './priors';
@@ -51,7 +51,57 @@ function isInside(root: string, file: string): boolean {
 }
 
 /**
- * Proposes patches for the suspect lines and validates them by running the tests in isolated copies
+ * Adds the caller's extra candidates (LLM edits) to `candidates`, after the same checks as the templates':
+ * a source file inside the root that is not a test file, no new syntax errors, not a no-op. One that
+ * produces the same text as a template candidate is merged into it (the better score is kept).
+ */
+async function addExtraCandidates(
+  options: PatchOptions,
+  root: string,
+  isTestFile: (file: string) => boolean,
+  sources: Map<string, string>,
+  candidates: Candidate[],
+  stats: PatchStats,
+): Promise<void> {
+  const byFile = new Map<string, ExtraCandidate[]>();
+  for (const extra of options.extraCandidates ?? []) {
+    const file = path.resolve(root, extra.file);
+    if (!isInside(root, file) || isTestFile(file) || !languageForFile(file)) {
+      options.logger.debug(`Extra candidate ${extra.title} (${extra.origin}) dropped: ${path.relative(root, file)} is not a source file of the project.`);
+      continue;
+    }
+    const list = byFile.get(file) ?? [];
+    list.push({ ...extra, file });
+    byFile.set(file, list);
+  }
+  for (const [file, extras] of byFile) {
+    const language = languageForFile(file) as SourceLanguage;
+    let source = sources.get(file);
+    if (source === undefined) {
+      source = await options.sources.read(file);
+      throwIfCancelled(options.signal);
+      if (source === undefined) continue;
+      sources.set(file, source);
+    }
+    const set = await extraCandidateSet({ file, source, language, extras, syntax: options.syntax, signal: options.signal });
+    throwIfCancelled(options.signal);
+    stats.droppedUnparsable += set.droppedUnparsable;
+    stats.droppedDuplicate += set.droppedDuplicate;
+    for (const candidate of set.candidates) {
+      const same = candidates.find((existing) => existing.file === file && existing.newText === candidate.newText);
+      if (same) {
+        same.score = Math.max(same.score, candidate.score);
+        stats.droppedDuplicate++;
+        options.logger.debug(`${candidate.origin} proposed the same edit as ${same.origin} (${same.title}) at ${path.relative(root, file)}:${same.line}.`);
+        continue;
+      }
+      candidates.push(candidate);
+    }
+  }
+}
+
+/**
+ * Proposes patches for the suspect lines (plus any extra candidates, e.g. LLM edits) and validates them by running the tests in isolated copies
  * of the project: the originally failing tests first, then the tests that run the patched line, then
  * the whole suite. Returns the validated patches best first (plus a few partial fixes, not validated),
  * one repair outcome per tried candidate for the scorer, and the statistics abstention needs.
@@ -105,6 +155,7 @@ export async function proposePatches(options: PatchOptions): Promise<PatchResult
     stats.droppedDuplicate += set.droppedDuplicate;
     stats.unchecked += set.unchecked;
   }
+  await addExtraCandidates(options, root, isTestFile, sources, candidates, stats);
   candidates.sort(compareCandidates);
   stats.candidatesGenerated = candidates.length;
   for (const candidate of candidates) {

@@ -48,11 +48,12 @@ export interface Candidate {
   id: string;
   /** Absolute path of the patched file. */
   file: string;
-  /** 1-based suspect line the template was applied to. */
+  /** 1-based suspect line the template was applied to (for an LLM edit, the suspect line it addresses). */
   line: number;
-  template: TemplateName;
+  /** The template, or `llm` for an edit proposed by a language model (see `ExtraCandidate`). */
+  template: TemplateName | 'llm';
   variant: string;
-  /** `template:<name>`. */
+  /** `template:<name>`, or `llm:<model>`. */
   origin: string;
   title: string;
   edits: TextEdit[];
@@ -124,6 +125,28 @@ export interface PatchOptions {
   onProgress?(message: string): void;
   /** Overrides the default limits on the copied tree. */
   isolation?: Partial<IsolationLimits>;
+  /**
+   * Candidates from outside the templates (LLM edits), validated in the same isolated copies and by the
+   * same rules. Those that add syntax errors, touch test files or files outside the root, change nothing,
+   * or duplicate a template candidate are dropped.
+   */
+  extraCandidates?: ExtraCandidate[];
+}
+
+/** A whole-file candidate made outside the templates, e.g. by `proposeLlmPatches`. */
+export interface ExtraCandidate {
+  /** Absolute path of the patched file. */
+  file: string;
+  /** 1-based suspect line the edit addresses. */
+  line: number;
+  /** e.g. `llm:gpt-4o-mini`. */
+  origin: string;
+  /** Short human title. */
+  title: string;
+  /** The whole patched file content, computed against the text `PatchOptions.sources` returns. */
+  newText: string;
+  /** Ranking score, comparable with template candidates' (line probability × prior). */
+  score: number;
 }
 
 /** How far validation of one candidate went, and why it stopped. */

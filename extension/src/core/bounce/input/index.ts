@@ -2,7 +2,7 @@
  * The input bouncer: decides whether a task description is precise enough to act on, or vague enough
  * that Revise should warn, stop or ask (BouncerBench-style abstention). No LLM and no network: a
  * logistic model over lexical, structural and example-consistency features, with weights fitted by
- * `bench/input-bouncer/fit.ts`.
+ * `bench/input-bouncer/fit.ts`. When an LLM judge is configured, `fuseTaskJudgement` pools its verdict in.
  */
 import type { TaskAssessment } from '../../types';
 import { analyzeTask, analyzeTaskText, type TaskAnalysis, type TaskContext } from './analyze';
@@ -14,6 +14,7 @@ export type { TaskContext, TaskAnalysis } from './analyze';
 export type { ExampleRunner, Contradiction } from './consistency';
 export { FEATURE_NAMES, type FeatureName, type FeatureVector } from './features';
 export { loadVaguenessModel, type VaguenessModel, type VaguenessModelFile } from './model';
+export { fuseTaskJudgement, judgeVagueness, JUDGE_WEIGHT, LABEL_VAGUENESS, type JudgeLabel, type TaskJudgeVerdict } from './fuse';
 
 let defaultModel: VaguenessModel | undefined;
 

@@ -1,0 +1,343 @@
+/**
+ * Shared pieces of the repair and output-bouncer benchmarks on HumanEvalFix: the task loader (with the
+ * visible `example_test` and the hidden `test`), the per-task project writer, the hidden-test judge,
+ * the cached record format, and small statistics helpers.
+ *
+ * The data is read from `--data` (default `../shared/data` next to the repository) and never copied
+ * into the repository. Cached records go to `bench/results/tmp/` (gitignored).
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { PatchEvidence, PatchStats } from '../../extension/src/core/patch/types';
+import { NodeProcessRunner } from '../../extension/src/core/process';
+import type { Decision, LineScore, Patch, TestRun } from '../../extension/src/core/types';
+import { splitHumanEvalTest } from '../localize/python';
+
+/** Languages of the repair benchmark. */
+export type RepairLanguage = 'python' | 'js';
+
+/** Repository root, from out/bench/repair at run time. */
+export const repoRoot = path.resolve(__dirname, '..', '..', '..');
+/** Where per-task records are cached (gitignored). */
+export const cacheRoot = path.join(repoRoot, 'bench', 'results', 'tmp');
+/** Where result files go. */
+export const resultsRoot = path.join(repoRoot, 'bench', 'results');
+/** Debian's interpreter, which has pytest and coverage.py. */
+export const PYTHON = '/usr/bin/python3';
+
+/** One HumanEvalFix task with what Revise may see and what judges it. */
+export interface RepairTask {
+  taskId: string;
+  language: RepairLanguage;
+  /** `prompt + buggy_solution` (Python) or `declaration + buggy_solution` (JavaScript). */
+  buggySource: string;
+  /** The docstring examples as a `check()` function: the only tests Revise sees. */
+  exampleTest: string;
+  /** The full hidden `check()`: judges correctness. */
+  test: string;
+  entryPoint: string;
+  bugType: string;
+  /** The task's description (docstring), for the input bouncer's vagueness. */
+  docstring: string;
+  /** 1-based lines of `buggySource` that differ from the canonical solution. */
+  buggyLines: number[];
+  missingAfter: number[];
+}
+
+interface RawTask {
+  task_id: string;
+  prompt: string;
+  declaration: string;
+  buggy_solution: string;
+  example_test: string;
+  test: string;
+  entry_point: string;
+  bug_type: string;
+  docstring: string;
+}
+
+interface RawBuggyLines {
+  task_id: string;
+  buggy_lines_in_prompt_plus_buggy_solution: number[];
+  missing_code_after_line: number[];
+}
+
+/** Loads HumanEvalFix for one language from `<dataDir>/humanevalfix/`. */
+export function loadRepairTasks(dataDir: string, language: RepairLanguage): RepairTask[] {
+  const folder = path.join(dataDir, 'humanevalfix');
+  const raw = fs
+    .readFileSync(path.join(folder, `${language}.jsonl`), 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as RawTask);
+  const annotationsFile = path.join(folder, `buggy-lines-${language}.json`);
+  const annotations = new Map<string, RawBuggyLines>(
+    fs.existsSync(annotationsFile) ? (JSON.parse(fs.readFileSync(annotationsFile, 'utf8')) as RawBuggyLines[]).map((entry) => [entry.task_id, entry]) : [],
+  );
+  return raw.map((task) => ({
+    taskId: task.task_id,
+    language,
+    buggySource: (language === 'python' ? task.prompt : task.declaration) + task.buggy_solution,
+    exampleTest: task.example_test,
+    test: task.test,
+    entryPoint: task.entry_point,
+    bugType: task.bug_type,
+    docstring: task.docstring ?? '',
+    buggyLines: annotations.get(task.task_id)?.buggy_lines_in_prompt_plus_buggy_solution ?? [],
+    missingAfter: annotations.get(task.task_id)?.missing_code_after_line ?? [],
+  }));
+}
+
+/** The project files of a task as Revise sees it: the buggy source and one test per visible assert. */
+export function visibleProjectFiles(task: RepairTask): Record<string, string> {
+  if (task.language === 'python') {
+    const files: Record<string, string> = { 'solution.py': task.buggySource };
+    // Six Python tasks have no docstring examples: the project then has no tests at all.
+    if (task.exampleTest.trim() !== '') files['test_solution.py'] = splitHumanEvalTest(task.exampleTest, task.entryPoint, 'solution');
+    return files;
+  }
+  return javascriptProjectFiles(task);
+}
+
+/**
+ * JavaScript: `solution.js` exports the entry point; `test/solution.test.js` has one node:test test per
+ * `console.assert` of `example_test`, with `console.assert` made to throw (it only logs in Node).
+ */
+export function javascriptProjectFiles(task: RepairTask): Record<string, string> {
+  const files: Record<string, string> = {
+    'package.json': JSON.stringify({ name: 'task', private: true, type: 'commonjs', scripts: { test: 'node --test' } }, null, 2) + '\n',
+    'solution.js': `${task.buggySource}\nmodule.exports = { ${task.entryPoint} };\n`,
+  };
+  const asserts = splitJavaScriptAsserts(task.exampleTest);
+  if (asserts.length === 0) return files;
+  const lines = [
+    "'use strict';",
+    "const test = require('node:test');",
+    "const assert = require('node:assert');",
+    `const { ${task.entryPoint} } = require('../solution.js');`,
+    '// console.assert only logs in Node; the HumanEval tests rely on it throwing.',
+    'console.assert = (condition, ...message) => { if (!condition) throw new assert.AssertionError({ message: message.join(" ") || "console.assert failed" }); };',
+    '',
+  ];
+  asserts.forEach((statement, index) => {
+    lines.push(`test('test_${String(index).padStart(3, '0')}', () => {`, `  ${statement}`, '});', '');
+  });
+  files['test/solution.test.js'] = lines.join('\n');
+  return files;
+}
+
+/** The `console.assert(...)` statements of a JavaScript `check` (balanced parentheses, strings skipped). */
+export function splitJavaScriptAsserts(text: string): string[] {
+  const found: string[] = [];
+  const marker = 'console.assert(';
+  let index = text.indexOf(marker);
+  while (index >= 0) {
+    let depth = 0;
+    let end = index + marker.length - 1;
+    let quote: string | undefined;
+    for (; end < text.length; end++) {
+      const char = text[end];
+      if (quote) {
+        if (char === '\\') end++;
+        else if (char === quote) quote = undefined;
+        continue;
+      }
+      if (char === '"' || char === "'" || char === '`') quote = char;
+      else if (char === '(') depth++;
+      else if (char === ')' && --depth === 0) break;
+    }
+    found.push(`${text.slice(index, end + 1)};`);
+    index = text.indexOf(marker, end);
+  }
+  return found;
+}
+
+/** Writes `files` (relative path → text) under `dir`. */
+export function writeFiles(dir: string, files: Record<string, string>): void {
+  for (const [name, text] of Object.entries(files)) {
+    const target = path.join(dir, name);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, text);
+  }
+}
+
+/** Runs `body` in a fresh temp folder (real path) that is removed afterwards, whatever happens. */
+export async function withTempDir<T>(prefix: string, body: (dir: string) => Promise<T>): Promise<T> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  try {
+    return await body(fs.realpathSync(dir));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The verdict of the hidden tests on one patched source. */
+export interface HiddenVerdict {
+  passed: boolean;
+  /** Why it failed: the last line of the error output, or "timed out". */
+  message?: string;
+}
+
+const judgeRunner = new NodeProcessRunner();
+
+/**
+ * Runs the task's full hidden `test` against `source` in its own temp folder (never the project Revise
+ * worked on), with a time limit: a patch that loops forever is wrong.
+ */
+export async function judgeWithHiddenTests(task: RepairTask, source: string, timeoutMs = 20_000): Promise<HiddenVerdict> {
+  return withTempDir('revise-judge-', async (dir) => {
+    let program: string;
+    let args: string[];
+    if (task.language === 'python') {
+      writeFiles(dir, { 'solution.py': source, 'judge.py': `from solution import *\n${task.test}\n` });
+      program = PYTHON;
+      args = ['judge.py'];
+    } else {
+      const throwing = 'console.assert = (condition, ...message) => { if (!condition) throw new Error("assertion failed: " + message.join(" ")); };\n';
+      writeFiles(dir, { 'solution.js': source, 'judge.js': `${throwing}${source}\n${task.test}\n` });
+      program = process.execPath;
+      args = ['judge.js'];
+    }
+    const result = await judgeRunner.run(program, args, { cwd: dir, timeoutMs });
+    if (result.timedOut) return { passed: false, message: 'timed out' };
+    if (result.exitCode === 0) return { passed: true };
+    const lines = `${result.stderr}\n${result.stdout}`.split('\n').filter((line) => line.trim() !== '');
+    // Python's last line names the error; Node prints its version last, the error earlier.
+    const message = lines.find((line) => /^\w*(?:Error|Exception)\b/.test(line.trim())) ?? lines[lines.length - 1];
+    return { passed: false, message: message?.trim().slice(0, 200) ?? `exit ${String(result.exitCode)}` };
+  });
+}
+
+/** One returned patch of a task, with what the benchmark learned about it. */
+export interface PatchRecord {
+  patch: Patch;
+  evidence?: PatchEvidence;
+  /** Verdict of the hidden tests (validated patches only). */
+  hidden?: HiddenVerdict;
+  /** Scores of the patched lines after the repair outcomes re-ranked the suspects. */
+  lineScores: { line: number; score: number; rank: number }[];
+  /** True when the patch edits an annotated buggy line (or the line after which code is missing). */
+  touchesBuggyLine: boolean;
+  /** The template's prior and variant from the candidate search. */
+  prior?: number;
+}
+
+/** Everything one task's run of the pipeline produced, cached as JSON. */
+export interface RepairRecord {
+  taskId: string;
+  language: RepairLanguage;
+  bugType: string;
+  buggyLines: number[];
+  missingAfter: number[];
+  docstring: string;
+  /** The project as Revise saw it (relative path → text), to rebuild it for the output bouncer. */
+  files: Record<string, string>;
+  /** The temp root the pipeline ran in (absolute paths in `run`, `scores` and `patches` start with it). */
+  root: string;
+  /** How the task ended. */
+  status: 'no-visible-tests' | 'nothing-to-fix' | 'searched' | 'error';
+  error?: string;
+  visibleTests: number;
+  baselineFailed: number;
+  run: TestRun;
+  /** Suspects after re-ranking, best first (at most 20). */
+  scores: LineScore[];
+  patches: PatchRecord[];
+  stats?: PatchStats;
+  decision?: Decision;
+  timingsMs: Record<string, number>;
+  /** Milliseconds from the start of the check to the first validated patch. */
+  firstValidatedFromStartMs?: number;
+  /** Settings the pipeline ran with. */
+  settings: { perTestTimeoutMs: number; patchTimeMs: number; maxCandidates: number; workers: number; maxLines: number };
+  /** Wall-clock milliseconds of the whole task (pipeline and judging). */
+  wallMs: number;
+}
+
+/** Cache file of one task. */
+export function recordPath(kind: string, taskId: string): string {
+  return path.join(cacheRoot, kind, `${taskId.replace(/[^A-Za-z0-9._-]+/g, '_')}.json`);
+}
+
+/** Reads a cached JSON file, or undefined. */
+export function readJson<T>(file: string): T | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes JSON, creating the folder. */
+export function writeJson(file: string, value: unknown, pretty = false): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(value, null, pretty ? 2 : undefined) + (pretty ? '\n' : ''));
+}
+
+/** Every cached record of one kind folder, in task order. */
+export function readRecords<T extends { taskId: string }>(kind: string): T[] {
+  const folder = path.join(cacheRoot, kind);
+  if (!fs.existsSync(folder)) return [];
+  return fs
+    .readdirSync(folder)
+    .filter((name) => name.endsWith('.json'))
+    .map((name) => readJson<T>(path.join(folder, name)))
+    .filter((record): record is T => record !== undefined)
+    .sort((a, b) => taskNumber(a.taskId) - taskNumber(b.taskId));
+}
+
+/** `Python/12` → 12. */
+export function taskNumber(taskId: string): number {
+  return Number(/\d+$/.exec(taskId)?.[0] ?? '0');
+}
+
+/** `--name value` options and `--flag` switches. */
+export function parseArguments(argv: string[]): Map<string, string> {
+  const options = new Map<string, string>();
+  for (let index = 0; index < argv.length; index++) {
+    const argument = argv[index];
+    if (!argument.startsWith('--')) continue;
+    const next = argv[index + 1];
+    if (next !== undefined && !next.startsWith('--')) {
+      options.set(argument.slice(2), next);
+      index += 1;
+    } else options.set(argument.slice(2), 'true');
+  }
+  return options;
+}
+
+/** The data folder: `--data`, else `../shared/data` next to the repository. */
+export function dataDirectory(options: Map<string, string>): string {
+  return path.resolve(options.get('data') ?? path.join(repoRoot, '..', 'shared', 'data'));
+}
+
+/** `--language`, default python. */
+export function languageOption(options: Map<string, string>): RepairLanguage {
+  const language = options.get('language') ?? 'python';
+  if (language !== 'python' && language !== 'js') throw new Error(`unknown language ${language}; expected python or js`);
+  return language;
+}
+
+/** Value at quantile `q` (nearest rank) of `values`, or undefined when empty. */
+export function quantile(values: number[], q: number): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}
+
+/** Rounds to 3 decimals. */
+export function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}
+
+/** "42.1 %" */
+export function percent(part: number, whole: number): string {
+  return whole === 0 ? '–' : `${((100 * part) / whole).toFixed(1)} %`;
+}
+
+/** Deterministic fold of a task for k-fold cross-validation: a hash of its id and `salt`, so folds mix task families. */
+export function foldOf(taskId: string, folds: number, salt = ''): number {
+  return createHash('sha256').update(`${taskId}|${salt}`).digest().readUInt32BE(0) % folds;
+}

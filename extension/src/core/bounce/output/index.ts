@@ -1,0 +1,174 @@
+/**
+ * The output bouncer: can this patch be trusted? Each validated patch gets a trust in [0, 1] from the
+ * evidence behind it (tests that run the patched line and their assertions, how many plausible patches
+ * exist and whether they behave the same on extra inputs, edit size, template prior, localization margin,
+ * the task's vagueness). The best patch is proposed when its trust reaches the threshold calibrated for
+ * the wanted precision; otherwise Revise abstains and says what would make the task actionable.
+ */
+import * as path from 'node:path';
+import { ReviseError, throwIfCancelled } from '../../errors';
+import type { SourceReader } from '../../ports';
+import { DiskSourceReader } from '../../sources';
+import type { Decision, Patch } from '../../types';
+import { compareValidatedPatches } from './differential';
+import { countAssertions, trustFeatures, type FeatureContext } from './features';
+import { loadTrustModel, thresholdFor, trustLogit, trustOf } from './model';
+import { describePatch, suggestionsFor, type Explained } from './reasons';
+import shippedModel from './trust-model.json';
+import type { DifferentialResult, OutputAssessment, OutputBouncerRequest, PatchAssessment, TrustFeatures, TrustModel } from './types';
+
+export type * from './types';
+export { compareValidatedPatches, compareOutcomes, DEFAULT_DIFFERENTIAL_LIMITS, HARNESS_PREFIX, type DifferentialRequest } from './differential';
+export { definedFunctions, findTestCalls, importAliases, type TestCall } from './calls';
+export { trustFeatures, countAssertions, assertionsInTest, priorOfOrigin, type FeatureContext } from './features';
+export { FEATURE_TRANSFORMS, featureRow, trustOf, trustLogit, thresholdFor, calibrationTable, binomialLowerBound, loadTrustModel, VAGUENESS_ALLOWANCE, type ThresholdChoice } from './model';
+
+/** `revise.abstain.targetPrecision` when the setting is absent. */
+export const DEFAULT_TARGET_PRECISION = 0.9;
+
+/** A vague task gets a patch only when differential testing compared at least this many inputs without disagreement. */
+export const VAGUE_TASK_MIN_AGREEING_INPUTS = 5;
+
+/** A lone validated patch counts as pinned down when the tests rejected at least this many other candidates. */
+export const VAGUE_TASK_MIN_REJECTED_CANDIDATES = 10;
+
+/** ... and at least this many passing tests run its line (they keep passing with it). */
+export const VAGUE_TASK_MIN_COVERING_PASSING = 2;
+
+/**
+ * Whether the tests pin the behaviour of the fix down, so a patch may be offered even for a vague task:
+ * either the validated patches behave the same on enough varied inputs, or exactly one patch survived a
+ * search in which the tests rejected many alternatives and passing tests also run the patched line.
+ */
+export function testsPinBehaviour(features: TrustFeatures, differential: DifferentialResult | undefined, candidatesTried: number): boolean {
+  if (differential !== undefined && differential.inputs >= VAGUE_TASK_MIN_AGREEING_INPUTS && differential.disagreements === 0) return true;
+  return (
+    features.validatedPatches === 1 &&
+    candidatesTried - 1 >= VAGUE_TASK_MIN_REJECTED_CANDIDATES &&
+    features.coveringPassing >= VAGUE_TASK_MIN_COVERING_PASSING
+  );
+}
+
+let loadedModel: TrustModel | undefined;
+
+/** The trust model and calibration shipped in `trust-model.json`, validated on first use. */
+export function shippedTrustModel(): TrustModel {
+  loadedModel ??= loadTrustModel(shippedModel);
+  return loadedModel;
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+/** An abstention whose reasons end with what would make the task actionable. */
+function abstention(reasons: string[], confidence: number, suggestions: string[]): Decision {
+  return { action: 'abstain', confidence, reasons: [...reasons, ...suggestions.map((suggestion) => `to make it actionable: ${suggestion}`)] };
+}
+
+/**
+ * Assesses the patch stage's patches and decides: `propose` the most trusted validated patch when its
+ * trust reaches the threshold for `targetPrecision`, `abstain` (with reasons and what would make it
+ * actionable) otherwise, or `nothing-to-fix` when every test passes. Sets nothing on the patches; the
+ * caller copies `assessments[i].trust` where it wants it. Differential testing runs in an isolated copy
+ * and a temporary folder, never in `request.root`. Throws `ReviseError('cancelled')` on abort.
+ */
+export async function assessPatches(request: OutputBouncerRequest): Promise<OutputAssessment> {
+  const model = request.model ?? shippedTrustModel();
+  const targetPrecision = Math.min(1, Math.max(0, request.targetPrecision ?? DEFAULT_TARGET_PRECISION));
+  const { threshold } = thresholdFor(model.calibration, targetPrecision);
+  const run = request.run;
+  const failed = run.tests.filter((test) => test.outcome === 'failed').length;
+  const base = { threshold, targetPrecision, assessments: [] as PatchAssessment[], suggestions: [] as string[] };
+  throwIfCancelled(request.signal);
+
+  if (run.tests.length === 0) {
+    const suggestions = ['add tests that exercise the code: Revise needs a failing test to know what to fix'];
+    return { ...base, suggestions, decision: abstention(['no tests were found or run'], 0, suggestions) };
+  }
+  if (failed === 0) {
+    const reasons = [`all ${plural(run.tests.length, 'test')} pass`];
+    const task = request.task;
+    if (task?.verdict === 'vague') reasons.push(`the task description is too vague to act on: ${task.missing?.join('; ') || 'it does not say what to do'}`);
+    return { ...base, decision: { action: 'nothing-to-fix', confidence: 1, reasons } };
+  }
+  const failingReason = `${plural(failed, 'failing test')}`;
+  // Localize-only checks make no decision about patches.
+  if (request.mode === 'check') return base;
+
+  const validated = request.patches.filter((patch) => patch.validated);
+  const sources: SourceReader = request.sources ?? new DiskSourceReader();
+  if (validated.length === 0) {
+    const tried = request.stats ? `${plural(request.stats.candidatesTried, 'candidate patch')} tried, none passes every test` : 'no candidate patch was found';
+    const reasons = [failingReason, tried];
+    if (request.scores.length === 0) reasons.push('no line of non-test code was run by a failing test');
+    const partial = request.patches.find((patch) => !patch.validated && patch.testsPassed > 0);
+    if (partial) reasons.push(`the closest, ${partial.title} at ${path.relative(request.root, partial.file)}:${partial.lines[0] ?? '?'}, still fails ${plural(partial.testsFailed, 'test')}`);
+    const suggestions = suggestionsFor({ request, validated: [], explained: [] });
+    return { ...base, suggestions, decision: abstention(reasons, 0, suggestions) };
+  }
+
+  let differential: DifferentialResult | undefined;
+  if (request.differential !== false) {
+    try {
+      differential = await compareValidatedPatches({
+        root: request.root,
+        run,
+        patches: validated,
+        sources,
+        runner: request.runner,
+        pythonPath: request.pythonPath,
+        nodePath: request.nodePath,
+        limits: request.differential,
+        logger: request.logger,
+        signal: request.signal,
+      });
+    } catch (error) {
+      // Cancellation stops the check; anything else only costs this piece of evidence.
+      if (error instanceof ReviseError && error.code === 'cancelled') throw error;
+      throwIfCancelled(request.signal);
+      const message = error instanceof Error ? error.message : String(error);
+      request.logger.warn(`Differential testing failed: ${message}`);
+      differential = undefined;
+    }
+  }
+  throwIfCancelled(request.signal);
+  if (differential?.skipped) request.logger.debug(`differential testing: ${differential.skipped}`);
+
+  const coveringAssertions: Record<string, number> = {};
+  for (const patch of validated) {
+    const evidence = request.stats?.evidence.find((item) => item.patchId === patch.id);
+    const passing = evidence ? evidence.coveringTests.filter((id) => run.tests.find((test) => test.id === id)?.outcome === 'passed') : [];
+    coveringAssertions[patch.id] = await countAssertions(run, passing, sources);
+    throwIfCancelled(request.signal);
+  }
+  const context: FeatureContext = { run, scores: request.scores, patches: request.patches, stats: request.stats, differential, task: request.task, coveringAssertions };
+
+  const explained: Explained[] = [];
+  const assessments: PatchAssessment[] = request.patches.map((patch: Patch) => {
+    const features = trustFeatures(patch, context);
+    const trust = patch.validated ? trustOf(model, features) : 0;
+    const contributions = patch.validated ? trustLogit(model, features).contributions : {};
+    const reasons = describePatch({ patch, features, contributions, differential, task: request.task, root: request.root });
+    if (patch.validated) explained.push({ patch, features, trust });
+    return { patchId: patch.id, trust, features, reasons };
+  });
+
+  // The most trusted validated patch; ties go to the search's order.
+  const best = explained.reduce((top, item) => (item.trust > top.trust ? item : top), explained[0]);
+  const bestAssessment = assessments.find((item) => item.patchId === best.patch.id) as PatchAssessment;
+  const reasons = [failingReason, ...bestAssessment.reasons];
+  const vague = request.task?.verdict === 'vague';
+  const pinned = testsPinBehaviour(best.features, differential, request.stats?.candidatesTried ?? 0);
+  const precisionWords = `${Math.round(targetPrecision * 100)}% precision`;
+  if (!(vague && !pinned) && best.trust >= threshold) {
+    reasons.push(`trust ${best.trust.toFixed(2)} reaches the threshold ${threshold.toFixed(2)} set for ${precisionWords}`);
+    const decision: Decision = { action: 'propose', patch: best.patch.id, confidence: best.trust, reasons };
+    return { ...base, decision, assessments, differential };
+  }
+  if (vague && !pinned) reasons.push('the task is vague and the tests do not pin the behaviour down, so no patch is offered');
+  else if (Number.isFinite(threshold)) reasons.push(`trust ${best.trust.toFixed(2)} is below the threshold ${threshold.toFixed(2)} set for ${precisionWords}`);
+  else reasons.push(`no trust threshold reached ${precisionWords} on the calibration data, so no patch is proposed at that setting`);
+  const suggestions = suggestionsFor({ request, validated, explained, differential });
+  return { ...base, decision: abstention(reasons, best.trust, suggestions), assessments, differential, suggestions };
+}
