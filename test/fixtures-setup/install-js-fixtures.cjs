@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 'use strict';
 /**
- * Installs the pinned npm dependencies of the JavaScript fixture projects (test/fixtures/js/<name>) into
- * each fixture's own node_modules, from its package-lock.json (`npm ci`). Idempotent and fast when they
+ * Installs the pinned npm dependencies of the JavaScript fixture projects (test/fixtures/js/<name>) and of
+ * the example workspaces (examples/<name>, e.g. tsx for examples/typescript-bug) into each one's own
+ * node_modules, from its package-lock.json (`npm ci`). Idempotent and fast when they
  * are installed already: a stamp in node_modules records the hash of the lockfile it was installed
  * from. Fixtures without a lockfile are left alone on purpose (missing-framework must stay uninstalled).
  *
@@ -15,6 +16,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const FIXTURES = path.resolve(__dirname, '..', 'fixtures', 'js');
+const EXAMPLES = path.resolve(__dirname, '..', '..', 'examples');
 const STAMP = '.revise-fixture-stamp';
 
 function lockHash(folder) {
@@ -23,11 +25,14 @@ function lockHash(folder) {
 
 /** Fixtures that declare dependencies through a lockfile. */
 function fixturesWithLockfiles() {
-  if (!fs.existsSync(FIXTURES)) return [];
-  return fs
-    .readdirSync(FIXTURES, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && fs.existsSync(path.join(FIXTURES, entry.name, 'package-lock.json')))
-    .map((entry) => path.join(FIXTURES, entry.name));
+  return [FIXTURES, EXAMPLES].flatMap((parent) =>
+    fs.existsSync(parent)
+      ? fs
+          .readdirSync(parent, { withFileTypes: true })
+          .filter((entry) => entry.isDirectory() && fs.existsSync(path.join(parent, entry.name, 'package-lock.json')))
+          .map((entry) => path.join(parent, entry.name))
+      : [],
+  );
 }
 
 /**
@@ -64,7 +69,7 @@ if (require.main === module) {
   const started = Date.now();
   try {
     const installed = installJavaScriptFixtures({ force: process.argv.includes('--force'), log: (line) => console.log(`[fixtures] ${line}`) });
-    console.log(`[fixtures] JavaScript fixtures ready (${installed.length} installed, ${Date.now() - started} ms)`);
+    console.log(`[fixtures] JavaScript fixtures and examples ready (${installed.length} installed, ${Date.now() - started} ms)`);
   } catch (error) {
     console.error(`[fixtures] ${error.message}`);
     process.exit(1);
