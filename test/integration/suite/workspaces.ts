@@ -2,7 +2,7 @@
 // (run-code-server.js, run-electron.js) copy each fixture to a temporary folder with the same base name
 // and merge `settings` into the copy's .vscode/settings.json; the suite finds its spec by that base name.
 // This module must not import `vscode`: the plain-Node harnesses load it too.
-// To add a workspace (a JS/TS example, say), append an entry; the suite's tests apply to every entry.
+// To add a workspace, append an entry; the suite's tests apply to every entry.
 
 /** One workspace the suite checks, with what a correct check must find in it. */
 export interface WorkspaceSpec {
@@ -38,6 +38,26 @@ export const workspaces: readonly WorkspaceSpec[] = [
     buggyFile: 'shop/cart.py',
     buggyLineText: 'return points + 2',
     expectPatch: true, // `+` → `*` is one of the repair templates
+    timeoutSeconds: 300,
+  },
+  {
+    // TypeScript through tsx and node:test: coverage and frames mapped back to the .ts source.
+    name: 'typescript-bug',
+    fixture: 'examples/typescript-bug',
+    settings: {},
+    buggyFile: 'src/booking.ts',
+    buggyLineText: 'return a.start < b.end && b.start <= a.end;',
+    expectPatch: true, // `<=` → `<`
+    timeoutSeconds: 300,
+  },
+  {
+    // JavaScript (CommonJS) under Jest 29.
+    name: 'jest',
+    fixture: 'test/fixtures/js/jest',
+    settings: {},
+    buggyFile: 'src/cart.js',
+    buggyLineText: 'if (amount > 100) {',
+    expectPatch: true, // `>` → `>=`
     timeoutSeconds: 300,
   },
 ];
