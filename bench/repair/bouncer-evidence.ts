@@ -1,10 +1,13 @@
 /**
  * Collects the output bouncer's evidence for every cached repair record with a validated patch: the
  * task's project is rebuilt in a temp folder, the recorded run and patches are moved there, and
- * `assessPatches` runs differential testing and computes each patch's trust features. Cached per task
- * in `bench/results/tmp/bouncer-<language>/`; `fit-bouncer.ts` fits and calibrates on them.
+ * `assessPatches` runs differential testing and computes each patch's trust features. The project is
+ * the one the repair run saw (`files` of its record, written by `visibleProjectFiles` with the run's
+ * visibility), so `--visible extended` rebuilds the extended tests. Cached per task in
+ * `bench/results/tmp/bouncer-<language>/` (`bouncer-<language>-extended/` for `extended`);
+ * `fit-bouncer.ts` fits and calibrates on them.
  *
- * Usage: node out/bench/repair/bouncer-evidence.js [--language python|js] [--refresh] [--only Python/3]
+ * Usage: node out/bench/repair/bouncer-evidence.js [--language python|js] [--visible examples|extended] [--refresh] [--only Python/3]
  */
 import * as path from 'node:path';
 import { assessTask } from '../../extension/src/core/bounce/input/index';
@@ -14,17 +17,18 @@ import { silentLogger } from '../../extension/src/core/ports';
 import { SyntaxService } from '../../extension/src/core/syntax/treeSitter';
 import type { TaskAssessment } from '../../extension/src/core/types';
 import {
-  languageOption,
   parseArguments,
   PYTHON,
   readJson,
   repoRoot,
   readRecords,
   recordPath,
+  recordSetOption,
   withTempDir,
   writeFiles,
   writeJson,
   type RepairRecord,
+  type Visibility,
 } from './common';
 
 /** The bouncer's view of one validated patch, with the hidden verdict as label. */
@@ -41,6 +45,8 @@ export interface BouncerPatchRow {
 /** One task's evidence. */
 export interface BouncerRecord {
   taskId: string;
+  /** What Revise saw of the tests (the repair record's); absent in records made before the option existed. */
+  visibility?: Visibility;
   bugType: string;
   status: RepairRecord['status'];
   /** Validated patches, in the patch stage's order. */
@@ -69,7 +75,7 @@ async function pipelineTask(root: string, record: RepairRecord): Promise<TaskAss
 /** Rebuilds a record's project and computes the bouncer's evidence for it. */
 export async function collectEvidence(record: RepairRecord): Promise<BouncerRecord> {
   const validated = record.patches.filter((item) => item.patch.validated);
-  const base = { taskId: record.taskId, bugType: record.bugType, status: record.status };
+  const base = { taskId: record.taskId, visibility: record.visibility ?? 'examples', bugType: record.bugType, status: record.status };
   if (validated.length === 0) return { ...base, rows: [], pinned: false, assessMs: 0 };
   return withTempDir('revise-bouncer-', async (root) => {
     writeFiles(root, record.files);
@@ -117,13 +123,15 @@ export async function collectEvidence(record: RepairRecord): Promise<BouncerReco
 
 async function main(): Promise<void> {
   const options = parseArguments(process.argv.slice(2));
-  const language = languageOption(options);
+  const set = recordSetOption(options);
   const only = options.get('only')?.split(',');
-  const records = readRecords<RepairRecord>(`repair-${language}`).filter((record) => !only || only.includes(record.taskId));
+  const records = readRecords<RepairRecord>(`repair-${set.name}`).filter((record) => !only || only.includes(record.taskId));
+  const mixed = records.find((record) => (record.visibility ?? 'examples') !== set.visibility);
+  if (mixed) throw new Error(`bench/results/tmp/repair-${set.name}/ holds ${mixed.taskId} run with visibility ${mixed.visibility ?? 'examples'}, not ${set.visibility}`);
   let done = 0;
   for (const record of records) {
     done++;
-    const file = recordPath(`bouncer-${language}`, record.taskId);
+    const file = recordPath(`bouncer-${set.name}`, record.taskId);
     if (!options.has('refresh') && readJson<BouncerRecord>(file)) continue;
     const evidence = await collectEvidence(record);
     writeJson(file, evidence);

@@ -13,10 +13,38 @@ import * as path from 'node:path';
 import type { PatchEvidence, PatchStats } from '../../extension/src/core/patch/types';
 import { NodeProcessRunner } from '../../extension/src/core/process';
 import type { Decision, LineScore, Patch, TestRun } from '../../extension/src/core/types';
+import { spawnSync } from 'node:child_process';
+import { splitStatements, testFunctionBody, topLevelNames } from '../localize-js/driver';
 import { splitHumanEvalTest } from '../localize/python';
 
 /** Languages of the repair benchmark. */
 export type RepairLanguage = 'python' | 'js';
+
+/**
+ * What Revise sees of a task's tests. `examples`: the docstring examples (`example_test`) only.
+ * `extended`: those plus every other assert (even-indexed: the 1st, 3rd, …) of the hidden `test`, minus
+ * those already among the examples, still one test per assert. The full hidden `test` judges either.
+ */
+export type Visibility = 'examples' | 'extended';
+
+/** A record set: one language at one visibility, cached apart (`python`, `js`, `python-extended`, …). */
+export interface RecordSet {
+  name: string;
+  language: RepairLanguage;
+  visibility: Visibility;
+}
+
+/** The record set of a language and visibility; `examples` keeps the plain language name of the first runs. */
+export function recordSet(language: RepairLanguage, visibility: Visibility = 'examples'): RecordSet {
+  return { name: visibility === 'examples' ? language : `${language}-${visibility}`, language, visibility };
+}
+
+/** `python`, `js`, `python-extended`, `js-extended` → the record set; anything else throws. */
+export function parseRecordSet(name: string): RecordSet {
+  const match = /^(python|js)(?:-(examples|extended))?$/.exec(name.trim());
+  if (!match) throw new Error(`unknown record set ${name}; expected python, js, python-extended or js-extended`);
+  return recordSet(match[1] as RepairLanguage, (match[2] ?? 'examples') as Visibility);
+}
 
 /** Repository root, from out/bench/repair at run time. */
 export const repoRoot = path.resolve(__dirname, '..', '..', '..');
@@ -91,32 +119,80 @@ export function loadRepairTasks(dataDir: string, language: RepairLanguage): Repa
 }
 
 /** The project files of a task as Revise sees it: the buggy source and one test per visible assert. */
-export function visibleProjectFiles(task: RepairTask): Record<string, string> {
+export function visibleProjectFiles(task: RepairTask, visibility: Visibility = 'examples'): Record<string, string> {
   if (task.language === 'python') {
     const files: Record<string, string> = { 'solution.py': task.buggySource };
-    // Six Python tasks have no docstring examples: the project then has no tests at all.
-    if (task.exampleTest.trim() !== '') files['test_solution.py'] = splitHumanEvalTest(task.exampleTest, task.entryPoint, 'solution');
+    // Six Python tasks have no docstring examples: with `examples` the project then has no tests at all.
+    const visible = visibility === 'extended' ? extendedPythonTest(task) : task.exampleTest;
+    if (visible.trim() !== '') files['test_solution.py'] = splitHumanEvalTest(visible, task.entryPoint, 'solution');
     return files;
   }
-  return javascriptProjectFiles(task);
+  return javascriptProjectFiles(task, visibility);
+}
+
+const extendScript = path.join(repoRoot, 'bench', 'repair', 'extend_tests.py');
+
+/**
+ * Python, `extended`: one HumanEval `check` with the examples' statements, then the hidden check's
+ * setup and its even-indexed asserting statements not already among the examples (`extend_tests.py`).
+ */
+export function extendedPythonTest(task: RepairTask): string {
+  const result = spawnSync(PYTHON, [extendScript], { input: JSON.stringify({ example_test: task.exampleTest, test: task.test }), encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`extend_tests.py failed on ${task.taskId}: ${result.stderr}`);
+  return result.stdout;
+}
+
+/** `console.assert(…)` text without whitespace or a trailing semicolon, to find the same assert twice. */
+function normalisedAssert(statement: string): string {
+  return statement.replace(/\s+/g, '').replace(/;+$/, '');
+}
+
+/**
+ * JavaScript, `extended`: the hidden test's asserting statements (top-level statements of its test
+ * function that contain `console.assert`), each with the statements without an assert before it as
+ * setup; the even-indexed ones (0, 2, 4, …) are kept unless the same assert is among the examples.
+ */
+export function extendedJavaScriptAsserts(task: RepairTask, examples: string[]): string[] {
+  const seen = new Set(examples.map(normalisedAssert));
+  const statements = splitStatements(testFunctionBody(task.test));
+  const kept: string[] = [];
+  const setup: string[] = [];
+  let index = 0;
+  for (const statement of statements) {
+    if (!statement.includes('console.assert')) {
+      setup.push(statement);
+      continue;
+    }
+    const keep = index % 2 === 0 && !(setup.length === 0 && seen.has(normalisedAssert(statement)));
+    index++;
+    if (keep) kept.push([...setup, statement].join('\n'));
+  }
+  return kept;
 }
 
 /**
  * JavaScript: `solution.js` exports the entry point; `test/solution.test.js` has one node:test test per
- * `console.assert` of `example_test`, with `console.assert` made to throw (it only logs in Node).
+ * visible `console.assert` (of `example_test`, and with `extended` the kept hidden asserts with their
+ * setup), with `console.assert` made to throw (it only logs in Node).
  */
-export function javascriptProjectFiles(task: RepairTask): Record<string, string> {
+export function javascriptProjectFiles(task: RepairTask, visibility: Visibility = 'examples'): Record<string, string> {
+  // The hidden tests may call other functions of the declaration (`decodeCyclic(encodeCyclic(…))`): export
+  // them all then. The entry point only when declared (JavaScript/114 names it `minSubarraySum`, declares `minSubArraySum`).
+  const declared = topLevelNames(task.buggySource);
+  const exported =
+    visibility === 'extended' ? [...new Set([...(declared.length === 0 || declared.includes(task.entryPoint) ? [task.entryPoint] : []), ...declared])] : [task.entryPoint];
   const files: Record<string, string> = {
     'package.json': JSON.stringify({ name: 'task', private: true, type: 'commonjs', scripts: { test: 'node --test' } }, null, 2) + '\n',
-    'solution.js': `${task.buggySource}\nmodule.exports = { ${task.entryPoint} };\n`,
+    'solution.js': `${task.buggySource}\nmodule.exports = { ${exported.join(', ')} };\n`,
   };
-  const asserts = splitJavaScriptAsserts(task.exampleTest);
+  const examples = splitJavaScriptAsserts(task.exampleTest);
+  const asserts = visibility === 'extended' ? [...examples, ...extendedJavaScriptAsserts(task, examples)] : examples;
   if (asserts.length === 0) return files;
   const lines = [
     "'use strict';",
     "const test = require('node:test');",
     "const assert = require('node:assert');",
-    `const { ${task.entryPoint} } = require('../solution.js');`,
+    `const { ${exported.join(', ')} } = require('../solution.js');`,
     '// console.assert only logs in Node; the HumanEval tests rely on it throwing.',
     'console.assert = (condition, ...message) => { if (!condition) throw new assert.AssertionError({ message: message.join(" ") || "console.assert failed" }); };',
     '',
@@ -228,6 +304,8 @@ export interface PatchRecord {
 export interface RepairRecord {
   taskId: string;
   language: RepairLanguage;
+  /** What Revise saw of the tests; absent in records made before the option existed (`examples`). */
+  visibility?: Visibility;
   bugType: string;
   buggyLines: number[];
   missingAfter: number[];
@@ -320,6 +398,51 @@ export function languageOption(options: Map<string, string>): RepairLanguage {
   return language;
 }
 
+/** `--visible examples|extended`, default examples. */
+export function visibilityOption(options: Map<string, string>): Visibility {
+  const visibility = options.get('visible') ?? 'examples';
+  if (visibility !== 'examples' && visibility !== 'extended') throw new Error(`unknown visibility ${visibility}; expected examples or extended`);
+  return visibility;
+}
+
+/** The record set named by `--language` and `--visible`. */
+export function recordSetOption(options: Map<string, string>): RecordSet {
+  return recordSet(languageOption(options), visibilityOption(options));
+}
+
+/**
+ * The record sets a fit pools and the name of its result files: `--sets a,b,…` (names as in
+ * `parseRecordSet`, duplicates once), else `--language X` with `--visible V` (one set; `all` means
+ * python and js). The name is the language (`python`, `all`, `python-extended`, `all-extended`) for
+ * the shorthand, else the sets joined by `+` (`python+python-extended`).
+ */
+export function recordSetsOption(options: Map<string, string>): { sets: RecordSet[]; name: string } {
+  const listed = options.get('sets');
+  if (listed !== undefined) {
+    if (options.has('language') || options.has('visible')) throw new Error('give either --sets or --language/--visible, not both');
+    const sets: RecordSet[] = [];
+    for (const item of listed.split(',').filter((part) => part.trim() !== '')) {
+      const set = parseRecordSet(item);
+      if (!sets.some((other) => other.name === set.name)) sets.push(set);
+    }
+    if (sets.length === 0) throw new Error('--sets names no record set');
+    return { sets, name: sets.map((set) => set.name).join('+') };
+  }
+  const visibility = visibilityOption(options);
+  if (options.get('language') === 'all') {
+    return { sets: [recordSet('python', visibility), recordSet('js', visibility)], name: visibility === 'examples' ? 'all' : `all-${visibility}` };
+  }
+  const set = recordSet(languageOption(options), visibility);
+  return { sets: [set], name: set.name };
+}
+
+/** What Revise saw, in words, for reports. */
+export function visibilityDescription(visibility: Visibility): string {
+  return visibility === 'examples'
+    ? 'only the docstring examples (`example_test`, one test per assert)'
+    : 'the docstring examples (`example_test`) plus every other assert of the hidden `test` (the 1st, 3rd, …; those already among the examples once), one test per assert';
+}
+
 /** Value at quantile `q` (nearest rank) of `values`, or undefined when empty. */
 export function quantile(values: number[], q: number): number | undefined {
   if (values.length === 0) return undefined;
@@ -340,4 +463,16 @@ export function percent(part: number, whole: number): string {
 /** Deterministic fold of a task for k-fold cross-validation: a hash of its id and `salt`, so folds mix task families. */
 export function foldOf(taskId: string, folds: number, salt = ''): number {
   return createHash('sha256').update(`${taskId}|${salt}`).digest().readUInt32BE(0) % folds;
+}
+
+/**
+ * The training and testing parts of fold `fold` of `folds`, grouped by the bare task id (`Python/12`):
+ * every item of a task, whichever record set it comes from, is on the same side, so no task leaks
+ * from training into testing.
+ */
+export function splitFold<T extends { taskId: string }>(items: T[], fold: number, folds: number, salt = ''): { training: T[]; testing: T[] } {
+  const training: T[] = [];
+  const testing: T[] = [];
+  for (const item of items) (foldOf(item.taskId, folds, salt) === fold ? testing : training).push(item);
+  return { training, testing };
 }

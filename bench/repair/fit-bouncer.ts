@@ -14,7 +14,13 @@
  * The shipped table is built from the 10-fold out-of-fold trusts over all tasks (each trust from a model
  * that did not see its task), and the shipped model is fitted on all tasks.
  *
- * Usage: node out/bench/repair/fit-bouncer.js [--language python] [--l2 1] [--write]
+ * Usage: node out/bench/repair/fit-bouncer.js [--sets python,js,python-extended] [--l2 1] [--write]
+ *        node out/bench/repair/fit-bouncer.js [--language python|js|all] [--visible examples|extended] …
+ * `--sets` pools the named record sets (`<language>` or `<language>-extended`, see `humanevalfix.ts`);
+ * `--language X [--visible V]` is shorthand for the one set, and `all` for both languages at that
+ * visibility (one trust model serves Python and JavaScript alike). Folds group rows by the bare task id
+ * (`Python/12`), so a task's variants in several sets are always on the same side of a split. Results go
+ * to `bench/results/output-bouncer-<name>.{json,md}`, `<name>` the language (`all`) or the sets joined by `+`.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -22,7 +28,18 @@ import { columnStatistics, solveLinearSystem } from '../../extension/src/core/bo
 import { calibrationTable, FEATURE_TRANSFORMS, featureRow, thresholdFor, trustOf } from '../../extension/src/core/bounce/output/model';
 import type { CalibrationRow, TrustModel } from '../../extension/src/core/bounce/output/types';
 import type { BouncerRecord } from './bouncer-evidence';
-import { foldOf, languageOption, parseArguments, readRecords, repoRoot, resultsRoot, round, writeJson, type RepairRecord } from './common';
+import {
+  parseArguments,
+  readRecords,
+  recordSetsOption,
+  repoRoot,
+  resultsRoot,
+  round,
+  splitFold,
+  visibilityDescription,
+  writeJson,
+  type RepairRecord,
+} from './common';
 
 /** A fixed prior for vague tasks: HumanEvalFix has none to fit it on (see `VAGUENESS_ALLOWANCE`). */
 const VAGUENESS_PENALTY = 4;
@@ -30,7 +47,11 @@ const FOLDS = 10;
 const TARGETS = [0.8, 0.85, 0.9, 0.95];
 
 interface Row {
+  /** One check: the record set and the task (`python-extended|Python/12`); picks and weights are per check. */
+  key: string;
+  /** The bare task id (`Python/12`): folds group by it, so no task is on both sides of a split. */
   taskId: string;
+  set: string;
   x: number[];
   correct: boolean;
   record: BouncerRecord;
@@ -126,8 +147,8 @@ function fitModel(rows: Row[], names: string[], l2: number): Fit {
   const standardised = x.map((row) => row.map((value, column) => (value - means[column]) / scales[column]));
   // Each task weighs the same in total, up to a square root, so tasks with many plausible patches do not dominate.
   const perTask = new Map<string, number>();
-  for (const row of rows) perTask.set(row.taskId, (perTask.get(row.taskId) ?? 0) + 1);
-  const sampleWeights = rows.map((row) => 1 / Math.sqrt(perTask.get(row.taskId) ?? 1));
+  for (const row of rows) perTask.set(row.key, (perTask.get(row.key) ?? 0) + 1);
+  const sampleWeights = rows.map((row) => 1 / Math.sqrt(perTask.get(row.key) ?? 1));
   const labels = rows.map((row) => (row.correct ? 1 : 0));
   const signs = names.map((name) => FEATURE_TRANSFORMS.find((transform) => transform.name === name)?.sign);
   const fixed: (number | undefined)[] = names.map(() => undefined);
@@ -150,13 +171,13 @@ function fitModel(rows: Row[], names: string[], l2: number): Fit {
   }
 }
 
-/** The most trusted validated patch of each task under `model`. */
+/** The most trusted validated patch of each check (record set and task) under `model`. */
 function topPicks(rows: Row[], model: TrustModel): Map<string, { trust: number; correct: boolean; row: Row }> {
   const picks = new Map<string, { trust: number; correct: boolean; row: Row }>();
   for (const row of rows) {
     const trust = trustOf(model, row.record.rows[row.index].features);
-    const current = picks.get(row.taskId);
-    if (!current || trust > current.trust) picks.set(row.taskId, { trust, correct: row.correct, row });
+    const current = picks.get(row.key);
+    if (!current || trust > current.trust) picks.set(row.key, { trust, correct: row.correct, row });
   }
   return picks;
 }
@@ -165,9 +186,7 @@ function topPicks(rows: Row[], model: TrustModel): Map<string, { trust: number; 
 function crossValidatedPicks(rows: Row[], names: string[], l2: number, folds: number, salt = ''): Map<string, { trust: number; correct: boolean; row: Row }> {
   const picks = new Map<string, { trust: number; correct: boolean; row: Row }>();
   for (let fold = 0; fold < folds; fold++) {
-    const inFold = (row: Row) => foldOf(row.taskId, folds, salt) === fold;
-    const training = rows.filter((row) => !inFold(row));
-    const testing = rows.filter(inFold);
+    const { training, testing } = splitFold(rows, fold, folds, salt);
     if (testing.length === 0) continue;
     const { model } = fitModel(training, names, l2);
     for (const [task, pick] of topPicks(testing, model)) picks.set(task, pick);
@@ -199,18 +218,27 @@ function operatingPoint(target: number, decided: { proposed: boolean; correct: b
   };
 }
 
+/** A held-out decision on one check. */
+interface Decided {
+  /** The check's key (record set and task). */
+  task: string;
+  set: string;
+  proposed: boolean;
+  correct: boolean;
+}
+
 /** Decides held-out tasks with a model and threshold made only from `training` (inner CV for the table). */
-function decideHeldOut(training: Row[], testing: Row[], names: string[], l2: number, trainingTasks: number, targets: number[]): Map<number, { proposed: boolean; correct: boolean; task: string }[]> {
+function decideHeldOut(training: Row[], testing: Row[], names: string[], l2: number, trainingTasks: number, targets: number[]): Map<number, Decided[]> {
   const inner = crossValidatedPicks(training, names, l2, 5, 'inner');
   const table = calibrationTable([...inner.values()].map((pick) => ({ trust: pick.trust, correct: pick.correct })), trainingTasks);
   const { model } = fitModel(training, names, l2);
   const picks = topPicks(testing, model);
-  const result = new Map<number, { proposed: boolean; correct: boolean; task: string }[]>();
+  const result = new Map<number, Decided[]>();
   for (const target of targets) {
     const { threshold } = thresholdFor(table, target);
     result.set(
       target,
-      [...picks].map(([task, pick]) => ({ task, proposed: pick.trust >= threshold, correct: pick.correct })),
+      [...picks].map(([task, pick]) => ({ task, set: pick.row.set, proposed: pick.trust >= threshold, correct: pick.correct })),
     );
   }
   return result;
@@ -238,16 +266,29 @@ function asciiCurve(points: { precision: number; coverage: number }[]): string[]
 
 function main(): void {
   const options = parseArguments(process.argv.slice(2));
-  const language = languageOption(options);
+  const { sets, name: outputName } = recordSetsOption(options);
   const l2 = Number(options.get('l2') ?? '1');
-  const repairs = readRecords<RepairRecord>(`repair-${language}`);
-  const evidence = readRecords<BouncerRecord>(`bouncer-${language}`);
+  const dataName =
+    sets.length === 1
+      ? `HumanEvalFix-${sets[0].language}${sets[0].visibility === 'examples' ? '' : ` (${sets[0].visibility} visible tests)`}`
+      : `HumanEvalFix (${sets.map((set) => set.name).join(' + ')} pooled)`;
+  // Every set's tasks count: the same task at two visibilities is two checks (grouped in one fold).
+  const repairsBySet = new Map(sets.map((set) => [set.name, readRecords<RepairRecord>(`repair-${set.name}`)]));
+  const evidenceBySet = new Map(sets.map((set) => [set.name, readRecords<BouncerRecord>(`bouncer-${set.name}`)]));
+  for (const set of sets) {
+    if ((repairsBySet.get(set.name) ?? []).length === 0) throw new Error(`no repair records in bench/results/tmp/repair-${set.name}/`);
+    if ((evidenceBySet.get(set.name) ?? []).length === 0) throw new Error(`no bouncer evidence in bench/results/tmp/bouncer-${set.name}/; run bouncer-evidence.js first`);
+  }
+  const repairs = [...repairsBySet.values()].flat();
+  const evidence = [...evidenceBySet.values()].flat();
+  const setOfEvidence = new Map<BouncerRecord, string>([...evidenceBySet].flatMap(([set, records]) => records.map((record) => [record, set] as const)));
   const tasks = repairs.length;
   const tasksWithPatch = evidence.filter((record) => record.rows.length > 0).length;
   const names = FEATURE_TRANSFORMS.map((transform) => transform.name);
-  const rows: Row[] = evidence.flatMap((record) =>
-    record.rows.map((row, index) => ({ taskId: record.taskId, x: featureRow(row.features, names), correct: row.correct, record, index })),
-  );
+  const rows: Row[] = evidence.flatMap((record) => {
+    const set = setOfEvidence.get(record) ?? '';
+    return record.rows.map((row, index) => ({ key: `${set}|${record.taskId}`, taskId: record.taskId, set, x: featureRow(row.features, names), correct: row.correct, record, index }));
+  });
   if (rows.length === 0) throw new Error('no bouncer evidence; run bouncer-evidence.js first');
 
   // Baselines without a trust model.
@@ -275,8 +316,7 @@ function main(): void {
   const grid = [0.1, 0.3, 1, 3, 10, 30].map((penalty) => {
     let loss = 0;
     for (let fold = 0; fold < FOLDS; fold++) {
-      const training = rows.filter((row) => foldOf(row.taskId, FOLDS) !== fold);
-      const testing = rows.filter((row) => foldOf(row.taskId, FOLDS) === fold);
+      const { training, testing } = splitFold(rows, fold, FOLDS);
       if (testing.length === 0) continue;
       const { model } = fitModel(training, names, penalty);
       for (const row of testing) {
@@ -295,24 +335,32 @@ function main(): void {
   const changedPick = [...picks.values()].filter((pick) => pick.row.index !== 0);
 
   // Nested cross-validation at the targets.
-  const nested = new Map<number, { proposed: boolean; correct: boolean; task: string }[]>(TARGETS.map((target) => [target, []]));
+  const nested = new Map<number, Decided[]>(TARGETS.map((target) => [target, []]));
   for (let fold = 0; fold < FOLDS; fold++) {
-    const training = rows.filter((row) => foldOf(row.taskId, FOLDS) !== fold);
-    const testing = rows.filter((row) => foldOf(row.taskId, FOLDS) === fold);
+    const { training, testing } = splitFold(rows, fold, FOLDS);
     if (testing.length === 0) continue;
-    const trainingTasks = repairs.filter((record) => foldOf(record.taskId, FOLDS) !== fold).length;
+    const trainingTasks = splitFold(repairs, fold, FOLDS).training.length;
     for (const [target, decided] of decideHeldOut(training, testing, names, chosenL2, trainingTasks, TARGETS)) nested.get(target)?.push(...decided);
   }
   const nestedPoints = TARGETS.map((target) => operatingPoint(target, nested.get(target) ?? [], tasks, tasksWithPatch));
+  // The same held-out decisions, per record set (coverage over that set's tasks).
+  const nestedBySet = sets.map((set) => {
+    const setTasks = repairsBySet.get(set.name)?.length ?? 0;
+    const setWithPatch = (evidenceBySet.get(set.name) ?? []).filter((record) => record.rows.length > 0).length;
+    return {
+      set: set.name,
+      tasks: setTasks,
+      tasksWithValidatedPatch: setWithPatch,
+      points: TARGETS.map((target) => operatingPoint(target, (nested.get(target) ?? []).filter((item) => item.set === set.name), setTasks, setWithPatch)),
+    };
+  });
 
   // Two halves, both ways round.
-  const half = (row: { taskId: string }) => foldOf(row.taskId, 2, 'half');
   const halves = [0, 1].map((side) => {
-    const training = rows.filter((row) => half(row) !== side);
-    const testing = rows.filter((row) => half(row) === side);
-    const trainingTasks = repairs.filter((record) => half(record) !== side).length;
-    const testingTasks = repairs.filter((record) => half(record) === side).length;
-    const testingWithPatch = evidence.filter((record) => half(record) === side && record.rows.length > 0).length;
+    const { training, testing } = splitFold(rows, side, 2, 'half');
+    const trainingTasks = splitFold(repairs, side, 2, 'half').training.length;
+    const testingTasks = splitFold(repairs, side, 2, 'half').testing.length;
+    const testingWithPatch = splitFold(evidence, side, 2, 'half').testing.filter((record) => record.rows.length > 0).length;
     const decided = decideHeldOut(training, testing, names, chosenL2, trainingTasks, TARGETS);
     return { reportedOn: `half ${side}`, tasks: testingTasks, points: TARGETS.map((target) => operatingPoint(target, decided.get(target) ?? [], testingTasks, testingWithPatch)) };
   });
@@ -335,7 +383,7 @@ function main(): void {
     calibration: table,
     calibrationChecks: tasks,
     training: {
-      data: `HumanEvalFix-${language}: ${rows.length} validated patches of ${tasksWithPatch} tasks (of ${tasks}); label: the hidden tests pass`,
+      data: `${dataName}: ${rows.length} validated patches of ${tasksWithPatch} tasks (of ${tasks}); label: the hidden tests pass`,
       fit: `L2 logistic regression (Newton), standardised features, each task weighing 1/sqrt(patches), l2 ${chosenL2} chosen by 10-fold log-loss; features with a known direction are held at a minimum effect of ${MINIMUM_DIRECTED_EFFECT} per standard deviation in their direction when the fit would give less`,
       heldAtMinimumEffect: shipped.dropped,
       calibration: 'rows from 10-fold out-of-fold trusts of the top patch per task; a target precision selects the lowest threshold whose corrected precision (selected - wrong) / (selected + 1) reaches it (split-conformal correction)',
@@ -345,14 +393,17 @@ function main(): void {
   };
 
   const results = {
-    benchmark: `Output bouncer on HumanEvalFix-${language}`,
+    benchmark: `Output bouncer on ${dataName}`,
     date: new Date().toISOString(),
     setup: {
       tasks,
       tasksWithValidatedPatch: tasksWithPatch,
       validatedPatches: rows.length,
       correctValidatedPatches: rows.filter((row) => row.correct).length,
-      visible: 'example_test only; correctness: the full hidden test',
+      sets: sets.map((set) => set.name),
+      visible: Object.fromEntries(sets.map((set) => [set.name, visibilityDescription(set.visibility)])),
+      correctness: 'the full hidden test',
+      foldsGroupedBy: 'the bare task id (Python/12): all record sets of a task are in the same fold',
       decision: 'propose the most trusted validated patch when its trust reaches the threshold for the target precision; coverage = proposals / all tasks',
       folds: FOLDS,
       l2Grid: grid,
@@ -366,18 +417,19 @@ function main(): void {
       ofWhichCorrect: changedPick.filter((pick) => pick.correct).length,
     },
     nestedCrossValidation: nestedPoints,
+    nestedCrossValidationBySet: nestedBySet,
     halves,
     shippedModel: { features: model.features, weights: model.weights, bias: model.bias, dropped: shipped.dropped, thresholds: Object.fromEntries(TARGETS.map((target) => [target, thresholdFor(model.calibration, target).threshold])) },
   };
-  writeJson(path.join(resultsRoot, `output-bouncer-${language}.json`), results, true);
+  writeJson(path.join(resultsRoot, `output-bouncer-${outputName}.json`), results, true);
   if (options.has('write')) writeJson(path.join(repoRoot, 'extension', 'src', 'core', 'bounce', 'output', 'trust-model.json'), model, true);
 
   const pointRow = (name: string, point: OperatingPoint) =>
     `| ${name} | ${point.proposals} | ${point.correct} | ${point.harmful} | ${point.precision === null ? '–' : point.precision.toFixed(3)} | ${(point.coverage * 100).toFixed(1)} % | ${(point.coverageOfTasksWithPatch * 100).toFixed(1)} % |`;
   const md = [
-    `# Output bouncer on HumanEvalFix-${language}`,
+    `# Output bouncer on ${dataName}`,
     '',
-    `Measured ${results.date.slice(0, 10)}. ${tasks} tasks; ${tasksWithPatch} have at least one validated patch (${rows.length} validated patches, ${results.setup.correctValidatedPatches} of them pass the hidden tests). Revise saw only \`example_test\`; a proposal is correct when it passes the full hidden \`test\`. Coverage is the share of all ${tasks} tasks with a proposal (and, last column, of the ${tasksWithPatch} tasks that have a validated patch).`,
+    `Measured ${results.date.slice(0, 10)}. ${tasks} tasks; ${tasksWithPatch} have at least one validated patch (${rows.length} validated patches, ${results.setup.correctValidatedPatches} of them pass the hidden tests). ${sets.length > 1 ? `Record sets pooled: ${sets.map((set) => `${set.name} (${repairsBySet.get(set.name)?.length ?? 0} tasks)`).join(', ')}; a task in several sets counts once per set, and folds group by the bare task id, so its variants are always held out together. ` : ''}Revise saw ${[...new Set(sets.map((set) => set.visibility))].map((visibility) => `${visibilityDescription(visibility)}${sets.length > 1 ? ` (${sets.filter((set) => set.visibility === visibility).map((set) => set.name).join(', ')})` : ''}`).join('; ')}; a proposal is correct when it passes the full hidden \`test\`. Coverage is the share of all ${tasks} tasks with a proposal (and, last column, of the ${tasksWithPatch} tasks that have a validated patch).`,
     '',
     '## Held-out operating points (nested 10-fold cross-validation)',
     '',
@@ -387,6 +439,18 @@ function main(): void {
     '|---|---:|---:|---:|---:|---:|---:|',
     ...nestedPoints.map((point) => pointRow(String(point.target), point)),
     '',
+    ...(sets.length > 1
+      ? [
+          '### Per record set',
+          '',
+          'The same held-out decisions, split by record set; coverage over that set\'s tasks.',
+          '',
+          '| Set | Target precision | Proposals | Correct | Harmful | Precision | Coverage (all) | Coverage (with a patch) |',
+          '|---|---|---:|---:|---:|---:|---:|---:|',
+          ...nestedBySet.flatMap((entry) => entry.points.map((point) => `| ${entry.set} (${entry.tasks} tasks, ${entry.tasksWithValidatedPatch} with a patch) |${pointRow(String(point.target), point).slice(1)}`)),
+          '',
+        ]
+      : []),
     '## Two halves (fit and calibrate on one, report on the other)',
     '',
     '| Reported on | Target | Proposals | Correct | Harmful | Precision | Coverage (all) | Coverage (with a patch) |',
@@ -415,10 +479,10 @@ function main(): void {
     '',
     `Fitted on all tasks (l2 ${chosenL2}; held at the minimum effect in their known direction: ${shipped.dropped.join(', ') || 'none'}). Weights on standardised features: ${model.features.map((name, index) => `${name} ${model.weights[index]}`).join(', ')}; bias ${model.bias}. Thresholds looked up from the shipped table: ${TARGETS.map((target) => `${target} → ${thresholdFor(model.calibration, target).threshold}`).join(', ')}.`,
     '',
-    `Reproduce: \`npm run build:tests && node out/bench/repair/humanevalfix.js && node out/bench/repair/bouncer-evidence.js && node out/bench/repair/fit-bouncer.js --write\`.`,
+    `Reproduce: \`npm run build:tests\`, then per set \`node out/bench/repair/humanevalfix.js --language L [--visible extended]\` and \`node out/bench/repair/bouncer-evidence.js --language L [--visible extended]\`, then \`node out/bench/repair/fit-bouncer.js --sets ${sets.map((set) => set.name).join(',')} [--write]\`.`,
     '',
   ];
-  fs.writeFileSync(path.join(resultsRoot, `output-bouncer-${language}.md`), md.join('\n'));
+  fs.writeFileSync(path.join(resultsRoot, `output-bouncer-${outputName}.md`), md.join('\n'));
   console.log(md.join('\n'));
 }
 

@@ -1,12 +1,13 @@
 /**
  * Repair benchmark on HumanEvalFix. Per task: a temp project with the buggy source and one test per
- * assert of the task's `example_test` (all Revise sees), the real pipeline (`runCheck`, mode `fix`),
- * then every validated patch judged by the full hidden `test` in a separate temp folder. Records are
- * cached per task in `bench/results/tmp/repair-<language>/`, so reruns only do the missing tasks; the
- * summary (`report.ts`) reads them.
+ * visible assert (`--visible examples`, the default: the task's `example_test`; `extended`: those plus
+ * every other assert of the hidden `test`), the real pipeline (`runCheck`, mode `fix`), then every
+ * validated patch judged by the full hidden `test` in a separate temp folder. Records are cached per
+ * task in `bench/results/tmp/repair-<language>/` (`repair-<language>-extended/` for `extended`), so
+ * reruns only do the missing tasks; the summary (`report.ts`) reads them.
  *
- * Usage: node out/bench/repair/humanevalfix.js [--language python|js] [--data ../shared/data]
- *          [--only Python/0,Python/3] [--limit N] [--stride K] [--refresh] [--progress FILE]
+ * Usage: node out/bench/repair/humanevalfix.js [--language python|js] [--visible examples|extended]
+ *          [--data ../shared/data] [--only Python/0,Python/3] [--limit N] [--stride K] [--refresh] [--progress FILE]
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -21,12 +22,12 @@ import {
   cacheRoot,
   dataDirectory,
   judgeWithHiddenTests,
-  languageOption,
   loadRepairTasks,
   parseArguments,
   PYTHON,
   readJson,
   recordPath,
+  recordSetOption,
   repoRoot,
   visibleProjectFiles,
   withTempDir,
@@ -35,6 +36,7 @@ import {
   type PatchRecord,
   type RepairRecord,
   type RepairTask,
+  type Visibility,
 } from './common';
 
 /** Some buggy versions loop forever; the docstring examples all finish in well under a second. */
@@ -113,9 +115,9 @@ function templatePrior(origin: string): number | undefined {
 }
 
 /** Runs the pipeline on one task and judges its validated patches. */
-export async function runTask(task: RepairTask, syntax: SyntaxService, assets: Assets = treeAssets): Promise<RepairRecord> {
+export async function runTask(task: RepairTask, syntax: SyntaxService, assets: Assets = treeAssets, visibility: Visibility = 'examples'): Promise<RepairRecord> {
   const started = Date.now();
-  const files = visibleProjectFiles(task);
+  const files = visibleProjectFiles(task, visibility);
   const settings = benchSettings(task.language);
   const recordSettings = {
     perTestTimeoutMs: settings.perTestTimeoutMs,
@@ -129,6 +131,7 @@ export async function runTask(task: RepairTask, syntax: SyntaxService, assets: A
     const base = {
       taskId: task.taskId,
       language: task.language,
+      visibility,
       bugType: task.bugType,
       buggyLines: task.buggyLines,
       missingAfter: task.missingAfter,
@@ -140,7 +143,7 @@ export async function runTask(task: RepairTask, syntax: SyntaxService, assets: A
     const messages: string[] = [];
     const emptyRun = { framework: 'pytest' as const, root, command: [], tests: [], problems: [], durationMs: 0, coverageMethod: 'none' as const, complete: true, testFiles: [] };
     if (Object.keys(files).every((name) => !/test/.test(name))) {
-      // No docstring examples: nothing for Revise to check (the pipeline would stop with "no tests found").
+      // No visible asserts (no docstring examples): nothing for Revise to check (the pipeline would stop with "no tests found").
       return { ...base, status: 'no-visible-tests', visibleTests: 0, baselineFailed: 0, run: emptyRun, scores: [], patches: [], timingsMs: {}, wallMs: Date.now() - started } satisfies RepairRecord;
     }
     let result;
@@ -210,9 +213,9 @@ export function selectTasks(tasks: RepairTask[], options: Map<string, string>): 
 
 async function main(): Promise<void> {
   const options = parseArguments(process.argv.slice(2));
-  const language = languageOption(options);
-  const tasks = selectTasks(loadRepairTasks(dataDirectory(options), language), options);
-  const kind = `repair-${language}`;
+  const set = recordSetOption(options);
+  const tasks = selectTasks(loadRepairTasks(dataDirectory(options), set.language), options);
+  const kind = `repair-${set.name}`;
   const progressFile = options.get('progress') ?? path.join(cacheRoot, `${kind}.progress.log`);
   fs.mkdirSync(path.dirname(progressFile), { recursive: true });
   const log = (line: string) => {
@@ -226,7 +229,7 @@ async function main(): Promise<void> {
     done++;
     const file = recordPath(kind, task.taskId);
     if (!options.has('refresh') && readJson<RepairRecord>(file)) continue;
-    const record = await runTask(task, syntax, assets);
+    const record = await runTask(task, syntax, assets, set.visibility);
     const problem = environmentProblem(record);
     if (problem) {
       // Not cached: a rerun tries again.

@@ -1,15 +1,16 @@
 /**
- * Summarises the cached repair records of one language into `bench/results/repair-<language>.{json,md}`:
+ * Summarises the cached repair records of one language and visibility into `bench/results/repair-<language>.{json,md}`
+ * (`repair-<language>-extended.{json,md}` with `--visible extended`):
  * plausible (pass the visible tests) and correct (pass the hidden tests) rates overall, per bug type and
  * per template; time to the first validated patch; the patch search's statistics; the line scores of
  * correct and incorrect patches.
  *
- * Usage: node out/bench/repair/report.js [--language python|js]
+ * Usage: node out/bench/repair/report.js [--language python|js] [--visible examples|extended]
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { languageOption, parseArguments, percent, quantile, readRecords, resultsRoot, round, writeJson, type RepairRecord } from './common';
+import { parseArguments, percent, quantile, readRecords, recordSetOption, resultsRoot, round, visibilityDescription, writeJson, type RepairRecord } from './common';
 
 interface Rates {
   tasks: number;
@@ -48,9 +49,13 @@ function mean(values: number[]): number {
 
 function main(): void {
   const options = parseArguments(process.argv.slice(2));
-  const language = languageOption(options);
-  const records = readRecords<RepairRecord>(`repair-${language}`);
-  if (records.length === 0) throw new Error(`no cached records in bench/results/tmp/repair-${language}/; run humanevalfix.js first`);
+  const set = recordSetOption(options);
+  const { language, visibility } = set;
+  const records = readRecords<RepairRecord>(`repair-${set.name}`);
+  if (records.length === 0) throw new Error(`no cached records in bench/results/tmp/repair-${set.name}/; run humanevalfix.js first`);
+  const mixed = records.find((record) => (record.visibility ?? 'examples') !== visibility);
+  if (mixed) throw new Error(`bench/results/tmp/repair-${set.name}/ holds ${mixed.taskId} run with visibility ${mixed.visibility ?? 'examples'}, not ${visibility}`);
+  const visibleFlag = visibility === 'examples' ? '' : ` --visible ${visibility}`;
 
   const overall = rates(records);
   const searched = records.filter((record) => record.status === 'searched');
@@ -100,11 +105,13 @@ function main(): void {
   };
 
   const results = {
-    benchmark: `HumanEvalFix-${language} repair (no LLM)`,
+    benchmark: `HumanEvalFix-${language} repair (no LLM)${visibility === 'examples' ? '' : `, ${visibility} visible tests`}`,
     date: new Date().toISOString(),
     machine: `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), shared with other work; load average at report time ${os.loadavg().map((value) => value.toFixed(1)).join(' ')}`,
     setup: {
-      visibleTests: 'one test per assert of example_test (the docstring examples); the hidden full `test` judges correctness in a separate temp folder',
+      visibility,
+      visibleTests: `${visibilityDescription(visibility)}; the hidden full \`test\` judges correctness in a separate temp folder`,
+      meanVisibleTests: round(mean(records.map((record) => record.visibleTests))),
       pipeline: 'runCheck mode fix, the shipped localizer and repair templates, /usr/bin/python3, per-test timeout 5 s',
       settings: records[0]?.settings,
       plausible: 'a validated patch: every visible test passes',
@@ -146,13 +153,13 @@ function main(): void {
       firstValidatedFromStartMs: record.firstValidatedFromStartMs,
     })),
   };
-  const jsonFile = path.join(resultsRoot, `repair-${language}.json`);
+  const jsonFile = path.join(resultsRoot, `repair-${set.name}.json`);
   writeJson(jsonFile, results, true);
 
   const md = [
-    `# Repair on HumanEvalFix-${language} (no LLM)`,
+    `# Repair on HumanEvalFix-${language} (no LLM${visibility === 'examples' ? '' : `, ${visibility} visible tests`})`,
     '',
-    `Measured ${results.date.slice(0, 10)} on ${results.machine}. Revise sees only the docstring examples (\`example_test\`, one test per assert); the full hidden \`test\` judges each validated patch. Settings: ${JSON.stringify(results.setup.settings)}. Priors: the shipped hand-set \`priors.json\` (not fitted here).`,
+    `Measured ${results.date.slice(0, 10)} on ${results.machine}. Revise sees ${visibilityDescription(visibility)} (${results.setup.meanVisibleTests} visible tests per task on average); the full hidden \`test\` judges each validated patch. Settings: ${JSON.stringify(results.setup.settings)}. Priors: the shipped hand-set \`priors.json\` (not fitted here).`,
     '',
     `Tasks: ${records.length}; no visible tests: ${results.tasks.noVisibleTests.length}; buggy code already passes the visible tests: ${results.tasks.buggyPassesVisibleTests.length}; errors: ${results.tasks.errors.length}; searched: ${searched.length}.`,
     '',
@@ -181,10 +188,10 @@ function main(): void {
     `Correct validated patches (${results.patchedLines.correct.patches}): mean line score ${results.patchedLines.correct.meanLineScore}, median rank ${String(results.patchedLines.correct.medianLineRank)}, ${results.patchedLines.correct.topRanked} on the top suspect, ${results.patchedLines.correct.touchesAnnotatedBuggyLine} on an annotated buggy line.`,
     `Incorrect validated patches (${results.patchedLines.incorrect.patches}): mean line score ${results.patchedLines.incorrect.meanLineScore}, median rank ${String(results.patchedLines.incorrect.medianLineRank)}, ${results.patchedLines.incorrect.topRanked} on the top suspect, ${results.patchedLines.incorrect.touchesAnnotatedBuggyLine} on an annotated buggy line.`,
     '',
-    `Per-task details: \`${path.relative(path.join(resultsRoot, '..', '..'), jsonFile)}\`. Reproduce: \`npm run build:tests && node out/bench/repair/humanevalfix.js --language ${language} && node out/bench/repair/report.js --language ${language}\` (records cached in \`bench/results/tmp/repair-${language}/\`).`,
+    `Per-task details: \`${path.relative(path.join(resultsRoot, '..', '..'), jsonFile)}\`. Reproduce: \`npm run build:tests && node out/bench/repair/humanevalfix.js --language ${language}${visibleFlag} && node out/bench/repair/report.js --language ${language}${visibleFlag}\` (records cached in \`bench/results/tmp/repair-${set.name}/\`).`,
     '',
   ];
-  fs.writeFileSync(path.join(resultsRoot, `repair-${language}.md`), md.join('\n'));
+  fs.writeFileSync(path.join(resultsRoot, `repair-${set.name}.md`), md.join('\n'));
   console.log(md.slice(0, 16).join('\n'));
 }
 
