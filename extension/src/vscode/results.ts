@@ -72,7 +72,10 @@ export class ResultsView implements vscode.Disposable {
       this.items.set(key, list);
     };
     const failing = outcome.run.tests.filter((test) => test.outcome === 'failed').length;
-    const shown = outcome.scores.filter((score) => score.score >= display.threshold).slice(0, display.maxSuspects);
+    // While tests fail, the most suspicious line is always shown, even below the threshold: a check that
+    // found failing tests never ends with nothing in the editor.
+    const aboveThreshold = outcome.scores.filter((score) => score.score >= display.threshold);
+    const shown = (aboveThreshold.length === 0 && failing > 0 ? outcome.scores.slice(0, 1) : aboveThreshold).slice(0, display.maxSuspects);
     for (const score of shown) {
       const range = new vscode.Range(score.line - 1, 0, score.line - 1, Number.MAX_SAFE_INTEGER);
       const diagnostic = new vscode.Diagnostic(
