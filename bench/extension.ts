@@ -83,12 +83,14 @@ function measureActivation(): { activationMs: number; requireMs: number; wasmRea
 
 function packageVsix(): { vsixBytes: number; files: number } | { error: string } {
   const out = path.join(os.tmpdir(), `revise-bench-${process.pid}.vsix`);
-  const result = spawnSync('npx', ['vsce', 'package', '--no-dependencies', '--allow-missing-repository', '--out', out], { cwd: repoRoot, encoding: 'utf8' });
+  const result = spawnSync('npx', ['vsce', 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '--out', out], { cwd: repoRoot, encoding: 'utf8' });
   if (result.status !== 0) return { error: (result.stderr || result.stdout).slice(-500) };
-  const files = /\((\d+) files/.exec(result.stdout)?.[1];
   const vsixBytes = fs.statSync(out).size;
   fs.rmSync(out, { force: true });
-  return { vsixBytes, files: Number(files ?? 0) };
+  // `vsce ls` lists exactly the files `vsce package` puts in the VSIX, one per line.
+  const listed = spawnSync('npx', ['vsce', 'ls', '--no-dependencies'], { cwd: repoRoot, encoding: 'utf8' });
+  const files = listed.status === 0 ? listed.stdout.split('\n').filter((line) => line.trim() !== '').length : 0;
+  return { vsixBytes, files };
 }
 
 function main(): void {
