@@ -284,7 +284,10 @@ function main(): void {
   const setOfEvidence = new Map<BouncerRecord, string>([...evidenceBySet].flatMap(([set, records]) => records.map((record) => [record, set] as const)));
   const tasks = repairs.length;
   const tasksWithPatch = evidence.filter((record) => record.rows.length > 0).length;
-  const names = FEATURE_TRANSFORMS.map((transform) => transform.name);
+  // `--features a,b,…` fits a model on a subset of the trust features (default: all of them).
+  const names = options.get('features')?.split(',').map((name) => name.trim()).filter(Boolean) ?? FEATURE_TRANSFORMS.map((transform) => transform.name);
+  const unknown = names.filter((name) => !FEATURE_TRANSFORMS.some((transform) => transform.name === name));
+  if (unknown.length > 0) throw new Error(`unknown trust features: ${unknown.join(', ')}`);
   const rows: Row[] = evidence.flatMap((record) => {
     const set = setOfEvidence.get(record) ?? '';
     return record.rows.map((row, index) => ({ key: `${set}|${record.taskId}`, taskId: record.taskId, set, x: featureRow(row.features, names), correct: row.correct, record, index }));
@@ -479,7 +482,7 @@ function main(): void {
     '',
     `Fitted on all tasks (l2 ${chosenL2}; held at the minimum effect in their known direction: ${shipped.dropped.join(', ') || 'none'}). Weights on standardised features: ${model.features.map((name, index) => `${name} ${model.weights[index]}`).join(', ')}; bias ${model.bias}. Thresholds looked up from the shipped table: ${TARGETS.map((target) => `${target} → ${thresholdFor(model.calibration, target).threshold}`).join(', ')}.`,
     '',
-    `Reproduce: \`npm run build:tests\`, then per set \`node out/bench/repair/humanevalfix.js --language L [--visible extended]\` and \`node out/bench/repair/bouncer-evidence.js --language L [--visible extended]\`, then \`node out/bench/repair/fit-bouncer.js --sets ${sets.map((set) => set.name).join(',')} [--write]\`.`,
+    `Reproduce: \`npm run build:tests\`, then per set \`node out/bench/repair/humanevalfix.js --language L [--visible extended]\` and \`node out/bench/repair/bouncer-evidence.js --language L [--visible extended]\`, then \`node out/bench/repair/fit-bouncer.js --sets ${sets.map((set) => set.name).join(',')}${options.has('features') ? ` --features ${names.join(',')}` : ''} [--write]\`.`,
     '',
   ];
   fs.writeFileSync(path.join(resultsRoot, `output-bouncer-${outputName}.md`), md.join('\n'));

@@ -24,6 +24,8 @@ export const FEATURE_TRANSFORMS: FeatureTransform[] = [
   { name: 'classShare', value: (f) => f.classShare, sign: 1 },
   { name: 'disagreementRate', value: (f) => f.disagreementRate, sign: -1 },
   { name: 'differentialRan', value: (f) => (f.differentialInputs > 0 ? 1 : 0) },
+  // Every compared validated patch behaves the same on the varied inputs (or there is only one).
+  { name: 'allAgree', value: (f) => (f.behaviorClasses <= 1 && f.disagreementRate === 0 ? 1 : 0), sign: 1 },
   { name: 'logEditChars', value: (f) => Math.log1p(f.editChars) },
   { name: 'logTemplatePrior', value: (f) => Math.log(Math.max(1e-3, f.templatePrior)) },
   { name: 'lineScore', value: (f) => f.lineScore },
