@@ -6,6 +6,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Framework } from '../../types';
 import { baseName, parseShellScript, programWords } from './shell';
+import { someFileBreadthFirst } from '../walk';
 
 /** The parts of package.json Revise reads. */
 export interface PackageManifest {
@@ -144,33 +145,12 @@ export async function detectJavaScript(root: string): Promise<Framework | undefi
   return (await importsNodeTest(root)) ? 'node:test' : undefined;
 }
 
-/** Breadth-first search for a JavaScript or TypeScript file that imports `node:test`. */
-async function importsNodeTest(root: string): Promise<boolean> {
-  let level = [root];
-  let foldersRead = 0;
-  for (let depth = 0; depth <= SEARCH_DEPTH && level.length > 0; depth++) {
-    const next: string[] = [];
-    for (const folder of level) {
-      if (++foldersRead > SEARCH_FOLDER_LIMIT) return false;
-      let entries: import('node:fs').Dirent[];
-      try {
-        entries = await fs.readdir(folder, { withFileTypes: true });
-      } catch {
-        continue;
-      }
-      for (const entry of entries) {
-        const full = path.join(folder, entry.name);
-        if (entry.isDirectory()) {
-          if (!entry.name.startsWith('.') && !SKIPPED_FOLDERS.has(entry.name)) next.push(full);
-        } else if (/\.[cm]?[jt]sx?$/.test(entry.name) && /(test|spec)/i.test(full.slice(root.length))) {
-          const text = await readHead(full);
-          if (/(?:from\s+|require\(\s*|import\(\s*)['"]node:test['"]/.test(text)) return true;
-        }
-      }
-    }
-    level = next;
-  }
-  return false;
+/** Breadth-first search for a JavaScript or TypeScript test file that imports `node:test`. */
+function importsNodeTest(root: string): Promise<boolean> {
+  return someFileBreadthFirst(root, { maxDepth: SEARCH_DEPTH, maxFolders: SEARCH_FOLDER_LIMIT, skipped: SKIPPED_FOLDERS }, async (file, entry) => {
+    if (!/\.[cm]?[jt]sx?$/.test(entry.name) || !/(test|spec)/i.test(file.slice(root.length))) return false;
+    return /(?:from\s+|require\(\s*|import\(\s*)['"]node:test['"]/.test(await readHead(file));
+  });
 }
 
 async function readHead(file: string): Promise<string> {

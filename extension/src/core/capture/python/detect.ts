@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { someFileBreadthFirst } from '../walk';
 
 /** How deep below the root `detectPytest` looks for test files. */
 const SEARCH_DEPTH = 3;
@@ -58,33 +59,18 @@ export async function detectPytest(root: string): Promise<boolean> {
 }
 
 /** Breadth-first search for a test module, nearest folders first. */
-async function findTestModule(root: string): Promise<boolean> {
-  let level = [root];
-  let foldersRead = 0;
-  for (let depth = 0; depth <= SEARCH_DEPTH && level.length > 0; depth++) {
-    const next: string[] = [];
-    for (const folder of level) {
-      if (++foldersRead > SEARCH_FOLDER_LIMIT) return false;
-      let entries: import('node:fs').Dirent[];
-      try {
-        entries = await fs.readdir(folder, { withFileTypes: true });
-      } catch {
-        continue;
-      }
-      for (const entry of entries) {
-        if (entry.isFile() && isTestModuleName(entry.name)) return true;
-        if (entry.isDirectory() && !entry.name.startsWith('.') && !SKIPPED_FOLDERS.has(entry.name)) {
-          next.push(path.join(folder, entry.name));
-        }
-      }
-    }
-    // A virtual environment is recognised by its marker file, whatever its name.
-    level = [];
-    for (const folder of next) {
-      if (!(await exists(path.join(folder, 'pyvenv.cfg')))) level.push(folder);
-    }
-  }
-  return false;
+function findTestModule(root: string): Promise<boolean> {
+  return someFileBreadthFirst(
+    root,
+    {
+      maxDepth: SEARCH_DEPTH,
+      maxFolders: SEARCH_FOLDER_LIMIT,
+      skipped: SKIPPED_FOLDERS,
+      // A virtual environment is recognised by its marker file, whatever its name.
+      enter: async (folder) => !(await exists(path.join(folder, 'pyvenv.cfg'))),
+    },
+    (_file, entry) => isTestModuleName(entry.name),
+  );
 }
 
 async function exists(file: string): Promise<boolean> {
