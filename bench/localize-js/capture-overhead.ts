@@ -1,18 +1,22 @@
 /**
  * Capture overhead for JavaScript: a generated suite of N tests (default 320) over a small module with
  * branches, run plainly (the framework's own command and reporter) and through `captureJavaScript` with
- * per-test coverage, for node:test, Vitest and Jest. Reports the median wall time of each and the ratio.
+ * per-test coverage, for node:test, Vitest and Jest. Reports the median wall and CPU time of each and the
+ * ratios. With `--before-ref`, the capture as it was at that git commit (its whole tree, taken from the
+ * object store with `git archive` into a temporary folder and built there) is measured too, interleaved
+ * with the others so that before and after see the same load.
  * Vitest and Jest come from the installed fixtures (test/fixtures/js/*), linked into the generated
  * projects. Writes bench/results/capture-js-overhead.{json,md}.
  *
  * Usage: node out/bench/localize-js/capture-overhead.js [--tests 320] [--repeats 3] [--frameworks node:test,vitest,jest]
+ *          [--before-ref <git commit>] [--target 1.6] [--note "text for the report"]
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { captureJavaScript } from '../../extension/src/core/capture/javascript/index';
-import { silentLogger } from '../../extension/src/core/ports';
+import { silentLogger, type ProcessRunner } from '../../extension/src/core/ports';
 import { NodeProcessRunner } from '../../extension/src/core/process';
 import { parseArguments, repoRoot, resultsRoot, withTempDir } from '../localize/common';
 
@@ -129,14 +133,24 @@ function plainRun(dir: string, kind: Kind): Timing {
   return timing;
 }
 
-async function capturedRun(dir: string, count: number): Promise<Timing> {
+/** A capture implementation: this checkout's, or an earlier build's (`--before-ref`). */
+interface Capturer {
+  capture: typeof captureJavaScript;
+  runner: () => ProcessRunner;
+  /** The checkout whose grammars and runtime helpers it uses. */
+  tree: string;
+}
+
+const current: Capturer = { capture: captureJavaScript, runner: () => new NodeProcessRunner(), tree: repoRoot };
+
+async function capturedRun(dir: string, count: number, capturer: Capturer = current): Promise<Timing> {
   const cpuBefore = cpuMs();
   const started = process.hrtime.bigint();
-  const run = await captureJavaScript({
+  const run = await capturer.capture({
     root: dir,
-    runner: new NodeProcessRunner(),
+    runner: capturer.runner(),
     logger: silentLogger,
-    assets: { grammarsDir: path.join(repoRoot, 'grammars'), pythonDir: path.join(repoRoot, 'extension', 'python') },
+    assets: { grammarsDir: path.join(capturer.tree, 'grammars'), pythonDir: path.join(capturer.tree, 'extension', 'python') },
     perTestTimeoutMs: 30_000,
     totalTimeoutMs: 600_000,
   });
@@ -153,6 +167,14 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
+/** Medians of one way of running the suite, and their ratios to the plain run. */
+interface Measured {
+  wallMs: number;
+  wallRatio: number;
+  cpuMs?: number;
+  cpuRatio?: number;
+}
+
 interface Row {
   framework: Kind;
   tests: number;
@@ -162,23 +184,85 @@ interface Row {
   plainCpuMs?: number;
   capturedCpuMs?: number;
   cpuRatio?: number;
+  /** The capture with the helpers of `--before-ref`, when asked for. */
+  before?: Measured;
   plainRuns: Timing[];
   capturedRuns: Timing[];
+  beforeRuns?: Timing[];
 }
 
-function summarize(kind: Kind, count: number, plainRuns: Timing[], capturedRuns: Timing[]): Row {
-  const round2 = (value: number) => Math.round(value * 100) / 100;
-  const plainWallMs = median(plainRuns.map((run) => run.wallMs));
-  const capturedWallMs = median(capturedRuns.map((run) => run.wallMs));
-  const row: Row = { framework: kind, tests: count, plainWallMs: Math.round(plainWallMs), capturedWallMs: Math.round(capturedWallMs), wallRatio: round2(capturedWallMs / plainWallMs), plainRuns, capturedRuns };
-  const plainCpu = plainRuns.map((run) => run.cpuMs).filter((value): value is number => value !== undefined);
-  const capturedCpu = capturedRuns.map((run) => run.cpuMs).filter((value): value is number => value !== undefined);
-  if (plainCpu.length === plainRuns.length && capturedCpu.length === capturedRuns.length) {
-    row.plainCpuMs = Math.round(median(plainCpu));
-    row.capturedCpuMs = Math.round(median(capturedCpu));
-    row.cpuRatio = round2(row.capturedCpuMs / row.plainCpuMs);
+const round2 = (value: number) => Math.round(value * 100) / 100;
+
+/** CPU medians, when every run has its CPU time. */
+function cpuMedian(runs: Timing[]): number | undefined {
+  const values = runs.map((run) => run.cpuMs).filter((value): value is number => value !== undefined);
+  return values.length === runs.length && values.length > 0 ? Math.round(median(values)) : undefined;
+}
+
+/**
+ * Medians of a way of running, and its ratios to the plain run: the median of the ratios of runs made
+ * in the same repeat (one right after the other), which the load of a shared machine, changing from
+ * minute to minute, disturbs less than a ratio of medians.
+ */
+function measured(runs: Timing[], plainRuns: Timing[]): Measured {
+  const wallMs = median(runs.map((run) => run.wallMs));
+  const result: Measured = { wallMs: Math.round(wallMs), wallRatio: round2(median(runs.map((run, index) => run.wallMs / plainRuns[index]!.wallMs))) };
+  const cpu = cpuMedian(runs);
+  if (cpuMedian(plainRuns) !== undefined && cpu !== undefined) {
+    result.cpuMs = cpu;
+    result.cpuRatio = round2(median(runs.map((run, index) => run.cpuMs! / plainRuns[index]!.cpuMs!)));
+  }
+  return result;
+}
+
+function summarize(kind: Kind, count: number, plainRuns: Timing[], capturedRuns: Timing[], beforeRuns?: Timing[]): Row {
+  const after = measured(capturedRuns, plainRuns);
+  const row: Row = { framework: kind, tests: count, plainWallMs: Math.round(median(plainRuns.map((run) => run.wallMs))), capturedWallMs: after.wallMs, wallRatio: after.wallRatio, plainRuns, capturedRuns };
+  const plainCpu = cpuMedian(plainRuns);
+  if (plainCpu !== undefined && after.cpuMs !== undefined) {
+    row.plainCpuMs = plainCpu;
+    row.capturedCpuMs = after.cpuMs;
+    row.cpuRatio = after.cpuRatio;
+  }
+  if (beforeRuns) {
+    row.before = measured(beforeRuns, plainRuns);
+    row.beforeRuns = beforeRuns;
   }
   return row;
+}
+
+/**
+ * Builds the checkout of an earlier commit, for the "before" column: `git archive` of the commit (the
+ * working tree and the index are left alone) into `dir`, this checkout's node_modules linked in, and
+ * the tests' build (esbuild) run there. Returns the full commit id and its capture implementation.
+ */
+function buildBefore(ref: string, dir: string): { commit: string; capturer: Capturer } {
+  const run = (program: string, args: string[], cwd: string) => {
+    const result = spawnSync(program, args, { cwd, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+    if (result.status !== 0) throw new Error(`${program} ${args.join(' ')} failed: ${result.stderr}`);
+    return result.stdout;
+  };
+  const commit = run('git', ['rev-parse', '--verify', `${ref}^{commit}`], repoRoot).trim();
+  const archive = path.join(dir, 'tree.tar');
+  run('git', ['archive', '--format=tar', `--output=${archive}`, commit], repoRoot);
+  const tree = path.join(dir, 'tree');
+  fs.mkdirSync(tree);
+  run('tar', ['-xf', archive, '-C', tree], dir);
+  fs.symlinkSync(path.join(repoRoot, 'node_modules'), path.join(tree, 'node_modules'), 'dir');
+  run(process.execPath, ['esbuild.js', '--tests'], tree);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const capture = require(path.join(tree, 'out', 'extension', 'src', 'core', 'capture', 'javascript', 'index.js')) as { captureJavaScript: typeof captureJavaScript };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const processModule = require(path.join(tree, 'out', 'extension', 'src', 'core', 'process.js')) as { NodeProcessRunner: new () => ProcessRunner };
+  return { commit, capturer: { capture: capture.captureJavaScript, runner: () => new processModule.NodeProcessRunner(), tree } };
+}
+
+function ratioCell(value: number | undefined): string {
+  return value === undefined ? '–' : `×${value.toFixed(2)}`;
+}
+
+function msCell(value: number | undefined): string {
+  return value === undefined ? '–' : `${value} ms`;
 }
 
 async function main(): Promise<void> {
@@ -186,41 +270,95 @@ async function main(): Promise<void> {
   const count = Number(options.get('tests') ?? '320');
   const repeats = Number(options.get('repeats') ?? '3');
   const kinds = (options.get('frameworks') ?? 'node:test,vitest,jest').split(',') as Kind[];
+  const beforeRef = options.get('before-ref');
+  const note = options.get('note');
+  const target = Number(options.get('target') ?? '1.6');
+  const loadAtStart = os.loadavg();
   const rows: Row[] = [];
-  for (const kind of kinds) {
-    await withTempDir('revise-overhead-', async (dir) => {
-      writeProject(dir, kind, count);
-      plainRun(dir, kind); // warm caches (file system, Jest's transform cache) for both sides alike
-      const plainRuns: Timing[] = [];
-      const capturedRuns: Timing[] = [];
-      for (let repeat = 0; repeat < repeats; repeat++) {
-        plainRuns.push(plainRun(dir, kind));
-        capturedRuns.push(await capturedRun(dir, count));
-      }
-      const row = summarize(kind, count, plainRuns, capturedRuns);
-      rows.push(row);
-      console.log(`${kind}: wall ${row.plainWallMs} → ${row.capturedWallMs} ms (×${row.wallRatio}); CPU ${row.plainCpuMs ?? '?'} → ${row.capturedCpuMs ?? '?'} ms (×${row.cpuRatio ?? '?'})`);
-    });
-  }
-  const results = { benchmark: 'JavaScript capture overhead (per-test V8 coverage) against the plain test run', date: new Date().toISOString(), node: process.version, repeats, loadAverage: os.loadavg(), cores: os.cpus().length, rows };
+  let beforeCommit: string | undefined;
+  await withTempDir('revise-overhead-before-', async (beforeDir) => {
+    let before: Capturer | undefined;
+    if (beforeRef) ({ commit: beforeCommit, capturer: before } = buildBefore(beforeRef, beforeDir));
+    for (const kind of kinds) {
+      await withTempDir('revise-overhead-', async (dir) => {
+        writeProject(dir, kind, count);
+        plainRun(dir, kind); // warm caches (file system, Jest's transform cache) for both sides alike
+        const plainRuns: Timing[] = [];
+        const capturedRuns: Timing[] = [];
+        const beforeRuns: Timing[] = [];
+        for (let repeat = 0; repeat < repeats; repeat++) {
+          plainRuns.push(plainRun(dir, kind));
+          // Before and after take turns going first, so that neither always runs right after the plain run.
+          if (before && repeat % 2 === 0) beforeRuns.push(await capturedRun(dir, count, before));
+          capturedRuns.push(await capturedRun(dir, count));
+          if (before && repeat % 2 === 1) beforeRuns.push(await capturedRun(dir, count, before));
+        }
+        const row = summarize(kind, count, plainRuns, capturedRuns, before ? beforeRuns : undefined);
+        rows.push(row);
+        const earlier = row.before ? `; before: wall ×${row.before.wallRatio}, CPU ×${row.before.cpuRatio ?? '?'}` : '';
+        console.log(`${kind}: wall ${row.plainWallMs} → ${row.capturedWallMs} ms (×${row.wallRatio}); CPU ${row.plainCpuMs ?? '?'} → ${row.capturedCpuMs ?? '?'} ms (×${row.cpuRatio ?? '?'})${earlier}`);
+      });
+    }
+  });
+  const loadAtEnd = os.loadavg();
+  const results = {
+    benchmark: 'JavaScript capture overhead (per-test V8 coverage) against the plain test run',
+    date: new Date().toISOString(),
+    node: process.version,
+    repeats,
+    ...(beforeCommit ? { beforeCommit } : {}),
+    ...(note ? { note } : {}),
+    target,
+    loadAverageAtStart: loadAtStart,
+    loadAverage: loadAtEnd,
+    cores: os.cpus().length,
+    rows,
+  };
   fs.mkdirSync(resultsRoot, { recursive: true });
   fs.writeFileSync(path.join(resultsRoot, 'capture-js-overhead.json'), `${JSON.stringify(results, null, 2)}\n`);
+  const load = (values: number[]) => values.map((value) => value.toFixed(1)).join(', ');
   const lines = [
     '# JavaScript capture overhead',
     '',
     `Generated by \`bench/localize-js/capture-overhead.ts\` on ${results.date.slice(0, 10)} (Node ${process.version}); median of ${repeats} runs each.` +
-      ' Plain: the framework\'s own command and reporter. Captured: `captureJavaScript` with per-test V8 coverage, stack frames and source-map work, end to end.',
-    '',
-    '| Framework | tests | plain wall | captured wall | wall ratio | plain CPU | captured CPU | CPU ratio |',
-    '|---|---|---|---|---|---|---|---|',
-    ...rows.map(
-      (row) =>
-        `| ${row.framework} | ${row.tests} | ${row.plainWallMs} ms | ${row.capturedWallMs} ms | ×${row.wallRatio.toFixed(2)} | ${row.plainCpuMs ?? '–'} ms | ${row.capturedCpuMs ?? '–'} ms | ${row.cpuRatio === undefined ? '–' : `×${row.cpuRatio.toFixed(2)}`} |`,
-    ),
-    '',
-    `Load average while measuring: ${os.loadavg().map((value) => value.toFixed(1)).join(', ')} on ${os.cpus().length} cores (CPU time, user + system of Revise and every test process, is the fairer ratio on a shared machine).`,
+      ' Plain: the framework\'s own command and reporter. Captured: `captureJavaScript` with per-test V8 coverage, stack frames and source-map work, end to end.' +
+      ' CPU: user + system time of Revise and every test process. Times are medians; a ratio is the median of the ratios of runs made in the same repeat.',
     '',
   ];
+  if (beforeCommit) {
+    lines.push(
+      `Before: the capture of commit ${beforeCommit.slice(0, 10)} (its tree built apart); after: this checkout's. Plain, before and after runs were interleaved, so each median saw the same load.`,
+      '',
+      '| Framework | tests | plain wall | before wall | after wall | wall ratio before → after | plain CPU | before CPU | after CPU | CPU ratio before → after |',
+      '|---|---|---|---|---|---|---|---|---|---|',
+      ...rows.map(
+        (row) =>
+          `| ${row.framework} | ${row.tests} | ${row.plainWallMs} ms | ${msCell(row.before?.wallMs)} | ${row.capturedWallMs} ms | ${ratioCell(row.before?.wallRatio)} → ${ratioCell(row.wallRatio)} | ${msCell(row.plainCpuMs)} | ${msCell(row.before?.cpuMs)} | ${msCell(row.capturedCpuMs)} | ${ratioCell(row.before?.cpuRatio)} → ${ratioCell(row.cpuRatio)} |`,
+      ),
+    );
+  } else {
+    lines.push(
+      '| Framework | tests | plain wall | captured wall | wall ratio | plain CPU | captured CPU | CPU ratio |',
+      '|---|---|---|---|---|---|---|---|',
+      ...rows.map(
+        (row) =>
+          `| ${row.framework} | ${row.tests} | ${row.plainWallMs} ms | ${row.capturedWallMs} ms | ${ratioCell(row.wallRatio)} | ${msCell(row.plainCpuMs)} | ${msCell(row.capturedCpuMs)} | ${ratioCell(row.cpuRatio)} |`,
+      ),
+    );
+  }
+  const verdict = (label: string, ratio: (row: Row) => number | undefined) => {
+    const met = rows.filter((row) => (ratio(row) ?? Infinity) <= target).map((row) => row.framework);
+    const missed = rows.filter((row) => !((ratio(row) ?? Infinity) <= target)).map((row) => `${row.framework} (${ratioCell(ratio(row))})`);
+    return `${label}: ${met.length > 0 ? `met for ${met.join(', ')}` : 'met for none'}${missed.length > 0 ? `; not met for ${missed.join(', ')}` : ''}.`;
+  };
+  lines.push(
+    '',
+    `Target: at most ×${target.toFixed(2)} the plain run. ${verdict('CPU', (row) => row.cpuRatio)} ${verdict('Wall', (row) => row.wallRatio)}`,
+    '',
+    `Load average (1, 5, 15 min) at the start: ${load(loadAtStart)}; at the end: ${load(loadAtEnd)}; ${os.cpus().length} cores. CPU time is the fairer ratio on a shared machine.`,
+    ...(note ? ['', note] : []),
+    '',
+  );
   fs.writeFileSync(path.join(resultsRoot, 'capture-js-overhead.md'), lines.join('\n'));
   console.log(lines.join('\n'));
 }

@@ -5,6 +5,9 @@
  */
 const runtime = require('./runtime.cjs');
 
+// Mocha requires this file before the spec files: their code (and what they import) gets block counters.
+runtime.startCoverage();
+
 function describeTest(test) {
   const titles = test.titlePath();
   return { file: test.file || '', name: titles.join(' '), titles };

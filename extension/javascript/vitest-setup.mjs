@@ -9,6 +9,23 @@ const require = createRequire(import.meta.url);
 const runtime = require('./runtime.cjs');
 const { beforeEach, afterEach } = await import(process.env.REVISE_VITEST_ENTRY);
 
+// Vite's module runner compiles each module with vm.runInThisContext, in its own wrapper: handing the
+// runtime that text spares asking the debugger for it.
+const vm = require('node:vm');
+const WATCHED = Symbol.for('revise.capture.vm');
+if (runtime.enabled && typeof vm.runInThisContext === 'function' && !vm.runInThisContext[WATCHED]) {
+  const runInThisContext = vm.runInThisContext;
+  const watched = function (code, options) {
+    runtime.rememberSource(typeof options === 'string' ? options : options && options.filename, code);
+    return Reflect.apply(runInThisContext, this, arguments);
+  };
+  Object.defineProperty(watched, 'name', { value: 'runInThisContext' });
+  watched[WATCHED] = true;
+  vm.runInThisContext = watched;
+}
+// Setup files run before the test file: its code (and what it imports) gets block counters.
+runtime.startCoverage();
+
 function describeTask(task) {
   const titles = [];
   for (let current = task; current && current.type !== undefined && current !== task.file; current = current.suite) {

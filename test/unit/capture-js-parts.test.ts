@@ -1,5 +1,6 @@
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -8,11 +9,13 @@ import { frameworkOfScript } from '../../extension/src/core/capture/javascript/d
 import { buildInvocation, escapeRegExp } from '../../extension/src/core/capture/javascript/invocation';
 import { extractJsonObject } from '../../extension/src/core/capture/javascript/json';
 import { loadFailure, parseJestLikeReport, parseMochaReport, parseNodeTestEvents } from '../../extension/src/core/capture/javascript/reports';
+import { readCaptureRecords } from '../../extension/src/core/capture/javascript/records';
 import { parseShellScript, quoteShellWord } from '../../extension/src/core/capture/javascript/shell';
 import { decodeMappings, findSourceMappingUrl, loadSourceMap, originalPositionFor, parseSourceMap } from '../../extension/src/core/capture/javascript/sourceMap';
 import { SourceMapResolver } from '../../extension/src/core/capture/javascript/sourceMaps';
 import { mapFrames, messageOf, parseV8Stack } from '../../extension/src/core/capture/javascript/stack';
 import { codeLines, isJavaScriptTestFile } from '../../extension/src/core/capture/javascript/testFiles';
+import { repoRoot } from './helpers';
 
 async function withTempDir<T>(body: (folder: string) => Promise<T>): Promise<T> {
   const folder = await fs.mkdtemp(path.join(os.tmpdir(), 'revise-js-parts-'));
@@ -256,6 +259,64 @@ describe('JSON among other output', () => {
     assert.deepEqual(extractJsonObject(JSON.stringify(report), accept), report);
     assert.equal(extractJsonObject('no json here {', accept), undefined);
     assert.equal(extractJsonObject('{"other": true}', accept), undefined);
+  });
+});
+
+describe('runtime helper in the test process', () => {
+  test('saves the text each script ran as: a compiled text handed over, the file itself, else the debugger\'s', async () => {
+    await withTempDir(async (folder) => {
+      const root = path.join(folder, 'project');
+      const captureDir = path.join(folder, 'capture');
+      await fs.mkdir(root);
+      await fs.mkdir(captureDir);
+      // Run as it is on disk: nothing to save. Compiled from other text (a framework's wrapper, a
+      // transform): that text, from `rememberSource` when it was handed over with the right length,
+      // else from the debugger.
+      await fs.writeFile(path.join(root, 'plain.cjs'), 'exports.f = function f(x) {\n  if (x) {\n    return 1;\n  }\n  return 2;\n};\n');
+      await fs.writeFile(path.join(root, 'handed.js'), 'export const handed = (x) => x;\n');
+      await fs.writeFile(path.join(root, 'asked.js'), 'export const asked = (x) => x + 1;\n');
+      const handed = '(function () { return function handed(x) { if (x) { return 1; } return 2; }; })()';
+      const asked = '(function () { return function asked(x) { return x + 1; }; })()';
+      const driver = path.join(folder, 'driver.cjs');
+      await fs.writeFile(
+        driver,
+        [
+          "const path = require('node:path');",
+          "const vm = require('node:vm');",
+          `const runtime = require(${JSON.stringify(path.join(repoRoot, 'extension', 'javascript', 'runtime.cjs'))});`,
+          `const root = ${JSON.stringify(root)};`,
+          'runtime.startCoverage();',
+          "const plain = require(path.join(root, 'plain.cjs'));",
+          `runtime.rememberSource(path.join(root, 'handed.js'), ${JSON.stringify(handed)});`,
+          `const handed = vm.runInThisContext(${JSON.stringify(handed)}, { filename: path.join(root, 'handed.js') });`,
+          // A text of another length for the same file is not taken for it.
+          `runtime.rememberSource(path.join(root, 'asked.js'), ${JSON.stringify(`${asked} `)});`,
+          `const asked = vm.runInThisContext(${JSON.stringify(asked)}, { filename: path.join(root, 'asked.js') });`,
+          "runtime.beginTest('/t.js', 't', ['t']);",
+          'plain.f(1); handed(1); asked(1);',
+          "runtime.endTest('/t.js', 't', { outcome: 'passed' });",
+        ].join('\n'),
+      );
+      execFileSync(process.execPath, [driver], {
+        env: { ...process.env, REVISE_CAPTURE_DIR: captureDir, REVISE_COVERAGE: '1', REVISE_ROOTS: JSON.stringify([root]), REVISE_WATCHDOG_MS: '0' },
+      });
+      const records = await readCaptureRecords(captureDir);
+      const scripts = new Map([...records.scripts.values()].map((script) => [path.basename(script.file), script]));
+      assert.deepEqual([...scripts.keys()].sort(), ['asked.js', 'handed.js', 'plain.cjs']);
+      assert.equal(scripts.get('plain.cjs')!.sourceFile, undefined, 'a script that is its file is read from disk');
+      assert.equal(await fs.readFile(scripts.get('handed.js')!.sourceFile!, 'utf8'), handed);
+      assert.equal(await fs.readFile(scripts.get('asked.js')!.sourceFile!, 'utf8'), asked);
+      // The test's coverage delta names all three scripts.
+      assert.equal(records.deltas.length, 1);
+      assert.deepEqual(records.deltas[0]!.tests, [{ file: '/t.js', name: 't' }]);
+      const keys = new Set(records.deltas[0]!.scripts.map((script) => script.key));
+      for (const script of scripts.values()) assert.ok(keys.has(script.key), `${script.file} ran in the test`);
+      // Started before the module loaded, coverage tells the branch that did not run (`return 2;`).
+      const plainDelta = records.deltas[0]!.scripts.find((script) => script.key === scripts.get('plain.cjs')!.key)!;
+      const notRun = [];
+      for (let index = 0; index < plainDelta.ranges.length; index += RANGE_FIELDS) if (plainDelta.ranges[index + 2] === 0) notRun.push(plainDelta.ranges[index]);
+      assert.ok(notRun.length > 0, `a count-0 block in ${JSON.stringify(plainDelta.ranges)}`);
+    });
   });
 });
 

@@ -148,6 +148,10 @@ describe('captureJavaScript on real frameworks', () => {
     const below = get(run, 'test/stats.test.js > clamp > raises values below the range');
     assert.ok(covers(below, source, lineOf(source, 'return low;')));
     assert.ok(!covers(below, source, lineOf(source, 'if (value > high)')));
+    // A function that returns early: the rest of its body did not run, also on the first call in the file.
+    const empty = get(run, 'test/stats.test.js > mean > is zero for no values');
+    assert.ok(covers(empty, source, lineOf(source, 'if (values.length === 0) return 0;')));
+    assert.ok(!covers(empty, source, lineOf(source, 'total += value;')), JSON.stringify(empty.coveredLines));
     assert.deepEqual(run.testFiles, [testFile]);
     assert.deepEqual(run.problems, []);
   });
@@ -203,6 +207,10 @@ describe('captureJavaScript on real frameworks', () => {
     assertBugSpectrum(run, source, lineOf(source, 'value >= end'), [failingId]);
     assert.match(get(run, failingId).message!, /strictly deep-equal/);
     assert.ok(!covers(get(run, 'test/range.test.js > range > counts up'), source, lineOf(source, 'value >= end')));
+    // Mocha loads every spec and source before the first test; their branches are still told apart.
+    const zero = get(run, 'test/range.test.js > range > rejects a zero step');
+    assert.ok(covers(zero, source, lineOf(source, "throw new RangeError('step must not be zero')")));
+    assert.ok(!covers(zero, source, lineOf(source, 'const values = [];')), JSON.stringify(zero.coveredLines));
   });
 
   test('TypeScript compiled by tsc: frames and coverage land on the .ts lines, not lib/', async () => {
@@ -274,6 +282,54 @@ describe('captureJavaScript on real frameworks', () => {
 
     const jestRun = await captureUnchanged(fixture('jest'), { testIds: ['test/cart.test.js > total applies the discount'], coverage: false });
     assert.deepEqual(jestRun.tests.map((test) => [test.id, test.outcome]), [['test/cart.test.js > total applies the discount', 'failed']]);
+  });
+});
+
+describe('where tests are defined, without the frameworks\' per-test stack traces', () => {
+  test('Jest: a failing test\'s line from its definition, a passing one\'s from its titles, also for a title used twice', async () => {
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), 'revise-jest-lines-'));
+    try {
+      await fs.mkdir(path.join(root, 'test'));
+      await fs.mkdir(path.join(root, 'src'));
+      await fs.writeFile(path.join(root, 'package.json'), JSON.stringify({ name: 'lines', private: true, scripts: { test: 'jest' } }));
+      await fs.writeFile(path.join(root, 'jest.config.json'), JSON.stringify({ testMatch: ['**/test/**/*.test.js'] }));
+      await fs.writeFile(path.join(root, 'src', 'add.js'), 'exports.add = (a, b) => (a > 10 ? a - b : a + b);\n');
+      const testFile = path.join(root, 'test', 'add.test.js');
+      await fs.writeFile(
+        testFile,
+        [
+          "const { add } = require('../src/add');",
+          "describe('first', () => {",
+          "  test('works', () => {",
+          '    expect(add(11, 2)).toBe(13);',
+          '  });',
+          '});',
+          "describe('second', () => {",
+          "  test('works', () => {",
+          '    expect(add(1, 2)).toBe(3);',
+          '  });',
+          '});',
+          'test.each([',
+          '  [20, 1, 21],',
+          "])('add(%i, %i) is %i', (a, b, sum) => {",
+          '  expect(add(a, b)).toBe(sum);',
+          '});',
+          '',
+        ].join('\n'),
+      );
+      await fs.symlink(path.join(fixture('jest'), 'node_modules'), path.join(root, 'node_modules'), 'dir');
+      const run = await captureJavaScript(options(root));
+      assert.deepEqual(
+        run.tests.map((test) => [test.id, test.outcome, test.line]),
+        [
+          ['test/add.test.js > add(20, 1) is 21', 'failed', lineOf(testFile, "])('add(%i, %i) is %i'")],
+          ['test/add.test.js > first > works', 'failed', 3],
+          ['test/add.test.js > second > works', 'passed', 8],
+        ],
+      );
+    } finally {
+      await fs.rm(root, { recursive: true, force: true });
+    }
   });
 });
 

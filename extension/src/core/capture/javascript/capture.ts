@@ -217,7 +217,16 @@ async function assemble(input: AssembleInput): Promise<TestRun> {
   /** Paths under the real root are shown under the root as given (they differ when it is a symlink). */
   const shown = (file: string) =>
     realRoot !== root && (file === realRoot || file.startsWith(realRoot + path.sep)) ? root + file.slice(realRoot.length) : file;
-  const canonical = (file: string) => shown(realpathOr(file));
+  /** Real paths, resolved once per file (every test asks for its file's several times). */
+  const realpaths = new Map<string, string>();
+  const canonical = (file: string) => {
+    let real = realpaths.get(file);
+    if (real === undefined) {
+      real = realpathOr(file);
+      realpaths.set(file, real);
+    }
+    return shown(real);
+  };
   const resolver = new SourceMapResolver(root);
 
   // Reported tests first; the runtime's records fill in what the report lost (a killed process).
@@ -253,6 +262,8 @@ async function assemble(input: AssembleInput): Promise<TestRun> {
 
   const stopped = result.timedOut || result.cancelled;
   let watchdogStops = 0;
+  /** Lines of the test files searched for titles, by file. */
+  const testFileLines = new Map<string, string[]>();
   const tests: TestResult[] = [];
   for (const { reported, recorded } of merged.values()) {
     const generatedFile = reported?.file ?? recorded?.file;
@@ -282,9 +293,9 @@ async function assemble(input: AssembleInput): Promise<TestRun> {
       frames: [],
     };
     let file = generatedFile ? canonical(generatedFile) : undefined;
-    let line = reported?.line;
+    let line = reported?.line ?? recorded?.definedAt?.line;
     if (file) {
-      const original = line !== undefined ? await definitionPosition(file, line, reported?.column ?? 1) : undefined;
+      const original = line !== undefined ? await definitionPosition(file, line, reported?.line !== undefined ? reported.column ?? 1 : recorded?.definedAt?.column ?? 1) : undefined;
       if (original === 'unknown') line = undefined;
       else if (original) {
         file = shown(original.file);
@@ -294,7 +305,7 @@ async function assemble(input: AssembleInput): Promise<TestRun> {
         if (lookup.kind === 'map' && lookup.map.sources.length === 1) file = shown(lookup.map.sources[0]!);
       }
       test.file = file;
-      line ??= await definitionLine(file, titles[titles.length - 1], resolver);
+      line ??= await definitionLine(file, titles, resolver, testFileLines);
       if (line !== undefined) test.line = line;
     }
     test.id = [file ? path.relative(root, file) || file : '', ...titles].join(ID_SEPARATOR);
@@ -413,17 +424,34 @@ async function assemble(input: AssembleInput): Promise<TestRun> {
 }
 
 /**
- * Where a test is defined when the framework does not say (Mocha, tests of a killed process): the first
- * line of its file that holds its title as a string literal.
+ * Where a test is defined when the framework does not say (Mocha, Jest and Vitest tests that passed,
+ * tests of a killed process): the line that holds its title as a string literal, found after the lines
+ * of its suites' titles (so that a title used in two suites is told apart). Undefined when the title is
+ * not written out (a title built from a template or a table).
  */
-async function definitionLine(file: string, title: string | undefined, resolver: SourceMapResolver): Promise<number | undefined> {
+async function definitionLine(file: string, titles: string[], resolver: SourceMapResolver, linesOf: Map<string, string[]>): Promise<number | undefined> {
+  const title = titles[titles.length - 1];
   if (!title) return undefined;
-  const text = await resolver.readText(file);
-  if (text === undefined) return undefined;
-  const lines = text.split(/\r?\n/);
-  const quoted = ["'", '"', '`'].map((quote) => `${quote}${title}${quote}`);
-  const index = lines.findIndex((line) => quoted.some((literal) => line.includes(literal)));
-  return index >= 0 ? index + 1 : undefined;
+  let lines = linesOf.get(file);
+  if (!lines) {
+    const text = await resolver.readText(file);
+    if (text === undefined) return undefined;
+    lines = text.split(/\r?\n/);
+    linesOf.set(file, lines);
+  }
+  const find = (wanted: string, from: number) => {
+    const quoted = ["'", '"', '`'].map((quote) => `${quote}${wanted}${quote}`);
+    for (let index = from; index < lines!.length; index++) if (quoted.some((literal) => lines![index]!.includes(literal))) return index;
+    return -1;
+  };
+  let from = 0;
+  for (const suite of titles.slice(0, -1)) {
+    const found = find(suite, from);
+    if (found >= 0) from = found;
+  }
+  const index = find(title, from);
+  const fallback = index < 0 && from > 0 ? find(title, 0) : index;
+  return fallback >= 0 ? fallback + 1 : undefined;
 }
 
 /** The source text of the innermost frame in a test file: the failing assertion, usually. */

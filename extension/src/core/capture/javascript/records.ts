@@ -24,6 +24,8 @@ export interface RecordedTest extends RecordedTestKey {
   timedOutAfterMs?: number;
   /** Epoch milliseconds of the start. */
   startedAt?: number;
+  /** Where the test is defined (1-based line and column in its file), when the adapter told. */
+  definedAt?: { line: number; column: number };
 }
 
 /** A script whose coverage was recorded. */
@@ -137,6 +139,8 @@ function addRecord(records: CaptureRecords, value: Record<string, unknown>, proc
       if (message !== undefined) found.message = message;
       if (stack !== undefined) found.stack = stack;
       if (typeof value.durationMs === 'number') found.durationMs = value.durationMs;
+      const at = value.definedAt;
+      if (isRecord(at) && typeof at.line === 'number' && at.line >= 1) found.definedAt = { line: at.line, column: typeof at.column === 'number' && at.column >= 1 ? at.column : 1 };
       return;
     }
     case 'timeout': {
