@@ -18,7 +18,9 @@ import { splitStatements, testFunctionBody, topLevelNames } from '../localize-js
 import { splitHumanEvalTest } from '../localize/python';
 
 /** Languages of the repair benchmark. */
-export type RepairLanguage = 'python' | 'js';
+import type { BenchLanguage } from '../localize/common';
+
+export type RepairLanguage = BenchLanguage;
 
 /**
  * What Revise sees of a task's tests. `examples`: the docstring examples (`example_test`) only.
@@ -371,32 +373,9 @@ export function taskNumber(taskId: string): number {
   return Number(/\d+$/.exec(taskId)?.[0] ?? '0');
 }
 
-/** `--name value` options and `--flag` switches. */
-export function parseArguments(argv: string[]): Map<string, string> {
-  const options = new Map<string, string>();
-  for (let index = 0; index < argv.length; index++) {
-    const argument = argv[index];
-    if (!argument.startsWith('--')) continue;
-    const next = argv[index + 1];
-    if (next !== undefined && !next.startsWith('--')) {
-      options.set(argument.slice(2), next);
-      index += 1;
-    } else options.set(argument.slice(2), 'true');
-  }
-  return options;
-}
-
-/** The data folder: `--data`, else `../shared/data` next to the repository. */
-export function dataDirectory(options: Map<string, string>): string {
-  return path.resolve(options.get('data') ?? path.join(repoRoot, '..', 'shared', 'data'));
-}
-
-/** `--language`, default python. */
-export function languageOption(options: Map<string, string>): RepairLanguage {
-  const language = options.get('language') ?? 'python';
-  if (language !== 'python' && language !== 'js') throw new Error(`unknown language ${language}; expected python or js`);
-  return language;
-}
+// Command-line options are read the same way as the localization benches'.
+import { languageOption } from '../localize/common';
+export { dataDirectory, languageOption, parseArguments } from '../localize/common';
 
 /** `--visible examples|extended`, default examples. */
 export function visibilityOption(options: Map<string, string>): Visibility {
