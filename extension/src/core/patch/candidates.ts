@@ -235,14 +235,9 @@ export async function generateCandidateSet(request: CandidateRequest): Promise<C
     if (request.limit !== undefined && candidates.length >= request.limit) break;
     checked++;
     throwIfCancelled(request.signal);
-    const parsed = await request.syntax.parse(request.language, candidate.newText);
-    try {
-      if (syntaxErrorCount(parsed.rootNode) > originalErrors) {
-        droppedUnparsable++;
-        continue;
-      }
-    } finally {
-      parsed.delete();
+    if ((await syntaxErrorsIn(request.syntax, request.language, candidate.newText)) > originalErrors) {
+      droppedUnparsable++;
+      continue;
     }
     candidate.editLines = changedLineCount(source, candidate.newText);
     candidates.push(candidate);
@@ -253,6 +248,16 @@ export async function generateCandidateSet(request: CandidateRequest): Promise<C
     candidate.id = `${base}:${candidate.line}:${index + 1}`;
   });
   return { candidates, droppedUnparsable, droppedDuplicate, unchecked: unique.length - checked };
+}
+
+/** Syntax errors in `text` parsed as `language` (a candidate may not add any to its file's). */
+async function syntaxErrorsIn(syntax: SyntaxService, language: SourceLanguage, text: string): Promise<number> {
+  const tree = await syntax.parse(language, text);
+  try {
+    return syntaxErrorCount(tree.rootNode);
+  } finally {
+    tree.delete();
+  }
 }
 
 /** Candidates for the suspect lines of one file, best first (see `generateCandidateSet`). */
@@ -292,22 +297,10 @@ export async function extraCandidateSet(request: ExtraCandidateRequest): Promise
     }
     seen.add(extra.newText);
     throwIfCancelled(request.signal);
-    if (originalErrors === undefined) {
-      const tree = await request.syntax.parse(request.language, source);
-      try {
-        originalErrors = syntaxErrorCount(tree.rootNode);
-      } finally {
-        tree.delete();
-      }
-    }
-    const parsed = await request.syntax.parse(request.language, extra.newText);
-    try {
-      if (syntaxErrorCount(parsed.rootNode) > originalErrors) {
-        droppedUnparsable++;
-        continue;
-      }
-    } finally {
-      parsed.delete();
+    originalErrors ??= await syntaxErrorsIn(request.syntax, request.language, source);
+    if ((await syntaxErrorsIn(request.syntax, request.language, extra.newText)) > originalErrors) {
+      droppedUnparsable++;
+      continue;
     }
     const edit = minimalEdit(source, extra.newText);
     candidates.push({
