@@ -15,21 +15,13 @@ Works on Python 3.8+ (slices source by line numbers instead of using ``ast.unpar
 import ast
 import copy
 import json
+import os
 import sys
 import textwrap
 
-
-def source_of(lines, node):
-    """The statement's source text, dedented."""
-    return textwrap.dedent("\n".join(lines[node.lineno - 1 : node.end_lineno]))
-
-
-def has_assert(node):
-    return any(isinstance(child, ast.Assert) for child in ast.walk(node))
-
-
-def names_something(node):
-    return any(isinstance(child, ast.Name) for child in ast.walk(node))
+# The statement helpers are split_tests.py's, so both scripts count tests the same way.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "localize"))
+from split_tests import has_assert, names_something, source_of  # noqa: E402
 
 
 def counts_as_test(statement):
