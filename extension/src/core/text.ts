@@ -10,3 +10,28 @@ export function minimalChange(before: string, after: string): { start: number; e
   }
   return { start, end: endBefore, text: after.slice(start, endAfter) };
 }
+
+/**
+ * Index of the bracket that closes the `{` or `[` at `start`, skipping brackets inside JSON strings; -1
+ * when it never closes or a bracket of the other kind closes first.
+ */
+export function matchingClose(text: string, start: number): number {
+  const stack: string[] = [];
+  let inString = false;
+  for (let index = start; index < text.length; index++) {
+    const character = text[index];
+    if (inString) {
+      if (character === '\\') index++;
+      else if (character === '"') inString = false;
+      continue;
+    }
+    if (character === '"') inString = true;
+    else if (character === '{') stack.push('}');
+    else if (character === '[') stack.push(']');
+    else if (character === '}' || character === ']') {
+      if (stack.pop() !== character) return -1;
+      if (stack.length === 0) return index;
+    }
+  }
+  return -1;
+}

@@ -3,6 +3,7 @@
  * `<think>` block around it, leave trailing commas, or stop half-way; servers without a JSON mode make all
  * of these common. This finds the first complete JSON value that parses and says clearly when there is none.
  */
+import { matchingClose } from '../text';
 import { LlmError } from './errors';
 
 /**
@@ -58,27 +59,6 @@ function* balancedSpans(text: string): Generator<string> {
     if (end === -1) continue;
     yield text.slice(start, end + 1);
   }
-}
-
-function matchingClose(text: string, start: number): number {
-  const stack: string[] = [];
-  let inString = false;
-  for (let index = start; index < text.length; index++) {
-    const character = text[index];
-    if (inString) {
-      if (character === '\\') index++;
-      else if (character === '"') inString = false;
-      continue;
-    }
-    if (character === '"') inString = true;
-    else if (character === '{') stack.push('}');
-    else if (character === '[') stack.push(']');
-    else if (character === '}' || character === ']') {
-      if (stack.pop() !== character) return -1;
-      if (stack.length === 0) return index;
-    }
-  }
-  return -1;
 }
 
 /** Reads a probability the way models write them: 0.8, "0.8", 80 or "80%", clamped to [0, 1]. Undefined when it is none. */

@@ -2,33 +2,10 @@
  * Reads a JSON report out of text that may hold other output around it: reporters that write to stdout
  * share it with the tests' own `console.log`, npm's banner and warnings.
  */
+import { matchingClose } from '../../text';
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/**
- * Finds the end of the JSON value that starts at `start` (an opening brace), honouring strings; -1 when
- * it never closes.
- */
-function matchingBrace(text: string, start: number): number {
-  let depth = 0;
-  let inString = false;
-  for (let index = start; index < text.length; index++) {
-    const character = text[index];
-    if (inString) {
-      if (character === '\\') index++;
-      else if (character === '"') inString = false;
-      continue;
-    }
-    if (character === '"') inString = true;
-    else if (character === '{' || character === '[') depth++;
-    else if (character === '}' || character === ']') {
-      depth--;
-      if (depth === 0) return index;
-    }
-  }
-  return -1;
 }
 
 /**
@@ -46,7 +23,7 @@ export function extractJsonObject(text: string, accept: (value: Record<string, u
   for (let start = text.indexOf('{'); start >= 0; start = text.indexOf('{', start + 1)) {
     // A report starts a line; braces inside a line of log text are rarely one.
     if (start > 0 && text[start - 1] !== '\n' && text[start - 1] !== '\r') continue;
-    const end = matchingBrace(text, start);
+    const end = matchingClose(text, start);
     if (end < 0) continue;
     try {
       const value: unknown = JSON.parse(text.slice(start, end + 1));
