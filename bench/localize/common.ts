@@ -46,9 +46,15 @@ export interface HumanEvalFixTask {
   language: BenchLanguage;
   /** `prompt + buggy_solution` (Python) or `declaration + buggy_solution` (JavaScript). */
   buggySource: string;
+  /** The docstring examples as a `check()` function (the repair benches' visible tests). */
+  exampleTest: string;
+  /** The full hidden `check()`. */
   test: string;
   entryPoint: string;
   bugType: string;
+  /** The task's description (docstring), for the input bouncer's vagueness. */
+  docstring: string;
+  /** 1-based lines of `buggySource` that differ from the canonical solution. */
   buggyLines: number[];
   missingAfter: number[];
 }
@@ -67,9 +73,11 @@ interface RawTask {
   prompt: string;
   declaration: string;
   buggy_solution: string;
+  example_test: string;
   test: string;
   entry_point: string;
   bug_type: string;
+  docstring?: string;
 }
 
 interface RawBuggyLines {
@@ -94,9 +102,11 @@ export function loadHumanEvalFix(dataDir: string, language: BenchLanguage): Huma
       taskId: task.task_id,
       language,
       buggySource: (language === 'python' ? task.prompt : task.declaration) + task.buggy_solution,
+      exampleTest: task.example_test,
       test: task.test,
       entryPoint: task.entry_point,
       bugType: task.bug_type,
+      docstring: task.docstring ?? '',
       buggyLines: annotation?.buggy_lines_in_prompt_plus_buggy_solution ?? [],
       missingAfter: annotation?.missing_code_after_line ?? [],
     };

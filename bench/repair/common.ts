@@ -57,68 +57,11 @@ export const resultsRoot = path.join(repoRoot, 'bench', 'results');
 /** Debian's interpreter, which has pytest and coverage.py. */
 export const PYTHON = '/usr/bin/python3';
 
-/** One HumanEvalFix task with what Revise may see and what judges it. */
-export interface RepairTask {
-  taskId: string;
-  language: RepairLanguage;
-  /** `prompt + buggy_solution` (Python) or `declaration + buggy_solution` (JavaScript). */
-  buggySource: string;
-  /** The docstring examples as a `check()` function: the only tests Revise sees. */
-  exampleTest: string;
-  /** The full hidden `check()`: judges correctness. */
-  test: string;
-  entryPoint: string;
-  bugType: string;
-  /** The task's description (docstring), for the input bouncer's vagueness. */
-  docstring: string;
-  /** 1-based lines of `buggySource` that differ from the canonical solution. */
-  buggyLines: number[];
-  missingAfter: number[];
-}
-
-interface RawTask {
-  task_id: string;
-  prompt: string;
-  declaration: string;
-  buggy_solution: string;
-  example_test: string;
-  test: string;
-  entry_point: string;
-  bug_type: string;
-  docstring: string;
-}
-
-interface RawBuggyLines {
-  task_id: string;
-  buggy_lines_in_prompt_plus_buggy_solution: number[];
-  missing_code_after_line: number[];
-}
+/** One HumanEvalFix task: Revise sees `exampleTest` (or more, see `Visibility`); `test` judges. */
+export type RepairTask = HumanEvalFixTask;
 
 /** Loads HumanEvalFix for one language from `<dataDir>/humanevalfix/`. */
-export function loadRepairTasks(dataDir: string, language: RepairLanguage): RepairTask[] {
-  const folder = path.join(dataDir, 'humanevalfix');
-  const raw = fs
-    .readFileSync(path.join(folder, `${language}.jsonl`), 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as RawTask);
-  const annotationsFile = path.join(folder, `buggy-lines-${language}.json`);
-  const annotations = new Map<string, RawBuggyLines>(
-    fs.existsSync(annotationsFile) ? (JSON.parse(fs.readFileSync(annotationsFile, 'utf8')) as RawBuggyLines[]).map((entry) => [entry.task_id, entry]) : [],
-  );
-  return raw.map((task) => ({
-    taskId: task.task_id,
-    language,
-    buggySource: (language === 'python' ? task.prompt : task.declaration) + task.buggy_solution,
-    exampleTest: task.example_test,
-    test: task.test,
-    entryPoint: task.entry_point,
-    bugType: task.bug_type,
-    docstring: task.docstring ?? '',
-    buggyLines: annotations.get(task.task_id)?.buggy_lines_in_prompt_plus_buggy_solution ?? [],
-    missingAfter: annotations.get(task.task_id)?.missing_code_after_line ?? [],
-  }));
-}
+export const loadRepairTasks: (dataDir: string, language: RepairLanguage) => RepairTask[] = loadHumanEvalFix;
 
 /** The project files of a task as Revise sees it: the buggy source and one test per visible assert. */
 export function visibleProjectFiles(task: RepairTask, visibility: Visibility = 'examples'): Record<string, string> {
@@ -374,7 +317,7 @@ export function taskNumber(taskId: string): number {
 }
 
 // Command-line options are read the same way as the localization benches'.
-import { languageOption } from '../localize/common';
+import { languageOption, loadHumanEvalFix, type HumanEvalFixTask } from '../localize/common';
 export { dataDirectory, languageOption, parseArguments } from '../localize/common';
 
 /** `--visible examples|extended`, default examples. */
