@@ -485,18 +485,27 @@ class RevisePlugin:
         self.coverage_method = "none"
         self.coverage_note = None
         self._choose_recorder(os.environ.get(COVERAGE_ENV, "auto"))
-        self.write(
-            {
-                "type": "session",
-                "python": "%d.%d.%d" % tuple(sys.version_info[:3]),
-                "pytest": getattr(pytest, "__version__", "?"),
-                "coverage": self.coverage_method,
-                "note": self.coverage_note,
-                "worker": self.worker or None,
-            }
-        )
+        self.write(self._session_record())
+
+    def _session_record(self) -> dict:
+        return {
+            "type": "session",
+            "python": "%d.%d.%d" % tuple(sys.version_info[:3]),
+            "pytest": getattr(pytest, "__version__", "?"),
+            "coverage": self.coverage_method,
+            "note": self.coverage_note,
+            "worker": self.worker or None,
+        }
 
     # -- output -----------------------------------------------------------------------------------------
+
+    def retarget(self, output_dir: str) -> None:
+        """Writes from now on into ``output_dir`` (a warm worker's forked child, one per candidate)."""
+        with self._lock:
+            self._out.close()
+            self.output_dir = output_dir
+            self._out = open(os.path.join(output_dir, "results.jsonl"), "a", encoding="utf-8")
+        self.write(self._session_record())
 
     def write(self, record: dict) -> None:
         line = json.dumps(record, separators=(",", ":")) + "\n"

@@ -29,6 +29,8 @@ Options:
   --task TEXT         what the code should do; Revise warns when it is too vague to act on
   --task-file F       read the task description from a file
   --no-patch          localize only: do not look for patches
+  --cold              validate every candidate with a cold run of the test command (no warm test
+                      worker; slower, for comparison and for projects whose state a worker cannot reset)
   --apply             write the proposed patch into its file (only a patch the output bouncer trusts,
                       and only if the file has not changed since the check)
   --target-precision P  propose a patch only at the trust calibrated for precision P, 0–1 (default ${DEFAULT_SETTINGS.targetPrecision});
@@ -127,6 +129,9 @@ export function parseArguments(argv: string[], env: NodeJS.ProcessEnv = process.
       }
       case '--no-patch':
         options.mode = 'check';
+        break;
+      case '--cold':
+        options.settings.patch.warmWorkers = false;
         break;
       case '--apply':
         options.apply = true;

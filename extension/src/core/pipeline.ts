@@ -4,7 +4,9 @@ import type { Assets } from './capture/types';
 import { throwIfCancelled } from './errors';
 import { changedLinesSinceHead } from './git';
 import { localizeFaults, type CriticOpinion } from './localize/index';
-import { proposePatches, type ExtraCandidate, type PatchStats } from './patch/index';
+import { confirmPatch, proposePatches, type ExtraCandidate, type PatchStats, type TestRunRequest } from './patch/index';
+import { startPytestWorker } from './exec/pytestWorker';
+import type { WorkerFactory } from './exec/types';
 import { assessTask, fuseTaskJudgement } from './bounce/input/index';
 import { assessPatches, DEFAULT_TARGET_PRECISION } from './bounce/output/index';
 import { taskOfFunctionAt } from './bounce/task';
@@ -31,6 +33,8 @@ export interface CheckSettings {
     workers: number;
     /** Candidates are generated for at most this many suspect lines. */
     maxLines: number;
+    /** Validate in warm test workers where the runner allows it (default true); false runs every candidate cold. */
+    warmWorkers?: boolean;
   };
   /** The output bouncer proposes a patch only at a trust threshold calibrated for this precision (0–1). */
   targetPrecision: number;
@@ -40,7 +44,7 @@ export interface CheckSettings {
 export const DEFAULT_SETTINGS: CheckSettings = {
   perTestTimeoutMs: 30_000,
   totalTimeoutMs: 300_000,
-  patch: { maxCandidates: 60, timeMs: 60_000, workers: Math.max(1, Math.min(4, os.availableParallelism?.() ?? os.cpus().length)), maxLines: 6 },
+  patch: { maxCandidates: 60, timeMs: 300_000, workers: Math.max(1, Math.min(4, os.availableParallelism?.() ?? os.cpus().length)), maxLines: 6 },
   targetPrecision: DEFAULT_TARGET_PRECISION,
 };
 
@@ -98,6 +102,22 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
     request.onProgress?.({ stage, message, ...(fraction !== undefined ? { fraction } : {}) });
   };
 
+  /** A cold run of the tests in an isolated copy, without coverage: the fallback and the confirmation. */
+  const coldRun = ({ root, testIds, signal: runSignal }: TestRunRequest) =>
+    captureTests({
+      root,
+      runner,
+      logger,
+      signal: runSignal,
+      assets: request.assets,
+      pythonPath: request.settings.pythonPath,
+      command: request.settings.testCommand,
+      perTestTimeoutMs: request.settings.perTestTimeoutMs,
+      totalTimeoutMs: request.settings.totalTimeoutMs,
+      testIds,
+      coverage: false,
+    });
+
   throwIfCancelled(signal);
   progress('capture', 'Running tests…', 0);
   let stageStart = Date.now();
@@ -153,6 +173,7 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
       throwIfCancelled(signal);
     }
     progress('patch', 'Trying repair templates on the most suspicious lines…', 0.65);
+    const openWorker = warmWorkerFor(request, run);
     const result = await proposePatches({
       root: request.root,
       run,
@@ -165,20 +186,8 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
       logger,
       signal,
       onProgress: (message) => progress('patch', message, 0.75),
-      runTests: ({ root, testIds, signal: runSignal }) =>
-        captureTests({
-          root,
-          runner,
-          logger,
-          signal: runSignal,
-          assets: request.assets,
-          pythonPath: request.settings.pythonPath,
-          command: request.settings.testCommand,
-          perTestTimeoutMs: request.settings.perTestTimeoutMs,
-          totalTimeoutMs: request.settings.totalTimeoutMs,
-          testIds,
-          coverage: false,
-        }),
+      runTests: coldRun,
+      ...(openWorker ? { openWorker } : {}),
     });
     patches = result.patches;
     patchStats = result.stats;
@@ -198,7 +207,28 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
   throwIfCancelled(signal);
 
   stageStart = Date.now();
-  const decision = await decide({ request, run, scores, patches, stats: patchStats, task, runner, sources });
+  let decision = await decide({ request, run, scores, patches, stats: patchStats, task, runner, sources });
+  // The patch to propose is confirmed by one cold run of the whole suite; one that fails it is dropped
+  // and the decision taken again among the rest.
+  for (let attempt = 0; decision?.action === 'propose' && attempt < MAX_CONFIRMATIONS; attempt++) {
+    const proposed = patches.find((patch) => patch.id === decision?.patch);
+    if (!proposed || proposed.checked?.fullSuite === 'confirmed') break;
+    progress('bounce', `Confirming ${proposed.title} with the whole suite…`, 0.9);
+    const confirmation = await confirmPatch({ root: request.root, run, patch: proposed, runTests: coldRun, signal });
+    throwIfCancelled(signal);
+    proposed.checked = { failing: proposed.checked?.failing ?? 0, covering: proposed.checked?.covering ?? 0, fullSuite: confirmation.confirmed ? 'confirmed' : 'failed' };
+    if (confirmation.confirmed) {
+      proposed.testsPassed = confirmation.passed;
+      proposed.testsFailed = 0;
+      break;
+    }
+    logger.info(`${proposed.title}: the whole suite ${confirmation.complete ? `failed ${confirmation.failed.length} tests` : 'did not complete'} with it; not proposed.`);
+    proposed.validated = false;
+    proposed.trust = undefined;
+    proposed.testsFailed = confirmation.failed.length;
+    if (patchStats) markUnconfirmed(patchStats, proposed.id);
+    decision = await decide({ request, run, scores, patches, stats: patchStats, task, runner, sources });
+  }
   if (request.mode === 'fix') timings.bounce = Date.now() - stageStart;
   const outcome: CheckOutcome = {
     root: request.root,
@@ -238,6 +268,40 @@ async function assessTheTask(
   if (!found) return undefined;
   const assessment = await assessTask(found.text, { signature: found.signature });
   return judged({ ...assessment, source: 'docstring', location: { file: found.file, line: found.line, endLine: found.endLine } }, found.signature);
+}
+
+/** At most this many proposed patches are tried against the whole suite before the check abstains. */
+const MAX_CONFIRMATIONS = 3;
+
+/** A candidate that failed the whole-suite confirmation counts as breaking tests, for the bouncer. */
+function markUnconfirmed(stats: PatchStats, patchId: string): void {
+  const record = stats.candidates.find((candidate) => candidate.patchId === patchId);
+  if (record && record.status === 'validated') {
+    record.status = 'breaks-tests';
+    record.stage = 3;
+    stats.validated = Math.max(0, stats.validated - 1);
+  }
+}
+
+/**
+ * The warm worker for validation runs, where the runner has one: pytest with the detected command. A
+ * custom test command (`revise.test.command`) runs cold, since Revise cannot know how to load it.
+ */
+function warmWorkerFor(request: CheckRequest, run: TestRun): WorkerFactory | undefined {
+  if (request.settings.patch.warmWorkers === false) return undefined;
+  if (request.settings.testCommand?.length) return undefined;
+  const python = run.command[0];
+  if (run.framework !== 'pytest' || !python) return undefined;
+  return (root, signal) =>
+    startPytestWorker({
+      root,
+      python,
+      pythonDir: request.assets.pythonDir,
+      perTestTimeoutMs: request.settings.perTestTimeoutMs,
+      loadTimeoutMs: Math.min(request.settings.totalTimeoutMs, Math.max(30_000, 3 * run.durationMs + 10_000)),
+      signal,
+      logger: request.logger,
+    });
 }
 
 /** "7 passed, 2 failed" */

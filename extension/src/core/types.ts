@@ -136,10 +136,17 @@ export interface Patch {
   newText: string;
   /** 1-based lines of the original file the patch touches. */
   lines: number[];
+  /** Passes every test validation ran: the failing tests and the tests that run the patched lines (see `checked`). */
   validated: boolean;
   testsPassed: number;
   testsFailed: number;
   trust?: number;
+  /**
+   * How far the patch was checked: the originally failing tests it fixes, the passing tests that run its
+   * lines, and the whole suite — `confirmed` by a cold run of the test command (done for the patch that is
+   * proposed), `failed` when that run found failing tests, `not-run` otherwise.
+   */
+  checked?: { failing: number; covering: number; fullSuite: 'confirmed' | 'failed' | 'not-run' };
 }
 
 /** Input-bouncer verdict on a task description. */

@@ -25,9 +25,10 @@ export function readCheckSettings(folder: vscode.WorkspaceFolder): CheckSettings
     totalTimeoutMs: Math.max(5, config.get<number>('test.totalTimeoutSeconds', 300)) * 1000,
     patch: {
       maxCandidates: Math.max(1, Math.round(config.get<number>('patch.maxCandidates', 60))),
-      timeMs: Math.max(5, config.get<number>('patch.timeBudgetSeconds', 60)) * 1000,
+      timeMs: Math.max(5, config.get<number>('patch.timeBudgetSeconds', 300)) * 1000,
       workers: Math.round(config.get<number>('patch.workers', 0)) || Math.max(1, Math.min(4, os.cpus().length)),
       maxLines: Math.max(1, Math.round(config.get<number>('patch.maxLines', 6))),
+      warmWorkers: config.get<boolean>('patch.warmWorkers', true),
     },
     targetPrecision: clamp(config.get<number>('abstain.targetPrecision', 0.9)),
   };

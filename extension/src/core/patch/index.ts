@@ -6,12 +6,13 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { ReviseError, throwIfCancelled } from '../errors';
+import { WorkerUnavailable } from '../exec/types';
 import { languageForFile } from '../syntax/treeSitter';
-import type { Patch, RepairOutcome, SourceLanguage } from '../types';
+import type { Patch, RepairOutcome, SourceLanguage, TestRun } from '../types';
 import { compareCandidates, extraCandidateSet, generateCandidateSet, type ScoredLine } from './candidates';
 import { unifiedDiff } from './diff';
 import { DEFAULT_ISOLATION_LIMITS, WorkspaceCopy, planCopy, removeStaleCopies } from './isolation';
-import { coveringTests, indexBaseline, validateCandidate, type ValidationResult, type ValidationSession } from './validate';
+import { coveringTests, indexBaseline, validateCandidate, type Lane, type ValidationResult, type ValidationSession } from './validate';
 import type { Candidate, ExtraCandidate, PatchEvidence, PatchOptions, PatchResult, PatchStats, StopReason } from './types';
 
 export { generateCandidates, generateCandidateSet, extraCandidateSet, applyEdits } from './candidates';
@@ -22,6 +23,24 @@ export type { TemplatePrior, TemplatePriors } from './priors';
 export { removeStaleCopies } from './isolation';
 export { applyPatchToFile } from './apply';
 export type * from './types';
+
+/**
+ * A lane for one copy: with a warm test worker loaded in it when the options can open one (before any
+ * candidate is written into the copy), else cold runs only; the reason goes to the log.
+ */
+async function openLane(copy: WorkspaceCopy, options: PatchOptions, signal: AbortSignal): Promise<Lane> {
+  const lane: Lane = { copy, warmRuns: 0, coldRuns: 0 };
+  if (!options.openWorker) return lane;
+  try {
+    lane.worker = await options.openWorker(copy.root, signal);
+    options.logger.debug(`Validation in ${copy.root}: ${lane.worker.description}.`);
+  } catch (error) {
+    if (signal.aborted) return lane;
+    const reason = error instanceof WorkerUnavailable ? error.message : `the worker failed to start: ${error instanceof Error ? error.message : String(error)}`;
+    options.logger.debug(`Validation runs cold in ${copy.root}: ${reason}.`);
+  }
+  return lane;
+}
 
 /** Unvalidated candidates that fixed some failing tests and broke none are reported, at most this many. */
 const MAX_PARTIAL_PATCHES = 3;
@@ -194,7 +213,7 @@ export async function proposePatches(options: PatchOptions): Promise<PatchResult
     controller.abort();
   };
 
-  const work = async (copy: WorkspaceCopy) => {
+  const work = async (lane: Lane) => {
     for (;;) {
       if (controller.signal.aborted) return;
       if (Date.now() >= session.deadline) return stop('time-budget');
@@ -205,7 +224,7 @@ export async function proposePatches(options: PatchOptions): Promise<PatchResult
       options.onProgress?.(`Validating ${rank + 1}/${queue.length}: ${candidate.title} at ${relative}:${candidate.line}`);
       let result: ValidationResult | undefined;
       try {
-        result = await validateCandidate(session, copy, candidate);
+        result = await validateCandidate(session, lane, candidate);
       } catch (error) {
         // The copy itself failed (disk full, removed underneath): this worker stops, the others go on.
         logger.error(`A validation worker stopped: ${error instanceof Error ? error.message : String(error)}`);
@@ -227,6 +246,7 @@ export async function proposePatches(options: PatchOptions): Promise<PatchResult
   };
 
   const copies: WorkspaceCopy[] = [];
+  const lanes: Lane[] = [];
   try {
     const workers = Math.max(1, Math.min(budget.workers, queue.length));
     const made = await Promise.allSettled(Array.from({ length: workers }, () => WorkspaceCopy.create(plan, controller.signal)));
@@ -236,12 +256,17 @@ export async function proposePatches(options: PatchOptions): Promise<PatchResult
       const reason = made.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected')?.reason;
       throw new ReviseError('internal', `Could not copy the project to validate patches: ${reason instanceof Error ? reason.message : String(reason)}`);
     }
-    await Promise.all(copies.map((copy) => work(copy)));
+    lanes.push(...(await Promise.all(copies.map((copy) => openLane(copy, options, controller.signal)))));
+    throwIfCancelled(options.signal);
+    await Promise.all(lanes.map((lane) => work(lane)));
   } finally {
     controller.abort();
     options.signal?.removeEventListener('abort', forwardAbort);
+    await Promise.all(lanes.map((lane) => lane.worker?.dispose()));
     await Promise.all(copies.map((copy) => copy.dispose().catch((error: unknown) => logger.warn(`Could not remove ${copy.container}: ${String(error)}`))));
   }
+  stats.warmRuns = lanes.reduce((sum, lane) => sum + lane.warmRuns, 0);
+  stats.coldRuns = lanes.reduce((sum, lane) => sum + lane.coldRuns, 0);
   throwIfCancelled(options.signal);
   stats.stoppedBy = stopReason ?? (queue.length < candidates.length || stats.unchecked > 0 ? 'candidate-budget' : 'exhausted');
 
@@ -287,6 +312,11 @@ export async function proposePatches(options: PatchOptions): Promise<PatchResult
       validated: result.record.status === 'validated',
       testsPassed: result.passed,
       testsFailed: result.failed,
+      checked: {
+        failing: result.record.fixed,
+        covering: coveringTests(baseline, candidate.file, candidate.lines).filter((test) => baseline.passing.has(test)).length,
+        fullSuite: 'not-run',
+      },
     });
     result.record.patchId = id;
     const covering = coveringTests(baseline, candidate.file, candidate.lines);
@@ -307,4 +337,52 @@ export async function proposePatches(options: PatchOptions): Promise<PatchResult
     `Patch search: ${stats.candidatesTried}/${candidates.length} candidates tried, ${stats.plausible} plausible, ${stats.validated} validated in ${stats.elapsedMs} ms (${stats.stoppedBy})`,
   );
   return { patches, outcomes, baseHashes, stats };
+}
+
+/** What the cold full-suite run of one patch found. */
+export interface Confirmation {
+  /** Every test that ran in the baseline passes with the patch, in a complete run. */
+  confirmed: boolean;
+  /** Baseline tests (not skipped) that failed, or did not report, with the patch. */
+  failed: string[];
+  passed: number;
+  /** False when the run was cut short (time limit, collection broke). */
+  complete: boolean;
+}
+
+/**
+ * Confirms a patch before it is proposed: one cold run of the whole suite (the test command as the user
+ * runs it, no warm worker) in a fresh isolated copy with the patch written in. Validation itself ran only
+ * the failing tests and the tests that run the patched lines.
+ */
+export async function confirmPatch(options: {
+  root: string;
+  run: TestRun;
+  patch: Patch;
+  runTests: PatchOptions['runTests'];
+  isolation?: PatchOptions['isolation'];
+  signal?: AbortSignal;
+}): Promise<Confirmation> {
+  const root = path.resolve(options.root);
+  const baseline = indexBaseline(options.run, root);
+  const plan = await planCopy(root, { ...DEFAULT_ISOLATION_LIMITS, ...options.isolation }, options.signal);
+  if ('refused' in plan) return { confirmed: false, failed: [], passed: 0, complete: false };
+  const copy = await WorkspaceCopy.create(plan, options.signal);
+  try {
+    await copy.write(path.relative(root, options.patch.file), options.patch.newText);
+    const run = await options.runTests({ root: copy.root, signal: options.signal ?? new AbortController().signal });
+    throwIfCancelled(options.signal);
+    const outcomes = new Map<string, string>();
+    for (const test of run.tests) {
+      const id = test.id.split(copy.root).join(root);
+      if (outcomes.get(id) !== 'failed') outcomes.set(id, test.outcome);
+    }
+    const failed = [...baseline.active].filter((id) => outcomes.get(id) !== 'passed' && !(outcomes.get(id) === 'skipped' && !baseline.passing.has(id) && !baseline.failing.includes(id)));
+    const passed = [...outcomes.values()].filter((outcome) => outcome === 'passed').length;
+    const broken = run.problems.some((problem) => problem.kind === 'collection-error' || problem.kind === 'syntax-error' || problem.kind === 'timeout');
+    const complete = run.complete && !broken;
+    return { confirmed: complete && failed.length === 0, failed, passed, complete };
+  } finally {
+    await copy.dispose().catch(() => undefined);
+  }
 }

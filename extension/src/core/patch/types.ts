@@ -1,3 +1,4 @@
+import type { WorkerFactory } from '../exec/types';
 import type { Logger, SourceReader } from '../ports';
 import type { SyntaxService } from '../syntax/treeSitter';
 import type { LineScore, Patch, RepairOutcome, TestRun } from '../types';
@@ -117,6 +118,11 @@ export interface PatchOptions {
   syntax: SyntaxService;
   /** Runs tests in `request.root` (an isolated copy); usually capture with coverage switched off. */
   runTests(request: TestRunRequest): Promise<TestRun>;
+  /**
+   * Opens a warm test worker in a fresh copy (before any candidate is written into it); it then serves
+   * the copy's runs of selected tests. Absent, or when it throws, every run is a cold `runTests`.
+   */
+  openWorker?: WorkerFactory;
   budget: PatchBudget;
   /** True for files that hold tests or test support; such files are never patched. */
   isTestFile(absolutePath: string): boolean;
@@ -231,6 +237,9 @@ export interface PatchStats {
   evidence: PatchEvidence[];
   /** Every candidate whose validation finished, in the order they finished. */
   candidates: CandidateRecord[];
+  /** Test runs served by warm workers and by cold runs of the test command. */
+  warmRuns?: number;
+  coldRuns?: number;
   /** Per template: generated, tried, plausible and validated counts (for fitting the priors). */
   templates: Record<string, { generated: number; tried: number; plausible: number; validated: number }>;
 }

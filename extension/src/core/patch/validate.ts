@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import { ReviseError } from '../errors';
+import { WorkerUnavailable, type TestWorker } from '../exec/types';
 import type { Logger } from '../ports';
 import type { TestRun } from '../types';
 import type { WorkspaceCopy } from './isolation';
@@ -64,6 +65,18 @@ export function coveringTests(baseline: Baseline, file: string, lines: number[])
   return [...found];
 }
 
+/**
+ * One validation worker's place to run: its isolated copy, and the warm test worker loaded in it when
+ * there is one (otherwise, or once it fails, every run is a cold run of the test command).
+ */
+export interface Lane {
+  copy: WorkspaceCopy;
+  worker?: TestWorker;
+  /** Runs served warm and cold, for the log and benchmarks. */
+  warmRuns: number;
+  coldRuns: number;
+}
+
 /** Everything one candidate's validation produced. */
 export interface ValidationResult {
   record: CandidateRecord;
@@ -109,8 +122,13 @@ function translateIds(ids: string[], from: string, to: string): string[] {
   return ids.map((id) => id.split(from).join(to));
 }
 
-/** Runs tests in the copy with a signal that fires on cancellation, on the deadline, or after the per-run limit. */
-async function runInCopy(session: ValidationSession, copy: WorkspaceCopy, testIds: string[] | undefined): Promise<StageRun> {
+/**
+ * Runs tests in the lane's copy with a signal that fires on cancellation, on the deadline, or after the
+ * per-run limit: selected tests in the warm worker when the lane has one, else (and for the whole suite)
+ * a cold run of the test command.
+ */
+async function runInCopy(session: ValidationSession, lane: Lane, candidate: Candidate, testIds: string[] | undefined): Promise<StageRun> {
+  const { copy } = lane;
   if (session.signal.aborted) throw new RunStopped(true);
   const controller = new AbortController();
   const untilDeadline = session.deadline - Date.now();
@@ -125,11 +143,25 @@ async function runInCopy(session: ValidationSession, copy: WorkspaceCopy, testId
   const onAbort = () => controller.abort();
   session.signal.addEventListener('abort', onAbort, { once: true });
   try {
-    const run = await session.runTests({
-      root: copy.root,
-      testIds: testIds && translateIds(testIds, session.baseline.root, copy.root),
-      signal: controller.signal,
-    });
+    const ids = testIds && translateIds(testIds, session.baseline.root, copy.root);
+    let run: TestRun | undefined;
+    if (lane.worker && ids) {
+      try {
+        run = await lane.worker.run({ testIds: ids, files: [copy.resolve(path.relative(session.baseline.root, candidate.file))], signal: controller.signal });
+        lane.warmRuns++;
+      } catch (error) {
+        if (!(error instanceof WorkerUnavailable)) throw error;
+        if (session.signal.aborted || controller.signal.aborted) throw error;
+        session.logger.debug(`Warm worker stopped serving (${error.message}); this copy runs its candidates cold from now on.`);
+        const worker = lane.worker;
+        lane.worker = undefined;
+        void worker.dispose();
+      }
+    }
+    if (!run) {
+      run = await session.runTests({ root: copy.root, testIds: ids, signal: controller.signal });
+      lane.coldRuns++;
+    }
     if (session.signal.aborted || (overstayed && endsWithBudget)) throw new RunStopped(true);
     const outcomes = new Map<string, Outcome>();
     for (const test of run.tests) {
@@ -155,8 +187,9 @@ async function runInCopy(session: ValidationSession, copy: WorkspaceCopy, testId
  * back. Returns undefined when the search stopped before the candidate's validation ended (its result
  * would be incomplete, so it is not recorded).
  */
-export async function validateCandidate(session: ValidationSession, copy: WorkspaceCopy, candidate: Candidate): Promise<ValidationResult | undefined> {
+export async function validateCandidate(session: ValidationSession, lane: Lane, candidate: Candidate): Promise<ValidationResult | undefined> {
   const { baseline } = session;
+  const { copy } = lane;
   const relative = path.relative(baseline.root, candidate.file);
   const ran = new Map<string, Outcome>();
   let fixed = 0;
@@ -210,7 +243,7 @@ export async function validateCandidate(session: ValidationSession, copy: Worksp
   try {
     // Stage 1: the failing tests. Most candidates stop here.
     const failing = baseline.failing;
-    const first = await runInCopy(session, copy, failing);
+    const first = await runInCopy(session, lane, candidate, failing);
     merge(first, failing, true);
     fixed = failing.filter((id) => first.outcomes.get(id) === 'passed').length;
     if (fixed < failing.length) {
@@ -226,7 +259,7 @@ export async function validateCandidate(session: ValidationSession, copy: Worksp
     const covering = coveringTests(baseline, candidate.file, candidate.lines).filter((id) => baseline.passing.has(id) && !ran.has(id));
     if (covering.length > 0) {
       stage = 2;
-      const second = await runInCopy(session, copy, covering);
+      const second = await runInCopy(session, lane, candidate, covering);
       merge(second, covering, true);
       broken = countBroken();
       if (broken > 0 || !second.complete) {
@@ -235,11 +268,13 @@ export async function validateCandidate(session: ValidationSession, copy: Worksp
       }
     }
 
-    // Stage 3: the rest of the suite, unless stages 1 and 2 already ran every test of a complete baseline.
+    // Stage 3: the rest of the suite, only when coverage cannot tell which tests a candidate may affect
+    // (no per-test coverage, or a baseline cut short). Otherwise the rest runs once, cold, for the patch
+    // that would be proposed (`confirmPatch`).
     const remaining = [...baseline.active].filter((id) => !ran.has(id));
-    if (remaining.length > 0 || !baseline.complete) {
+    if ((remaining.length > 0 && !baseline.hasCoverage) || !baseline.complete) {
       stage = 3;
-      const third = await runInCopy(session, copy, undefined);
+      const third = await runInCopy(session, lane, candidate, undefined);
       merge(third, [...baseline.active], false);
       broken = countBroken();
       const anyFailed = [...ran.values()].some((outcome) => outcome === 'failed');

@@ -54,36 +54,10 @@ export async function capturePytest(options: CaptureOptions): Promise<TestRun> {
     throwIfCancelled(signal);
     const coverageRequested = options.coverage !== false;
     const junitPath = path.join(outputDir, 'junit.xml');
-    const reviseArguments = [
-      '-p',
-      'revise_pytest',
-      // No .pytest_cache in the project.
-      '-p',
-      'no:cacheprovider',
-      `--junitxml=${junitPath}`,
-      '-o',
-      'junit_family=xunit1',
-      '-q',
-      '--tb=short',
-      `--rootdir=${root}`,
-      // One broken test module should not hide the results of all the others.
-      '--continue-on-collection-errors',
-      ...(options.testIds ?? []),
-    ];
+    const reviseArguments = [...pytestArguments(root, options.testIds), `--junitxml=${junitPath}`, '-o', 'junit_family=xunit1'];
     const [program, ...programArguments] = customCommand ?? [interpreter, '-m', 'pytest'];
     const args = [...programArguments, ...reviseArguments];
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      PYTHONPATH: [options.assets.pythonDir, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter),
-      // No __pycache__ in the project, for the user's modules or pytest's rewritten test modules.
-      PYTHONDONTWRITEBYTECODE: '1',
-      PYTHONIOENCODING: 'utf-8',
-      PY_COLORS: '0',
-      REVISE_OUTPUT_DIR: outputDir,
-      REVISE_ROOT: root,
-      REVISE_TEST_TIMEOUT: String(Math.max(0, options.perTestTimeoutMs) / 1000),
-      REVISE_COVERAGE: coverageRequested ? 'auto' : 'off',
-    };
+    const env = pytestEnvironment({ root, outputDir, pythonDir: options.assets.pythonDir, perTestTimeoutMs: options.perTestTimeoutMs, coverage: coverageRequested });
     const command = [program!, ...args];
     logger.debug(`pytest capture: running ${command.join(' ')} in ${root}`);
 
@@ -120,28 +94,7 @@ export async function capturePytest(options: CaptureOptions): Promise<TestRun> {
       );
     }
 
-    const plugin = parsePluginOutput(await readText(resultsPath));
-    const coveragePy = await readCoverageFiles(outputDir);
-    // The JUnit report is only the fallback for a run the plugin said nothing about.
-    const junitText = plugin.tests.length === 0 ? await readText(junitPath) : '';
-    const junit: JUnitParse | undefined = junitText ? parseJUnitXml(junitText) : undefined;
-    const run = assembleTestRun({
-      root,
-      command,
-      process: result,
-      plugin,
-      ...(coveragePy ? { coveragePy } : {}),
-      ...(junit ? { junit } : {}),
-      coverageRequested,
-      pluginExpected: !customCommand,
-      totalTimeoutMs: options.totalTimeoutMs,
-      durationMs: 0,
-      isFile: (file) => existsSync(file),
-    });
-    if (junit && !junit.recognised && run.tests.length === 0) {
-      run.problems.push({ kind: 'unparsable-output', message: 'The JUnit XML report could not be read.' });
-    }
-    await dropUnreadableFiles(run);
+    const run = await readPytestRun(outputDir, { root, command, process: result, coverageRequested, pluginExpected: !customCommand, totalTimeoutMs: options.totalTimeoutMs });
     run.durationMs = Date.now() - started;
     const failed = run.tests.filter((test) => test.outcome === 'failed').length;
     logger.info(
@@ -151,6 +104,58 @@ export async function capturePytest(options: CaptureOptions): Promise<TestRun> {
   } finally {
     await fs.rm(outputDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Revise's own pytest arguments: the plugin, no cache folder in the project, quiet short tracebacks, the
+ * root, and collection errors that do not hide the other modules' results; then the test ids, if any.
+ */
+export function pytestArguments(root: string, testIds?: string[]): string[] {
+  return ['-p', 'revise_pytest', '-p', 'no:cacheprovider', '-q', '--tb=short', `--rootdir=${root}`, '--continue-on-collection-errors', ...(testIds ?? [])];
+}
+
+/** The environment of a pytest run with Revise's plugin (also the warm worker's). */
+export function pytestEnvironment(settings: { root: string; outputDir: string; pythonDir: string; perTestTimeoutMs: number; coverage: boolean }): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    PYTHONPATH: [settings.pythonDir, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter),
+    // No __pycache__ in the project, for the user's modules or pytest's rewritten test modules.
+    PYTHONDONTWRITEBYTECODE: '1',
+    PYTHONIOENCODING: 'utf-8',
+    PY_COLORS: '0',
+    REVISE_OUTPUT_DIR: settings.outputDir,
+    REVISE_ROOT: settings.root,
+    REVISE_TEST_TIMEOUT: String(Math.max(0, settings.perTestTimeoutMs) / 1000),
+    REVISE_COVERAGE: settings.coverage ? 'auto' : 'off',
+  };
+}
+
+/**
+ * Reads what one pytest run left in `outputDir` (plugin records, coverage.py contexts, the JUnit report as
+ * a fallback) into a `TestRun`; files that later stages cannot read are left out of coverage.
+ */
+export async function readPytestRun(
+  outputDir: string,
+  settings: { root: string; command: string[]; process: ProcessResult; coverageRequested: boolean; pluginExpected: boolean; totalTimeoutMs: number },
+): Promise<TestRun> {
+  const plugin = parsePluginOutput(await readText(path.join(outputDir, 'results.jsonl')));
+  const coveragePy = settings.coverageRequested ? await readCoverageFiles(outputDir) : undefined;
+  // The JUnit report is only the fallback for a run the plugin said nothing about.
+  const junitText = plugin.tests.length === 0 ? await readText(path.join(outputDir, 'junit.xml')) : '';
+  const junit: JUnitParse | undefined = junitText ? parseJUnitXml(junitText) : undefined;
+  const run = assembleTestRun({
+    ...settings,
+    plugin,
+    ...(coveragePy ? { coveragePy } : {}),
+    ...(junit ? { junit } : {}),
+    durationMs: 0,
+    isFile: (file) => existsSync(file),
+  });
+  if (junit && !junit.recognised && run.tests.length === 0) {
+    run.problems.push({ kind: 'unparsable-output', message: 'The JUnit XML report could not be read.' });
+  }
+  await dropUnreadableFiles(run);
+  return run;
 }
 
 /** True when `program`, as found on PATH, is a version manager's shim (pyenv, asdf, rtx/mise). */

@@ -1,0 +1,333 @@
+"""Revise's warm pytest worker: one loaded test session serves many candidate patches.
+
+Started once per isolated copy of the project (``python -m revise_worker ARGS...``, working folder = the
+copy, the folder of this file on PYTHONPATH, Revise's environment variables set). It runs one pytest
+session over ARGS with Revise's plugin (``-p revise_pytest``): pytest, its plugins, the project and its
+tests are imported and collected once. Instead of running the tests, the session then serves requests.
+
+Per request it forks a child, so every run starts from the state right after collection, and nothing one
+candidate's tests do reaches the next. In the child:
+
+- **swap**: the candidate's file (already written into the copy) is compiled, and every live function
+  of the old module gets the new code object (``function.__code__``), so that references taken by
+  ``from module import name`` see the candidate too. This is done only when the two versions differ
+  inside functions alone (module and class bodies equal apart from line numbers) and every changed
+  function was found; then the requested test items run through pytest's normal runtest protocol.
+- **fresh**: anything else (a module- or class-level change, a file that did not import, a requested test
+  the session does not have, Python before 3.11) replaces the child with a cold ``python -m pytest`` run
+  of the same tests, so the answer is always a correct one, just slower.
+
+The child leads its own process group; the parent waits for it, then kills that group so no grandchild
+outlives the run. Protocol, one JSON object per line; the parent writes on the descriptor it got as
+stdout (test output never reaches it) and reads requests from stdin:
+
+  -> {"type": "ready", "warm": true|false, "reason": "...", "python": "3.11.2", "items": 9, "warmupMs": 310}
+  <- {"id": 1, "tests": [node ids], "files": [changed files], "outputDir": "/tmp/...", "args": [cold pytest args]}
+  -> {"type": "started", "id": 1, "pid": 456}
+  -> {"type": "done", "id": 1, "exit": 0, "mode": "swap"|"fresh"}   (exit -N: killed by signal N)
+
+``warm: false`` means the session cannot serve (``reason`` says why: collection failed, an import left a
+thread running, no ``os.fork``); Revise then runs each candidate cold. The worker ends at the end of stdin.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import signal
+import sys
+import threading
+import time
+import types
+
+FRESH_EXIT = "fresh"
+SWAP = "swap"
+
+
+def _send(channel, record: dict) -> None:
+    channel.write(json.dumps(record) + "\n")
+    channel.flush()
+
+
+# -- code swap ----------------------------------------------------------------------------------------------
+
+_SHAPE_ATTRIBUTES = (
+    "co_argcount",
+    "co_posonlyargcount",
+    "co_kwonlyargcount",
+    "co_flags",
+    "co_code",
+    "co_names",
+    "co_varnames",
+    "co_freevars",
+    "co_cellvars",
+    "co_exceptiontable",
+)
+
+
+def _same(a, b, with_nested: bool) -> bool:
+    """Whether two code objects behave the same, ignoring line numbers (and nested code when asked)."""
+    for name in _SHAPE_ATTRIBUTES:
+        if getattr(a, name, None) != getattr(b, name, None):
+            return False
+    if len(a.co_consts) != len(b.co_consts):
+        return False
+    for x, y in zip(a.co_consts, b.co_consts):
+        if isinstance(x, types.CodeType) and isinstance(y, types.CodeType):
+            if x.co_qualname != y.co_qualname or (with_nested and not _same(x, y, True)):
+                return False
+        elif type(x) is not type(y) or x != y:
+            return False
+    return True
+
+
+def _plan_swap(old, new, live: dict, plan: dict) -> str:
+    """Walks module and class bodies; fills ``plan`` {old code: new code} for functions to swap.
+
+    Returns '' when the change lies inside functions only, else why a fresh import is needed.
+    """
+    if not _same(old, new, False):
+        return "%s changed outside its functions" % (old.co_qualname if old.co_name != "<module>" else "the module body")
+    for x, y in zip(old.co_consts, new.co_consts):
+        if not isinstance(x, types.CodeType):
+            continue
+        if x in live:
+            if x.co_freevars != y.co_freevars:
+                return "%s changed its closure" % x.co_qualname
+            if x != y:  # code objects compare equal only when identical, line numbers included
+                plan[x] = y
+        elif _is_body(x) and _is_body(y):
+            reason = _plan_swap(x, y, live, plan)
+            if reason:
+                return reason
+        elif not _same(x, y, True):
+            return "%s changed and is not a live function" % x.co_qualname
+    return ""
+
+
+def _is_body(code) -> bool:
+    """Class bodies have no arguments and define ``__qualname__``; function code never stores it."""
+    return code.co_argcount == 0 and "__qualname__" in code.co_names
+
+
+def _swap(path: str, original: str) -> str:
+    """Gives every live function of ``path`` the code of the file's current text. '' on success."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            current = handle.read()
+        new = compile(current, path, "exec", dont_inherit=True)
+        old = compile(original, path, "exec", dont_inherit=True)
+    except (OSError, SyntaxError, ValueError, UnicodeDecodeError) as error:
+        return "%s does not compile: %s" % (os.path.basename(path), type(error).__name__)
+    functions = [obj for obj in gc.get_objects() if type(obj) is types.FunctionType and obj.__code__.co_filename == path]
+    # Live functions are matched to the recompiled original by qualified name and first line.
+    by_key = {}
+    for function in functions:
+        by_key.setdefault((function.__code__.co_qualname, function.__code__.co_firstlineno), []).append(function)
+    live = {}
+    stack = [old]
+    while stack:
+        code = stack.pop()
+        for const in code.co_consts:
+            if isinstance(const, types.CodeType):
+                holders = by_key.get((const.co_qualname, const.co_firstlineno))
+                if holders:
+                    live[const] = holders
+                stack.append(const)
+    plan: dict = {}
+    reason = _plan_swap(old, new, live, plan)
+    if reason:
+        return reason
+    for old_code, new_code in plan.items():
+        for function in live[old_code]:
+            function.__code__ = new_code
+    return ""
+
+
+# -- the session server -------------------------------------------------------------------------------------
+
+
+class WorkerPlugin:
+    """Takes over pytest's run loop: collect once, then serve requests until stdin ends."""
+
+    def __init__(self, requests, channel, started: float) -> None:
+        self.requests = requests
+        self.channel = channel
+        self.started = started
+        self.collection_failed = False
+        self.sources: dict = {}
+        self.announced = False
+
+    def pytest_collectreport(self, report) -> None:
+        if report.failed:
+            self.collection_failed = True
+
+    def pytest_runtestloop(self, session):
+        reason = self._unfit_reason(session)
+        self.announced = True
+        _send(
+            self.channel,
+            {
+                "type": "ready",
+                "warm": reason == "",
+                "reason": reason,
+                "python": ".".join(str(part) for part in sys.version_info[:3]),
+                "items": len(session.items),
+                "warmupMs": round((time.monotonic() - self.started) * 1000),
+            },
+        )
+        if reason:
+            return True
+        root = os.path.realpath(os.environ.get("REVISE_ROOT") or os.getcwd())
+        # The original text of every project module, for telling what a candidate changed.
+        for module in list(sys.modules.values()):
+            filename = getattr(module, "__file__", None)
+            if filename and filename.endswith(".py") and os.path.realpath(filename).startswith(root + os.sep):
+                try:
+                    with open(filename, encoding="utf-8") as handle:
+                        self.sources[filename] = handle.read()
+                except (OSError, UnicodeDecodeError):
+                    pass
+        capture = session.config.pluginmanager.getplugin("capturemanager")
+        if capture is not None:
+            capture.suspend_global_capture(in_=True)
+        by_id = {item.nodeid: item for item in session.items}
+        for line in self.requests:
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                request = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(request, dict) and all(key in request for key in ("id", "tests", "outputDir", "args")):
+                self._serve(session, by_id, request)
+        return True
+
+    def _unfit_reason(self, session) -> str:
+        if not hasattr(os, "fork"):
+            return "this platform has no os.fork"
+        if sys.version_info < (3, 11):
+            return "Python %d.%d: code swapping needs 3.11 or newer" % sys.version_info[:2]
+        if threading.active_count() > 1:
+            return "importing the project or its tests started a thread, which a forked child would not have"
+        if not session.items:
+            return "the session collected no tests"
+        return ""
+
+    def _serve(self, session, by_id: dict, request: dict) -> None:
+        pid = os.fork()
+        if pid == 0:
+            self._child(session, by_id, request)
+        try:
+            os.setpgid(pid, pid)
+        except OSError:
+            pass  # the child did it first, or is gone already
+        _send(self.channel, {"type": "started", "id": request["id"], "pid": pid})
+        while True:
+            try:
+                _, status = os.waitpid(pid, 0)
+                break
+            except InterruptedError:
+                continue
+            except ChildProcessError:
+                status = 0
+                break
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except OSError:
+            pass
+        mode = SWAP
+        try:
+            with open(os.path.join(request["outputDir"], "mode.txt"), encoding="utf-8") as handle:
+                mode = handle.read().strip() or SWAP
+        except OSError:
+            pass
+        _send(self.channel, {"type": "done", "id": request["id"], "exit": os.waitstatus_to_exitcode(status), "mode": mode})
+
+    def _child(self, session, by_id: dict, request: dict) -> None:
+        code = 70
+        try:
+            os.setpgid(0, 0)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            output_dir = request["outputDir"]
+            for fd, name in ((1, "stdout.txt"), (2, "stderr.txt")):
+                target = os.open(os.path.join(output_dir, name), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                os.dup2(target, fd)
+                os.close(target)
+            wanted = [str(test) for test in request["tests"]]
+            reason = "" if all(test in by_id for test in wanted) else "a requested test is not in the loaded session"
+            for path in request.get("files") or []:
+                if reason:
+                    break
+                original = self.sources.get(path)
+                if original is not None:
+                    reason = _swap(path, original)
+                # A file no module was loaded from is imported afresh by the tests that need it.
+            if reason:
+                self._fresh(request, reason)
+            with open(os.path.join(output_dir, "mode.txt"), "w", encoding="utf-8") as handle:
+                handle.write(SWAP)
+            plugin = session.config.pluginmanager.get_plugin("revise-state")
+            if plugin is not None:
+                plugin.retarget(output_dir)
+                plugin.write({"type": "collected", "count": len(wanted), "conftests": []})
+            items = [by_id[test] for test in wanted]
+            hook = session.config.hook
+            for index, item in enumerate(items):
+                following = items[index + 1] if index + 1 < len(items) else None
+                hook.pytest_runtest_protocol(item=item, nextitem=following)
+            if plugin is not None:
+                plugin.pytest_sessionfinish(session, 0)
+            code = 0
+        except KeyboardInterrupt:
+            code = 2
+        except BaseException:  # noqa: BLE001 - reported through the exit status and stderr.txt
+            import traceback
+
+            traceback.print_exc()
+            code = 70
+        finally:
+            try:
+                sys.stdout.flush()
+                sys.stderr.flush()
+            finally:
+                os._exit(code)
+
+    def _fresh(self, request: dict, reason: str) -> None:
+        """Replaces the child with a cold pytest run of the request (never returns)."""
+        with open(os.path.join(request["outputDir"], "mode.txt"), "w", encoding="utf-8") as handle:
+            handle.write("%s: %s" % (FRESH_EXIT, reason))
+        env = dict(os.environ)
+        env["REVISE_OUTPUT_DIR"] = request["outputDir"]
+        args = [sys.executable, "-m", "pytest"] + [str(arg) for arg in request["args"]]
+        os.execve(sys.executable, args, env)
+
+
+def main(argv: list) -> int:
+    started = time.monotonic()
+    # The protocol gets its own descriptors, before pytest redirects fds 0-2.
+    channel = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
+    requests = os.fdopen(os.dup(0), "r", encoding="utf-8")
+    os.dup2(2, 1)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    import pytest
+
+    plugin = WorkerPlugin(requests, channel, started)
+    try:
+        pytest.main(list(argv), plugins=[plugin])
+    except BaseException as error:  # noqa: BLE001 - said on the channel, then the worker ends
+        _send(channel, {"type": "ready", "warm": False, "reason": "pytest failed to start: %s" % type(error).__name__})
+        return 1
+    if not plugin.announced:
+        # pytest ended before its run loop (a usage error, an empty or broken collection).
+        _send(channel, {"type": "ready", "warm": False, "reason": "pytest ended before it could serve (no tests or a usage error)"})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
