@@ -112,15 +112,27 @@ def _is_body(code) -> bool:
 
 
 def _swap(path: str, original: str) -> str:
-    """Gives every live function of ``path`` the code of the file's current text. '' on success."""
+    """Gives every live function of ``path`` (a real path) the code of the file's current text. '' on success."""
+    matches: dict = {}
+    functions = []
+    for obj in gc.get_objects():
+        if type(obj) is not types.FunctionType:
+            continue
+        name = obj.__code__.co_filename
+        match = matches.get(name)
+        if match is None:
+            match = matches[name] = name.endswith(".py") and os.path.realpath(name) == path
+        if match:
+            functions.append(obj)
+    # Compiled under the name the module was imported with, so that code objects and tracebacks match.
+    filename = functions[0].__code__.co_filename if functions else path
     try:
         with open(path, encoding="utf-8") as handle:
             current = handle.read()
-        new = compile(current, path, "exec", dont_inherit=True)
-        old = compile(original, path, "exec", dont_inherit=True)
+        new = compile(current, filename, "exec", dont_inherit=True)
+        old = compile(original, filename, "exec", dont_inherit=True)
     except (OSError, SyntaxError, ValueError, UnicodeDecodeError) as error:
         return "%s does not compile: %s" % (os.path.basename(path), type(error).__name__)
-    functions = [obj for obj in gc.get_objects() if type(obj) is types.FunctionType and obj.__code__.co_filename == path]
     # Live functions are matched to the recompiled original by qualified name and first line.
     by_key = {}
     for function in functions:
@@ -165,6 +177,20 @@ class WorkerPlugin:
 
     def pytest_runtestloop(self, session):
         reason = self._unfit_reason(session)
+        root = os.path.realpath(os.environ.get("REVISE_ROOT") or os.getcwd())
+        # The original text of every project module, read before "ready" (nothing writes into the copy
+        # before that), for telling what a candidate changed. Keyed by real path.
+        for module in list(sys.modules.values()):
+            filename = getattr(module, "__file__", None)
+            if not filename or not filename.endswith(".py"):
+                continue
+            real = os.path.realpath(filename)
+            if real.startswith(root + os.sep):
+                try:
+                    with open(real, encoding="utf-8") as handle:
+                        self.sources[real] = handle.read()
+                except (OSError, UnicodeDecodeError):
+                    pass
         self.announced = True
         _send(
             self.channel,
@@ -179,16 +205,6 @@ class WorkerPlugin:
         )
         if reason:
             return True
-        root = os.path.realpath(os.environ.get("REVISE_ROOT") or os.getcwd())
-        # The original text of every project module, for telling what a candidate changed.
-        for module in list(sys.modules.values()):
-            filename = getattr(module, "__file__", None)
-            if filename and filename.endswith(".py") and os.path.realpath(filename).startswith(root + os.sep):
-                try:
-                    with open(filename, encoding="utf-8") as handle:
-                        self.sources[filename] = handle.read()
-                except (OSError, UnicodeDecodeError):
-                    pass
         capture = session.config.pluginmanager.getplugin("capturemanager")
         if capture is not None:
             capture.suspend_global_capture(in_=True)
@@ -262,9 +278,10 @@ class WorkerPlugin:
             for path in request.get("files") or []:
                 if reason:
                     break
-                original = self.sources.get(path)
+                real = os.path.realpath(str(path))
+                original = self.sources.get(real)
                 if original is not None:
-                    reason = _swap(path, original)
+                    reason = _swap(real, original)
                 # A file no module was loaded from is imported afresh by the tests that need it.
             if reason:
                 self._fresh(request, reason)

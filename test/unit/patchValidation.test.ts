@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ReviseError } from '../../extension/src/core/errors';
-import { proposePatches, type PatchOptions, type TestRunRequest } from '../../extension/src/core/patch/index';
+import { confirmPatch, proposePatches, type PatchOptions, type TestRunRequest } from '../../extension/src/core/patch/index';
 import { liveCopyContainers } from '../../extension/src/core/patch/isolation';
 import { silentLogger, type SourceReader } from '../../extension/src/core/ports';
 import { SyntaxService } from '../../extension/src/core/syntax/treeSitter';
@@ -100,7 +100,7 @@ function options(root: string, module: string, testFile: string, overrides: Part
   };
 }
 
-test('stages run failing tests first, then covering tests, then the rest; outcomes and patches follow', async () => {
+test('stages run failing tests first, then the covering tests; outcomes and patches follow', async () => {
   const { root, module, testFile } = makeProject();
   try {
     const before = treeDigest(root);
@@ -113,7 +113,9 @@ test('stages run failing tests first, then covering tests, then the rest; outcom
     const byLine = new Map<string, (string[] | undefined)[]>();
     for (const call of runner.calls) byLine.set(call.line, [...(byLine.get(call.line) ?? []), call.testIds]);
     for (const [line, requests] of byLine) assert.deepEqual(requests[0], ['tests/test_calc.py::test_fails'], line);
-    assert.deepEqual(byLine.get('return a + b'), [['tests/test_calc.py::test_fails'], ['tests/test_calc.py::test_covers'], undefined]);
+    // With per-test coverage, a test that never runs the patched line is not run for the candidate: the
+    // rest of the suite runs once, cold, for the patch that would be proposed (confirmPatch).
+    assert.deepEqual(byLine.get('return a + b'), [['tests/test_calc.py::test_fails'], ['tests/test_calc.py::test_covers']]);
     assert.deepEqual(byLine.get('return a * b'), [['tests/test_calc.py::test_fails'], ['tests/test_calc.py::test_covers']], 'stops when a covering test breaks');
     assert.deepEqual(byLine.get('return b - a'), [['tests/test_calc.py::test_fails']], 'stops when the failing test still fails');
 
@@ -132,8 +134,9 @@ test('stages run failing tests first, then covering tests, then the rest; outcom
     const [patch] = found.patches;
     assert.equal(patch.id, 'p1');
     assert.equal(patch.validated, true);
-    assert.equal(patch.testsPassed, 3);
+    assert.equal(patch.testsPassed, 2);
     assert.equal(patch.testsFailed, 0);
+    assert.deepEqual(patch.checked, { failing: 1, covering: 1, fullSuite: 'not-run' });
     assert.equal(patch.origin, 'template:arithmetic-operator');
     assert.equal(patch.newText, SOURCE.replace('a - b', 'a + b'));
     assert.deepEqual(patch.lines, [2]);
@@ -150,6 +153,44 @@ test('stages run failing tests first, then covering tests, then the rest; outcom
     assert.ok(outcome);
     assert.equal(outcome.failingBefore, 1);
     assert.equal(found.stats.templates['arithmetic-operator'].validated, 1);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('without per-test coverage every candidate that passes its failing tests runs the whole suite', async () => {
+  const { root, module, testFile } = makeProject();
+  try {
+    const run = baselineRun(root, testFile);
+    for (const entry of run.tests) delete entry.coveredLines;
+    run.coverageMethod = 'none';
+    const runner = scriptedRunner(root);
+    const found = await proposePatches(options(root, module, testFile, { run, runTests: runner.runTests }));
+    const requests = runner.calls.filter((call) => call.line === 'return a + b').map((call) => call.testIds);
+    assert.deepEqual(requests, [['tests/test_calc.py::test_fails'], undefined]);
+    const patch = found.patches.find((entry) => entry.validated);
+    assert.equal(patch?.testsPassed, 3);
+    assert.equal(found.stats.candidates.find((record) => record.title === '`-` → `*`')?.status, 'breaks-tests');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('confirmPatch runs the whole suite once, cold, in a fresh copy, and says which tests failed', async () => {
+  const { root, module, testFile } = makeProject();
+  try {
+    const run = baselineRun(root, testFile);
+    const good = { id: 'p1', file: module, origin: 'template:x', title: 't', diff: '', newText: SOURCE.replace('a - b', 'a + b'), lines: [2], validated: true, testsPassed: 2, testsFailed: 0 };
+    const runner = scriptedRunner(root);
+    const confirmed = await confirmPatch({ root, run, patch: good, runTests: runner.runTests });
+    assert.deepEqual(runner.calls.map((call) => [call.testIds, call.line]), [[undefined, 'return a + b']]);
+    assert.deepEqual(confirmed, { confirmed: true, failed: [], passed: 3, complete: true });
+    const bad = { ...good, newText: SOURCE.replace('a - b', 'a * b') };
+    const refused = await confirmPatch({ root, run, patch: bad, runTests: scriptedRunner(root).runTests });
+    assert.equal(refused.confirmed, false);
+    assert.deepEqual(refused.failed, ['tests/test_calc.py::test_covers']);
+    assert.deepEqual(liveCopyContainers(), []);
+    assert.equal(readFileSync(module, 'utf8'), SOURCE, 'the project is never written');
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -6,6 +6,7 @@ import { DEFAULT_LLM_BUDGET, type CheckLlmOptions } from '../core/llm/check';
 import { displayUrl } from '../core/llm/errors';
 import { createOpenAiClient, OPENAI_BASE_URL } from '../core/llm/openai';
 import { applyPatchToFile } from '../core/patch/apply';
+import { describeChecks } from '../core/patch/describe';
 import { DEFAULT_SETTINGS, runCheck, type CheckSettings } from '../core/pipeline';
 import type { Logger } from '../core/ports';
 import type { CheckReport } from '../core/types';
@@ -286,7 +287,7 @@ export function formatReport(report: CheckReport, top: number): string {
   if (report.patches.length > 0) {
     lines.push('', 'Patches (validated by re-running the tests in an isolated copy)');
     for (const patch of report.patches.slice(0, 5)) {
-      const tests = `${patch.testsPassed}/${patch.testsPassed + patch.testsFailed} tests pass`;
+      const tests = describeChecks(patch);
       const trust = patch.trust !== undefined ? `, trust ${Math.round(patch.trust * 100)}%` : '';
       lines.push(`  ${patch.id}  ${patch.file}  ${patch.title}  (${patch.validated ? tests : `not validated: ${tests}`}${trust}; ${patch.origin})`);
     }

@@ -220,7 +220,9 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
     if (confirmation.confirmed) {
       proposed.testsPassed = confirmation.passed;
       proposed.testsFailed = 0;
-      break;
+      // Taken again so that its reasons say what the whole suite showed (trust does not depend on it).
+      decision = await decide({ request, run, scores, patches, stats: patchStats, task, runner, sources });
+      continue;
     }
     logger.info(`${proposed.title}: the whole suite ${confirmation.complete ? `failed ${confirmation.failed.length} tests` : 'did not complete'} with it; not proposed.`);
     proposed.validated = false;

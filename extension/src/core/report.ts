@@ -88,6 +88,7 @@ export function toCheckReport(outcome: CheckOutcome): CheckReport {
       testsPassed: patch.testsPassed,
       testsFailed: patch.testsFailed,
       ...(patch.trust !== undefined ? { trust: round(patch.trust) } : {}),
+      ...(patch.checked ? { checked: patch.checked } : {}),
     })),
     ...(outcome.decision ? { decision: outcome.decision } : {}),
     timingsMs: outcome.timingsMs,

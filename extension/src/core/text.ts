@@ -35,3 +35,9 @@ export function matchingClose(text: string, start: number): number {
   }
   return -1;
 }
+
+/** "1 test", "3 tests", "2 fixes": a count with its noun, in the plural when it is not one. */
+export function plural(count: number, noun: string): string {
+  if (count === 1) return `${count} ${noun}`;
+  return `${count} ${/(s|x|z|ch|sh)$/.test(noun) ? `${noun}es` : `${noun}s`}`;
+}

@@ -216,6 +216,8 @@ export interface CheckReport {
     testsPassed: number;
     testsFailed: number;
     trust?: number;
+    /** How far it was checked (see `Patch.checked`). */
+    checked?: Patch['checked'];
   }[];
   decision?: Decision;
   timingsMs: Partial<Record<Stage, number>> & { total: number };

@@ -1,6 +1,7 @@
 import type { Evidence, EvidenceKind, LineRole, RepairOutcome } from '../types';
 import type { LineContext } from './features';
 import type { LineSpectrum, SpectrumCounts } from './spectrum';
+import { plural } from '../text';
 
 /** Order used to break ties between evidence items of equal strength, so output is deterministic. */
 const KIND_ORDER: EvidenceKind[] = ['repair', 'traceback', 'spectrum', 'critic', 'edited', 'syntax'];
@@ -15,10 +16,6 @@ const ROLE_WORDS: Record<LineRole, string> = {
   other: 'a statement',
 };
 
-function plural(count: number, noun: string): string {
-  if (count === 1) return `${count} ${noun}`;
-  return `${count} ${/(s|x|z|ch|sh)$/.test(noun) ? `${noun}es` : `${noun}s`}`;
-}
 
 function andMore(ids: string[], total: number): string {
   if (ids.length === 0) return plural(total, 'failing test');

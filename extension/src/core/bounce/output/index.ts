@@ -16,6 +16,7 @@ import { loadTrustModel, thresholdFor, trustLogit, trustOf } from './model';
 import { describePatch, suggestionsFor, type Explained } from './reasons';
 import shippedModel from './trust-model.json';
 import type { DifferentialResult, OutputAssessment, OutputBouncerRequest, PatchAssessment, TrustFeatures, TrustModel } from './types';
+import { plural } from '../../text';
 
 export type * from './types';
 export { compareValidatedPatches, compareOutcomes, DEFAULT_DIFFERENTIAL_LIMITS, HARNESS_PREFIX, type DifferentialRequest } from './differential';
@@ -57,9 +58,6 @@ export function shippedTrustModel(): TrustModel {
   return loadedModel;
 }
 
-function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? '' : 's'}`;
-}
 
 /** An abstention whose reasons end with what would make the task actionable. */
 function abstention(reasons: string[], confidence: number, suggestions: string[]): Decision {

@@ -5,6 +5,8 @@
 import * as path from 'node:path';
 import type { Patch, TaskAssessment } from '../../types';
 import type { DifferentialResult, OutputBouncerRequest, TrustFeatures } from './types';
+import { describeChecks } from '../../patch/describe';
+import { plural } from '../../text';
 
 /** A validated patch with its features and trust. */
 export interface Explained {
@@ -13,9 +15,6 @@ export interface Explained {
   trust: number;
 }
 
-function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? '' : 's'}`;
-}
 
 function ordinal(rank: number): string {
   const suffix = rank % 100 >= 11 && rank % 100 <= 13 ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[rank % 10] ?? 'th';
@@ -61,7 +60,7 @@ export function describePatch(input: {
   const { patch, features, differential, task } = input;
   const where = `${path.relative(input.root, patch.file)}:${patch.lines[0] ?? '?'}`;
   if (!patch.validated) return [`${patch.title} at ${where} still fails ${plural(patch.testsFailed, 'test')}`];
-  const reasons = [`${patch.title} at ${where} passes all ${plural(patch.testsPassed, 'test')}`];
+  const reasons = [`${patch.title} at ${where} ${describeChecks(patch)}`];
   if (features.coverageKnown === 1) {
     reasons.push(
       features.coveringPassing === 0

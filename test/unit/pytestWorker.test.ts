@@ -1,0 +1,127 @@
+/**
+ * The warm pytest worker (extension/python/revise_worker.py through exec/pytestWorker.ts): one loaded
+ * session per copy, a forked child per run, code swapped in when only function bodies changed, a cold run
+ * inside the worker otherwise; results identical to a cold run's.
+ */
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { startPytestWorker } from '../../extension/src/core/exec/pytestWorker';
+import { WorkerUnavailable, type TestWorker } from '../../extension/src/core/exec/types';
+import { silentLogger } from '../../extension/src/core/ports';
+import type { TestRun } from '../../extension/src/core/types';
+import { fixturesDir, repoRoot } from './helpers';
+
+const python = '/usr/bin/python3';
+const probe = spawnSync(python, ['-c', 'import sys, pytest; print(sys.version_info >= (3, 11))'], { encoding: 'utf8' });
+const skip = probe.status !== 0 ? `${python} with pytest is not available here` : probe.stdout.trim() !== 'True' ? 'the worker swaps code on Python 3.11+ only' : undefined;
+const pythonDir = path.join(repoRoot, 'extension', 'python');
+
+/** The fixture's bug (`*` for `/`) fails the first test; the second passes either way (mean of one value). */
+const FAILING = ['tests/test_stats.py::test_mean_of_two', 'tests/test_stats.py::test_mean_of_one'];
+const BUGGY = { [FAILING[0]]: 'failed', [FAILING[1]]: 'passed' };
+const FIXED = { [FAILING[0]]: 'passed', [FAILING[1]]: 'passed' };
+
+function outcomes(run: TestRun): Record<string, string> {
+  return Object.fromEntries(run.tests.map((entry) => [entry.id, entry.outcome]));
+}
+
+describe('pytest worker', { skip }, () => {
+  let root = '';
+  let module = '';
+  let original = '';
+  const workers: TestWorker[] = [];
+  const start = async (extra: { perTestTimeoutMs?: number } = {}) => {
+    const worker = await startPytestWorker({
+      root,
+      python,
+      pythonDir,
+      perTestTimeoutMs: extra.perTestTimeoutMs ?? 30_000,
+      loadTimeoutMs: 120_000,
+      signal: new AbortController().signal,
+      logger: silentLogger,
+    });
+    workers.push(worker);
+    return worker;
+  };
+  const run = (worker: TestWorker, testIds = FAILING, signal = new AbortController().signal) => worker.run({ testIds, files: [module], signal });
+
+  beforeEach(() => {
+    root = path.join(mkdtempSync(path.join(os.tmpdir(), 'revise-worker-test-')), 'project');
+    cpSync(path.join(fixturesDir, 'patch', 'py-operator'), root, { recursive: true });
+    module = path.join(root, 'stats.py');
+    original = readFileSync(module, 'utf8');
+  });
+  afterEach(async () => {
+    await Promise.all(workers.splice(0).map((worker) => worker.dispose()));
+    rmSync(path.dirname(root), { recursive: true, force: true });
+  });
+
+  test('serves many candidates from one load, each from the state right after collection', async () => {
+    const worker = await start();
+    assert.match(worker.description, /3 tests loaded/);
+    assert.deepEqual(outcomes(await run(worker)), BUGGY);
+
+    writeFileSync(module, original.replace('sum(values) * len(values)', 'sum(values) / len(values)'));
+    assert.deepEqual(outcomes(await run(worker)), FIXED, 'the swapped code is what the tests call (they imported `mean` by name)');
+
+    // A body that grows by a line shifts everything below it: still a swap, still right.
+    writeFileSync(module, original.replace('    return sum(values) * len(values)', '    total = sum(values)\n    return total / len(values)'));
+    assert.deepEqual(outcomes(await run(worker)), FIXED);
+
+    writeFileSync(module, original);
+    assert.deepEqual(outcomes(await run(worker)), BUGGY, 'the next run starts again from the loaded original');
+    assert.deepEqual(worker.modes, { swap: 4 });
+  });
+
+  test('a change outside function bodies runs cold inside the worker, with the right answer', async () => {
+    const worker = await start();
+    writeFileSync(module, `SCALE = 1\n${original.replace('sum(values) * len(values)', 'sum(values) / len(values) * SCALE')}`);
+    const result = await run(worker);
+    assert.deepEqual(outcomes(result), FIXED);
+    assert.deepEqual(worker.modes, { fresh: 1 });
+    // A file that no longer compiles is a collection error, as in a cold run.
+    writeFileSync(module, original.replace('return sum(values)', 'return sum(values'));
+    const broken = await run(worker);
+    assert.ok(!broken.tests.some((entry) => entry.outcome === 'passed'));
+    assert.ok(broken.problems.some((problem) => problem.kind === 'syntax-error' || problem.kind === 'collection-error'), JSON.stringify(broken.problems));
+  });
+
+  test('a hanging test is stopped by the per-test timeout and the worker goes on', async () => {
+    const worker = await start({ perTestTimeoutMs: 1000 });
+    writeFileSync(module, original.replace('return sum(values) * len(values)', 'while True:\n        pass'));
+    const hung = await run(worker, [FAILING[0]]);
+    assert.equal(hung.tests[0]?.outcome, 'failed');
+    assert.match(hung.tests[0]?.message ?? '', /timed out/);
+    writeFileSync(module, original.replace('sum(values) * len(values)', 'sum(values) / len(values)'));
+    assert.equal((await run(worker, [FAILING[0]])).tests[0]?.outcome, 'passed');
+  });
+
+  test('cancelling a run kills its process group; the worker serves the next run', async () => {
+    const worker = await start({ perTestTimeoutMs: 0 });
+    writeFileSync(module, original.replace('return sum(values) * len(values)', 'import time\n    time.sleep(600)'));
+    const controller = new AbortController();
+    const running = run(worker, [FAILING[0]], controller.signal);
+    setTimeout(() => controller.abort(), 500);
+    const stopped = await running;
+    assert.notEqual(stopped.tests[0]?.outcome, 'passed');
+    writeFileSync(module, original.replace('sum(values) * len(values)', 'sum(values) / len(values)'));
+    assert.equal((await run(worker, [FAILING[0]])).tests[0]?.outcome, 'passed');
+  });
+
+  test('a project that starts a thread at import cannot be forked safely: the worker says so', async () => {
+    writeFileSync(path.join(root, 'conftest.py'), 'import threading, time\nthreading.Thread(target=time.sleep, args=(60,), daemon=True).start()\n');
+    await assert.rejects(start(), (error: unknown) => error instanceof WorkerUnavailable && /thread/.test(error.message));
+  });
+
+  test('the worker leaves nothing in the project', async () => {
+    const before = readdirSync(root).sort();
+    const worker = await start();
+    await run(worker);
+    await worker.dispose();
+    assert.deepEqual(readdirSync(root).sort(), before);
+  });
+});
