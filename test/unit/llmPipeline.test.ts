@@ -89,7 +89,8 @@ function check(mode: 'check' | 'fix', llm: CheckLlmOptions | undefined, signal?:
       pythonPath: python,
       perTestTimeoutMs: 10_000,
       totalTimeoutMs: 60_000,
-      patch: { maxCandidates: 12, timeMs: 20_000, workers: 2, maxLines: 3 },
+      // Bounded by candidates; the time budget is only the safety net (no wall-clock expectation here).
+      patch: { ...DEFAULT_SETTINGS.patch, maxCandidates: 12, workers: 2, maxLines: 3 },
     },
     logger: silentLogger,
     syntax,

@@ -38,7 +38,7 @@ export const workspaces: readonly WorkspaceSpec[] = [
     buggyFile: 'shop/cart.py',
     buggyLineText: 'return points + 2',
     expectPatch: true, // `+` → `*` is one of the repair templates
-    timeoutSeconds: 300,
+    timeoutSeconds: 900, // a hang guard, not a speed expectation
   },
   {
     // TypeScript through tsx and node:test: coverage and frames mapped back to the .ts source.
@@ -48,7 +48,7 @@ export const workspaces: readonly WorkspaceSpec[] = [
     buggyFile: 'src/booking.ts',
     buggyLineText: 'return a.start < b.end && b.start <= a.end;',
     expectPatch: true, // `<=` → `<`
-    timeoutSeconds: 300,
+    timeoutSeconds: 900, // a hang guard, not a speed expectation
   },
   {
     // JavaScript (CommonJS) under Jest 29.
@@ -58,7 +58,7 @@ export const workspaces: readonly WorkspaceSpec[] = [
     buggyFile: 'src/cart.js',
     buggyLineText: 'if (amount > 100) {',
     expectPatch: true, // `>` → `>=`
-    timeoutSeconds: 300,
+    timeoutSeconds: 900, // a hang guard, not a speed expectation
   },
 ];
 
