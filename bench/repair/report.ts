@@ -141,6 +141,12 @@ function main(): void {
       meanCandidatesGenerated: round(mean(searched.map((record) => record.stats?.candidatesGenerated ?? 0))),
       meanCandidatesTried: round(mean(searched.map((record) => record.stats?.candidatesTried ?? 0))),
       meanValidatedPerTaskWithAny: round(mean(searched.filter((record) => (record.stats?.validated ?? 0) > 0).map((record) => record.stats?.validated ?? 0))),
+      // Candidates validated per second of the patch stage (all candidates tried over all search time).
+      candidatesPerSecond: round(
+        searched.reduce((sum, record) => sum + (record.stats?.candidatesTried ?? 0), 0) / Math.max(1e-9, searched.reduce((sum, record) => sum + (record.stats?.elapsedMs ?? 0), 0) / 1000),
+      ),
+      warmRuns: searched.reduce((sum, record) => sum + (record.stats?.warmRuns ?? 0), 0),
+      coldRuns: searched.reduce((sum, record) => sum + (record.stats?.coldRuns ?? 0), 0),
     },
     patchedLines: { correct: lineView(true), incorrect: lineView(false) },
     perTask: records.map((record) => ({
@@ -173,7 +179,7 @@ function main(): void {
     '',
     `Over the ${firstFromStart.length} tasks with a validated patch: from the start of the check (capture + localize + search) median ${seconds(results.timing.firstValidatedFromCheckStartMs.median)}, p90 ${seconds(results.timing.firstValidatedFromCheckStartMs.p90)}; from the start of the search median ${seconds(results.timing.firstValidatedFromSearchStartMs.median)}, p90 ${seconds(results.timing.firstValidatedFromSearchStartMs.p90)}. Whole task (check, full search, hidden judging): median ${seconds(results.timing.wallPerTaskMs.median)}, p90 ${seconds(results.timing.wallPerTaskMs.p90)}.`,
     '',
-    `Search ended by: ${Object.entries(stoppedBy).map(([reason, count]) => `${reason} ${count}`).join(', ')}; mean candidates generated ${results.search.meanCandidatesGenerated}, tried ${results.search.meanCandidatesTried}; mean validated patches per task that has any: ${results.search.meanValidatedPerTaskWithAny}.`,
+    `Search ended by: ${Object.entries(stoppedBy).map(([reason, count]) => `${reason} ${count}`).join(', ')}; mean candidates generated ${results.search.meanCandidatesGenerated}, tried ${results.search.meanCandidatesTried}; mean validated patches per task that has any: ${results.search.meanValidatedPerTaskWithAny}. Candidates validated per second of search: ${results.search.candidatesPerSecond} (${results.search.warmRuns} test runs served by warm workers, ${results.search.coldRuns} cold).`,
     '',
     '## Per template',
     '',

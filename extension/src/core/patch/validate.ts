@@ -231,8 +231,9 @@ export async function validateCandidate(session: ValidationSession, lane: Lane, 
    * broke, run cut short) or that skips itself now counts as failed.
    */
   const merge = ({ outcomes }: StageRun, requested: string[], filtered: boolean) => {
+    const wanted = new Set(requested);
     for (const [id, outcome] of outcomes) {
-      if (filtered && !requested.includes(id)) continue;
+      if (filtered && !wanted.has(id)) continue;
       if (ran.get(id) !== 'failed') ran.set(id, outcome);
     }
     for (const id of requested) if (!outcomes.has(id) || (outcomes.get(id) === 'skipped' && baseline.active.has(id))) ran.set(id, 'failed');
