@@ -1,0 +1,104 @@
+/**
+ * The verify loop end to end (runCheck, real pytest): candidates validated in warm workers on the failing
+ * tests and the tests that run the patched lines; the patch to propose confirmed by one cold run of the
+ * whole suite; a patch that passes the selected tests but fails the suite is never proposed; and warm
+ * and cold validation reach the same answer.
+ */
+import { after, before, describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describeChecks } from '../../extension/src/core/patch/describe';
+import { DEFAULT_SETTINGS, runCheck, type CheckResult } from '../../extension/src/core/pipeline';
+import { silentLogger } from '../../extension/src/core/ports';
+import { SyntaxService } from '../../extension/src/core/syntax/treeSitter';
+import { grammarsDir, repoRoot } from './helpers';
+
+const python = '/usr/bin/python3';
+const pythonMissing = spawnSync(python, ['-c', 'import pytest'], { encoding: 'utf8' }).status === 0 ? undefined : `${python} with pytest is not available here`;
+const syntax = new SyntaxService(grammarsDir);
+
+/**
+ * `scale` multiplies by 3 where the test wants 2. `FACTORS` is computed at import time, so no test runs
+ * `scale`'s line while it runs: per-test coverage says only `test_scale` does. The one-token fix `3` → `2`
+ * passes `test_scale` and breaks `test_factors`, which only the whole suite shows.
+ */
+const TRAP = {
+  'conv.py': 'def scale(x):\n    return x * 3\n\n\nFACTORS = [scale(1), scale(2)]\n',
+  'tests/test_conv.py': 'from conv import FACTORS, scale\n\n\ndef test_scale():\n    assert scale(4) == 8\n\n\ndef test_factors():\n    assert FACTORS == [3, 6]\n',
+  'pytest.ini': '[pytest]\npythonpath = .\n',
+};
+
+/** A plain bug with one right fix (`-` → `+`), checked by a test that runs the line and one that does not. */
+const PLAIN = {
+  'calc.py': 'def add(a, b):\n    return a - b\n\n\ndef name():\n    return "calc"\n',
+  'tests/test_calc.py': 'from calc import add, name\n\n\ndef test_add():\n    assert add(2, 3) == 5\n\n\ndef test_add_zero():\n    assert add(4, 0) == 4\n\n\ndef test_name():\n    assert name() == "calc"\n',
+  'pytest.ini': '[pytest]\npythonpath = .\n',
+};
+
+function project(files: Record<string, string>): string {
+  const root = path.join(mkdtempSync(path.join(os.tmpdir(), 'revise-verify-loop-')), 'project');
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
+    writeFileSync(path.join(root, name), text);
+  }
+  return root;
+}
+
+function check(root: string, warmWorkers: boolean): Promise<CheckResult> {
+  return runCheck({
+    root,
+    mode: 'fix',
+    assets: { grammarsDir, pythonDir: path.join(repoRoot, 'extension', 'python') },
+    settings: { ...DEFAULT_SETTINGS, pythonPath: python, perTestTimeoutMs: 10_000, totalTimeoutMs: 120_000, patch: { ...DEFAULT_SETTINGS.patch, workers: 2, warmWorkers }, targetPrecision: 0 },
+    logger: silentLogger,
+    syntax,
+  });
+}
+
+describe('the verify loop', { skip: pythonMissing }, () => {
+  const roots: string[] = [];
+  before(() => {
+    roots.push(project(TRAP), project(PLAIN));
+  });
+  after(() => {
+    for (const root of roots) rmSync(path.dirname(root), { recursive: true, force: true });
+  });
+
+  test('a patch that passes the selected tests but fails the whole suite is never proposed', async () => {
+    const result = await check(roots[0], true);
+    const trap = result.outcome.patches.find((patch) => patch.newText.includes('return x * 2'));
+    assert.ok(trap, `the search found the one-token edit; patches: ${result.outcome.patches.map((patch) => patch.title).join(', ')}`);
+    assert.equal(trap.validated, false, 'the whole suite took its validation back');
+    assert.equal(trap.checked?.fullSuite, 'failed');
+    assert.match(describeChecks(trap), /whole suite found 1 failing test/);
+    assert.notEqual(result.report.decision?.patch, trap.id);
+    assert.ok((result.patchStats?.warmRuns ?? 0) > 0, 'validation ran in warm workers');
+  });
+
+  test('the proposed patch is confirmed by the whole suite, and says how far it was checked', async () => {
+    const result = await check(roots[1], true);
+    assert.equal(result.report.decision?.action, 'propose');
+    const proposed = result.outcome.patches.find((patch) => patch.id === result.report.decision?.patch);
+    assert.ok(proposed && proposed.newText.includes('return a + b'));
+    assert.deepEqual(proposed.checked, { failing: 1, covering: 1, fullSuite: 'confirmed' });
+    assert.equal(proposed.testsPassed, 3, 'the confirmation ran all three tests');
+    assert.match((result.report.decision?.reasons ?? []).join('\n'), /passes the 1 failing test and the 1 passing test that runs its lines; the whole suite confirmed it \(3 tests\)/);
+  });
+
+  test('warm and cold validation give the same suspects, patches and decision', async () => {
+    const summary = (result: CheckResult) => ({
+      suspects: result.report.suspects.map((suspect) => [suspect.file, suspect.line, suspect.score]),
+      patches: result.report.patches.map((patch) => [patch.title, patch.validated, patch.checked]),
+      decision: [result.report.decision?.action, result.report.decision?.patch, result.report.decision?.reasons],
+    });
+    for (const root of roots) {
+      const warm = await check(root, true);
+      const cold = await check(root, false);
+      assert.equal(cold.patchStats?.warmRuns ?? 0, 0);
+      assert.deepEqual(summary(warm), summary(cold));
+    }
+  });
+});
