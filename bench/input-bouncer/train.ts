@@ -6,7 +6,7 @@
 import { analyzeTask, type TaskAnalysis } from '../../extension/src/core/bounce/input/analyze';
 import { FEATURE_NAMES } from '../../extension/src/core/bounce/input/features';
 import { columnStatistics, fitLogisticRegression, sigmoid } from '../../extension/src/core/bounce/input/logistic';
-import { applyRules, loadVaguenessModel, thresholdFor, type VaguenessModelFile } from '../../extension/src/core/bounce/input/model';
+import { applyRules, loadVaguenessModel, thresholdFor, type ProseModelFile, type VaguenessModelFile } from '../../extension/src/core/bounce/input/model';
 import { assignFolds, MAIN_VARIANTS, type LabelledTask, type Variant } from './data';
 import type { PythonExampleRunner } from './pythonRunner';
 
@@ -28,7 +28,9 @@ export interface TrainingOptions {
   in3Weight: number;
 }
 
-export const HYPERPARAMETER_GRID: TrainingOptions[] = [0.3, 1, 3, 10, 30, 100].flatMap((l2) => [0, 0.25, 1].map((in3Weight) => ({ l2, in3Weight })));
+// IN3 (plain requests) has its own model now (`fitProseModel`), so the code-task model leaves it out.
+export const HYPERPARAMETER_GRID: TrainingOptions[] = [0.3, 1, 3, 10, 30, 100].map((l2) => ({ l2, in3Weight: 0 }));
+export const PROSE_L2_GRID = [1, 3, 10, 30, 100];
 export const INNER_FOLDS = 5;
 
 /** Computes feature rows: every task in the text view, and HumanEvalComm tasks also in the code view when a runner is given. */
@@ -271,4 +273,48 @@ export function selectAndFit(rows: FeatureRow[], grid: TrainingOptions[] = HYPER
   const model = { ...fitModel(rows, best.options), threshold: best.threshold, codeThreshold: best.codeThreshold };
   loadVaguenessModel(model);
   return { model, options: best.options, innerScore: best.score, grid: results };
+}
+
+/** Metrics over IN3 rows (plain requests), one probability and threshold each. */
+export function proseMetrics(rows: FeatureRow[], probabilities: Map<FeatureRow, number>, threshold: number): BouncerMetrics {
+  return bouncerMetrics(rows, rows.map((row) => probabilities.get(row)! >= threshold || applyRules(0, row.analysis) >= 0.5));
+}
+
+/** The plain-request model that `fitProseModel` selected, with its inner cross-validated scores. */
+export interface TrainedProseModel {
+  model: ProseModelFile;
+  l2: number;
+  inner: { macroF1: number; falseAlarms: number; recallVague: number };
+}
+
+/**
+ * Fits the plain-request model on IN3 rows (text view): L2 and threshold chosen by 5-fold cross-validation
+ * by row, the threshold within the false-alarm budget on clear requests; then fitted on all rows.
+ */
+export function fitProseModel(rows: FeatureRow[], budget = FALSE_ALARM_BUDGET, folds = INNER_FOLDS): TrainedProseModel {
+  const prose = rows.filter((row) => row.task.source === 'in3' && row.view === 'text');
+  const foldOf = assignFolds(prose.map((row) => row.task.group), folds, 'prose:');
+  const options = (l2: number): TrainingOptions => ({ l2, in3Weight: 1 });
+  const results = PROSE_L2_GRID.map((l2) => {
+    const probabilities = new Map<FeatureRow, number>();
+    for (let fold = 0; fold < folds; fold++) {
+      const model = fitModel(prose.filter((row) => foldOf.get(row.task.group) !== fold), options(l2));
+      for (const row of prose) if (foldOf.get(row.task.group) === fold) probabilities.set(row, rawProbability(model, row));
+    }
+    const best = bestOnGrid((threshold) => proseMetrics(prose, probabilities, threshold), budget);
+    const metrics = proseMetrics(prose, probabilities, best.threshold);
+    return { l2, threshold: best.threshold, metrics };
+  });
+  const best = [...results].sort(
+    (left, right) =>
+      Number(right.metrics.falseBounceRate <= budget + 1e-12) - Number(left.metrics.falseBounceRate <= budget + 1e-12) ||
+      right.metrics.macroF1 - left.metrics.macroF1 ||
+      right.l2 - left.l2,
+  )[0];
+  const fitted = fitModel(prose, options(best.l2));
+  return {
+    model: { weights: fitted.weights, means: fitted.means, scales: fitted.scales, bias: fitted.bias, threshold: best.threshold },
+    l2: best.l2,
+    inner: { macroF1: best.metrics.macroF1, falseAlarms: best.metrics.falseBounceRate, recallVague: best.metrics.recallVague },
+  };
 }

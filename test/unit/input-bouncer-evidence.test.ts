@@ -1,11 +1,15 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { assessTask } from '../../extension/src/core/bounce/input/index';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { assessTask, FEATURE_NAMES, loadVaguenessModel } from '../../extension/src/core/bounce/input/index';
+import { isPlainRequest, type VaguenessModelFile } from '../../extension/src/core/bounce/input/model';
 import { analyzeTaskText } from '../../extension/src/core/bounce/input/analyze';
 import { edgeKindsOf, uncoveredEdges } from '../../extension/src/core/bounce/input/edges';
 import { definedNames, undefinedNames } from '../../extension/src/core/bounce/input/names';
 import { parseTask } from '../../extension/src/core/bounce/input/parse';
 import { chooseThresholds, type FeatureRow } from '../../bench/input-bouncer/train';
+import { repoRoot } from './helpers';
 
 // Written for these tests, in the style of a long, fully documented library docstring (not from the data
 // the weights were fitted on): it says "some", "appropriate" and "etc." and uses `M`, defined in a unit note.
@@ -155,4 +159,20 @@ void test('threshold selection keeps false alarms on clear descriptions within t
   assert.ok(falseAlarms <= 1, `threshold ${chosen.threshold} flags ${falseAlarms} clear rows`);
   const loose = chooseThresholds(rows, probabilities, 1);
   assert.ok(loose.threshold < chosen.threshold, `${loose.threshold} vs ${chosen.threshold}`);
+});
+
+void test('a plain request (no signature, no example) is judged by the plain-request model', async () => {
+  const shipped = JSON.parse(fs.readFileSync(path.join(repoRoot, 'extension', 'src', 'core', 'bounce', 'input', 'weights.json'), 'utf8')) as VaguenessModelFile;
+  assert.ok(shipped.prose, 'weights.json ships a plain-request model');
+  const plain = 'Rename the column "total" to "amount" in every CSV file under data/.';
+  assert.ok(isPlainRequest(analyzeTaskText(plain).features));
+  assert.ok(!isPlainRequest(analyzeTaskText(FORMAT_METER).features));
+  // Two opposite models tell which one was used.
+  const flat = (value: number): Record<string, number> => Object.fromEntries(FEATURE_NAMES.map((name) => [name, value]));
+  const sure = (bias: number) => ({ weights: flat(0), means: flat(0), scales: flat(1), bias, threshold: 0.5 });
+  const model = loadVaguenessModel({ ...shipped, ...sure(-8), codeThreshold: 0.5, prose: sure(8) });
+  assert.equal((await assessTask(plain, { model })).verdict, 'vague');
+  assert.equal((await assessTask(FORMAT_METER, { model })).verdict, 'actionable');
+  const withoutProse = loadVaguenessModel({ ...shipped, ...sure(-8), codeThreshold: 0.5, prose: undefined });
+  assert.equal((await assessTask(plain, { model: withoutProse })).verdict, 'actionable');
 });

@@ -31,6 +31,8 @@ export const FEATURE_NAMES = [
   'precisionWordCount',
   'edgeCaseMentioned',
   'unfinishedSentence',
+  'properNounCount',
+  'isQuestion',
   'textContradictions',
   'codeChecked',
   'codeMismatchShare',
@@ -245,6 +247,9 @@ export function computeFeatures(
     precisionWordCount: Math.log1p((description.match(PRECISION_PATTERN) ?? []).length),
     edgeCaseMentioned: EDGE_CASE_PATTERN.test(description) ? 1 : 0,
     unfinishedSentence: description !== '' && !/[.!?)"'`:]$/.test(description) ? 1 : 0,
+    // Names of particular things ("Boston", "The Starry Night") pin a plain request down.
+    properNounCount: Math.log1p((description.match(/(?<![.!?]\s|^)(?<=\s|["'(])[A-Z][a-z]+/g) ?? []).length),
+    isQuestion: /\?\s*$/.test(description) || /^(?:what|when|where|who|which|how (?:many|much|long|far|old))\b/i.test(description) ? 1 : 0,
     textContradictions: Math.min(contradictions.length, 2),
     codeChecked: codeCheck && codeCheck.checked > 0 ? 1 : 0,
     codeMismatchShare: codeCheck && codeCheck.checked > 0 ? codeCheck.mismatches.length / codeCheck.checked : 0,
