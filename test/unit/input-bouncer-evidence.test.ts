@@ -50,6 +50,8 @@ void test('a long, fully documented docstring with "some", "appropriate" and "et
   const assessment = await assessTask(FORMAT_METER);
   assert.equal(assessment.verdict, 'actionable', JSON.stringify(assessment));
   assert.ok(!(assessment.missing ?? []).some((reason) => /`M`/.test(reason)), JSON.stringify(assessment.missing));
+  // Its example is written in prose ("for example \"42%|…\""); it is not told that it has none.
+  assert.ok(!(assessment.missing ?? []).some((reason) => /no examples/.test(reason)), JSON.stringify(assessment.missing));
 });
 
 void test('definitions count: "X = …", "X is …", "where X means …", "let X be …"', () => {

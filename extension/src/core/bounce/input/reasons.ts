@@ -41,7 +41,8 @@ function messageFor(name: FeatureName, analysis: TaskAnalysis): string | undefin
       return features.hasReturnType === 0 && features.describesReturn === 0 ? 'the description does not say what the function returns' : undefined;
     case 'hasExamples':
     case 'exampleCount':
-      return parsed.examples.length === 0 ? 'no examples of an input with its expected output' : undefined;
+      // An example written in prose counts (the feature says so); only a task with none at all is told.
+      return features.hasExamples === 0 ? 'no examples of an input with its expected output' : undefined;
     case 'examplesWithoutOutputShare':
       return findings.examplesWithoutOutput.length > 0
         ? `no expected output given for the examples (${codeList(findings.examplesWithoutOutput, 2)})`
