@@ -6,6 +6,8 @@
 import { throwIfCancelled } from '../../errors';
 import { checkExamples, checkExamplesAgainstCode, type CodeCheck, type ExampleRunner } from './consistency';
 import { computeFeatures, type FeatureVector, type TaskFindings } from './features';
+import { uncoveredEdges, type UncoveredEdge } from './edges';
+import { identifiersIn } from './names';
 import { parseTask, type ParsedTask } from './parse';
 
 /** What the caller may know besides the task text. */
@@ -16,6 +18,11 @@ export interface TaskContext {
   signature?: string;
   /** Evaluates one example call against the code; returns the result's literal text or `undefined`. */
   runExample?: ExampleRunner;
+  /**
+   * Inputs the tests pass to the function (calls such as \`f([])\` or their argument text); edges among
+   * them that the task never speaks about (empty, zero, negative, None) are named in the warning.
+   */
+  testInputs?: readonly string[];
   /** Cancels the example runs. */
   signal?: AbortSignal;
 }
@@ -25,6 +32,8 @@ export interface TaskAnalysis {
   parsed: ParsedTask;
   features: FeatureVector;
   findings: TaskFindings;
+  /** Edges the tests exercise that the task leaves open (empty when no test inputs were given). */
+  uncoveredEdges: UncoveredEdge[];
 }
 
 /** The signature of the definition in `code` the text most likely describes (named in it, else the last). */
@@ -45,11 +54,16 @@ function parseWithContext(text: string, context: TaskContext | undefined): Parse
 }
 
 /** Analyses the text alone (no code is run): synchronous and fast. */
-export function analyzeTaskText(text: string, context?: Pick<TaskContext, 'code' | 'signature'>): TaskAnalysis {
+export function analyzeTaskText(text: string, context?: Pick<TaskContext, 'code' | 'signature' | 'testInputs'>): TaskAnalysis {
   const parsed = parseWithContext(text, context);
   const contradictions = checkExamples(parsed);
-  const { features, findings } = computeFeatures(parsed, contradictions);
-  return { parsed, features, findings };
+  const { features, findings } = computeFeatures(parsed, contradictions, undefined, knownFromCode(context));
+  return { parsed, features, findings, uncoveredEdges: uncoveredEdges(parsed, context?.testInputs ?? []) };
+}
+
+/** Names in the code the task is about: a name the body uses is not undefined. */
+function knownFromCode(context: Pick<TaskContext, 'code' | 'signature'> | undefined): Set<string> {
+  return identifiersIn(`${context?.code ?? ''}\n${context?.signature ?? ''}`);
 }
 
 /** Analyses the text and, when `context.runExample` is given, runs its examples against the code. */
@@ -61,6 +75,6 @@ export async function analyzeTask(text: string, context?: TaskContext): Promise<
     codeCheck = await checkExamplesAgainstCode(parsed, context.runExample, context.signal);
     throwIfCancelled(context.signal);
   }
-  const { features, findings } = computeFeatures(parsed, contradictions, codeCheck);
-  return { parsed, features, findings };
+  const { features, findings } = computeFeatures(parsed, contradictions, codeCheck, knownFromCode(context));
+  return { parsed, features, findings, uncoveredEdges: uncoveredEdges(parsed, context?.testInputs ?? []) };
 }

@@ -4,6 +4,7 @@
  * the developer can quote the text.
  */
 import type { CodeCheck, Contradiction } from './consistency';
+import { undefinedNames } from './names';
 import type { ParsedTask } from './parse';
 
 /** Names of the features, in the order the model's weights use. */
@@ -20,7 +21,9 @@ export const FEATURE_NAMES = [
   'exampleCount',
   'examplesWithoutOutputShare',
   'hedgeCount',
+  'commonHedgeDensity',
   'alternativeCount',
+  'textGap',
   'undefinedSymbol',
   'pronounWithoutAntecedent',
   'parameterMentionShare',
@@ -28,6 +31,8 @@ export const FEATURE_NAMES = [
   'precisionWordCount',
   'edgeCaseMentioned',
   'unfinishedSentence',
+  'properNounCount',
+  'isQuestion',
   'textContradictions',
   'codeChecked',
   'codeMismatchShare',
@@ -45,6 +50,10 @@ export interface TaskFindings {
   hedges: string[];
   alternatives: string[];
   undefinedSymbols: string[];
+  /** Words that leave a choice to the reader in a short text ("some", "etc.") — weighed by how little else the text says. */
+  commonHedges: string[];
+  /** Places where words seem to have been cut out ("is , and"). */
+  gaps: string[];
   pronoun?: string;
   untypedParameters: string[];
   /** Parameters that hold collections or strings, whose empty case the text may leave open. */
@@ -53,11 +62,35 @@ export interface TaskFindings {
   contradictions: Contradiction[];
 }
 
-// Words and phrases that leave a decision to the reader.
+// Words and phrases that leave a decision to the reader, whatever else the text says.
 const HEDGE_PATTERN = new RegExp(
   [
-    String.raw`\bsome\b`,
     String.raw`\bcertain\b`,
+    String.raw`\bsomehow\b`,
+    String.raw`\bsomething\b`,
+    String.raw`\bwhatever\b`,
+    String.raw`\bmaybe\b`,
+    String.raw`\bperhaps\b`,
+    String.raw`\bpossibly\b`,
+    String.raw`\bor (?:another|other|some)\b`,
+    String.raw`\bsome (?:other|kind|sort)\b`,
+    String.raw`\b(?:by|with|to) (?:a|some) (?:number|value|amount)\b(?! of)`,
+    String.raw`\ba (?:condition|way|rule|criterion)\b`,
+    String.raw`\brelated to\b`,
+    String.raw`\(s\)`,
+    String.raw`\+/-`,
+    String.raw`\band/or\b`,
+    String.raw`\bmeet(?:s|ing)? (?:a|the) condition\b`,
+  ].join('|'),
+  'gi',
+);
+
+// Words that are vague in a one-line request but ordinary in a docstring that goes on to explain itself
+// ("some long-awaited event", "similar to the Fibonacci sequence", "and so on"): their weight shrinks
+// with the length of the text (see `commonHedgeDensity`).
+const COMMON_HEDGE_PATTERN = new RegExp(
+  [
+    String.raw`\bsome\b(?! (?:other|kind|sort)\b)`,
     String.raw`\bvarious\b`,
     String.raw`\bseveral\b`,
     String.raw`\bappropriate(?:ly)?\b`,
@@ -68,34 +101,22 @@ const HEDGE_PATTERN = new RegExp(
     String.raw`\baround\b(?! the\b)`,
     String.raw`\bapproximately\b`,
     String.raw`\broughly\b`,
-    String.raw`\bsomehow\b`,
-    String.raw`\bsomething\b`,
     String.raw`\bsomewhat\b`,
     String.raw`\bstuff\b`,
     String.raw`\bthings?\b`,
-    String.raw`\bwhatever\b`,
     String.raw`\betc\b\.?`,
     String.raw`\band so on\b`,
-    String.raw`\bmaybe\b`,
-    String.raw`\bperhaps\b`,
-    String.raw`\bpossibly\b`,
-    String.raw`\bmight\b`,
     String.raw`\bhandle[sd]?\b`,
     String.raw`\bsimilar\b`,
-    String.raw`\bor (?:another|other|some)\b`,
-    String.raw`\bsome (?:other|kind|sort)\b`,
-    String.raw`\b(?:by|with|to) (?:a|some) (?:number|value|amount)\b(?! of)`,
-    String.raw`\ba (?:condition|way|rule|criterion)\b`,
-    String.raw`\brelated to\b`,
-    String.raw`\(s\)`,
-    String.raw`\+/-`,
-    String.raw`\band/or\b`,
+    String.raw`\bmight\b`,
     String.raw`\beither\b`,
-    String.raw`\bmeet(?:s|ing)? (?:a|the) condition\b`,
     String.raw`\bspecific\b`,
   ].join('|'),
   'gi',
 );
+
+/** Words of prose below which a common hedge counts in full; longer texts dilute it. */
+const COMMON_HEDGE_WORDS = 40;
 
 // Pairs of words of one family where "X or Y" leaves the choice open (not "less than or equal").
 const SIBLINGS = [
@@ -128,6 +149,13 @@ const PRECISION_PATTERN =
 const EDGE_CASE_PATTERN =
   /\b(empty|zero|none|null|no such|does not exist|doesn't exist|if there is no|if there are no|negative|edge case|invalid)\b|(?:^|\s)-1\b|\b0\b/i;
 const RETURN_PATTERN = /\b(return|returns|returned|returning|output|outputs|result|yield|yields|produce|produces|print|prints)\b/i;
+// An imperative that names the result as well as "return" does ("Concatenate the strings", "Count the vowels").
+const ACTION_PATTERN =
+  /(?:^|[.!?:,;]\s+|\bto\s+|\bthat\s+|\band\s+|\bwhich\s+)(?:\w+ly\s+)?(?:find|finds|count|counts|compute|computes|calculate|calculates|check|checks|determine|determines|decide|decides|remove|removes|filter|filters|concatenate|concatenates|sort|sorts|replace|replaces|convert|converts|evaluate|evaluates|insert|inserts|reverse|reverses|split|splits|merge|merges|encode|encodes|decode|decodes|add|adds|multiply|multiplies|round|rounds|test|tests|tell|tells|sum|sums|return|returns|get|gets|obtain|obtains|generate|generates|make|makes|create|creates|list|lists|give|gives)\b/i;
+// Words cut out of a sentence: a copula, preposition or article followed directly by punctuation.
+const GAP_PATTERN = /\b(?:is|are|be|of|with|by|the|a|an|to|than|and|as|for|from|into|in)\s+[,;]|\b(?:is|are|of|with|by|the|an|than|as|from|into)\s*\.(?:\s|$)/gi;
+// A worked example written as prose rather than as a call ("E.g. (()()) has two levels", "for example 4 = 2 + 2").
+const PROSE_EXAMPLE_PATTERN = /\b(?:e\.g\.|for example|for instance|example:)\s*,?\s*(?:if\s+)?\S*(?:["'\d([{])/i;
 const PRONOUN_START = /^(?:it|this|that|they|these|those|them|he|she)\b/i;
 const COLLECTION_TYPE = /^(list|str|string|array|sequence|tuple|dict|set|iterable)\b|\[\]$|^(List|Sequence|Tuple|Dict|Set|Iterable|Array)\b/i;
 
@@ -139,6 +167,8 @@ function alternativesIn(text: string, parameterNames: Set<string>): string[] {
     const right = match[2].toLowerCase();
     const after = text.slice(match.index + match[0].length, match.index + match[0].length + 12).toLowerCase();
     const before = text.slice(Math.max(0, match.index - 9), match.index).toLowerCase();
+    // "True or False", "yes or no" name the result type; they offer no choice.
+    if (/^(?:true|false|yes|no)$/.test(left) && /^(?:true|false|yes|no)$/.test(right)) continue;
     if (left === 'than' || right === 'equal' || after.startsWith(' equal') || left === 'whether' || left === right) continue;
     // "no negative or positive integers" names both cases; it offers no choice.
     if (/\b(?:no|not|neither|nor|without)\s+$/.test(before)) continue;
@@ -170,6 +200,7 @@ export function computeFeatures(
   task: ParsedTask,
   contradictions: Contradiction[],
   codeCheck?: CodeCheck,
+  extraKnownNames?: Iterable<string>,
 ): { features: FeatureVector; findings: TaskFindings } {
   const description = task.description;
   const words = wordsOf(description);
@@ -179,13 +210,13 @@ export function computeFeatures(
   const sentenceCount = description === '' ? 0 : description.split(/[.!?]+(?:\s|$)/).filter((part) => part.trim() !== '').length;
 
   const hedges = [...description.matchAll(HEDGE_PATTERN)].map((match) => match[0]);
+  const commonHedges = [...description.matchAll(COMMON_HEDGE_PATTERN)].map((match) => match[0]);
+  const gaps = [...description.matchAll(GAP_PATTERN)].map((match) => match[0].trim());
   const parameterNames = new Set(parameters.map((parameter) => parameter.name));
   const alternatives = alternativesIn(description, parameterNames);
-  // A lone capital such as "K" that is not a parameter; three or more are an enumeration ("A, B, C"), not a symbol.
-  const capitals = [...new Set([...description.matchAll(/(?<![\w'".])([B-HJ-Z])(?![\w'"]|\.\w)/g)].map((match) => match[1]))].filter(
-    (symbol) => !parameterNames.has(symbol) && !parameterNames.has(symbol.toLowerCase()),
-  );
-  const undefinedSymbols = capitals.length <= 2 ? capitals : [];
+  const known = new Set<string>([...task.codeNames, ...(extraKnownNames ?? []), ...parameterNames, ...task.examples.map((example) => example.functionName)]);
+  if (signature) known.add(signature.name);
+  const undefinedSymbols = undefinedNames(description, task.documentation, known);
   const pronoun = PRONOUN_START.exec(description)?.[0];
   const untypedParameters = parameters.filter((parameter) => !parameter.type).map((parameter) => parameter.name);
   const mentioned = parameters.filter((parameter) => new RegExp(`(?<![\\w])${parameter.name.replace(/\$/g, '\\$')}(?![\\w])`).test(description));
@@ -200,12 +231,15 @@ export function computeFeatures(
     signatureElided: signature?.elided ? 1 : 0,
     untypedParameterShare: parameters.length > 0 ? untypedParameters.length / parameters.length : 0,
     hasReturnType: signature?.returnType ? 1 : 0,
-    describesReturn: RETURN_PATTERN.test(description) ? 1 : 0,
-    hasExamples: task.examples.length > 0 ? 1 : 0,
+    describesReturn: RETURN_PATTERN.test(description) || ACTION_PATTERN.test(description) ? 1 : 0,
+    // An example written as prose ("E.g. (()()) has two levels") pins behaviour down too.
+    hasExamples: task.examples.length > 0 || PROSE_EXAMPLE_PATTERN.test(description) ? 1 : 0,
     exampleCount: Math.log1p(task.examples.length),
     examplesWithoutOutputShare: task.examples.length > 0 ? examplesWithoutOutput.length / task.examples.length : 0,
     hedgeCount: Math.log1p(hedges.length),
+    commonHedgeDensity: Math.log1p(commonHedges.length) * Math.min(1, COMMON_HEDGE_WORDS / Math.max(1, words.length)),
     alternativeCount: Math.log1p(alternatives.length),
+    textGap: Math.min(gaps.length, 2),
     undefinedSymbol: undefinedSymbols.length > 0 ? 1 : 0,
     pronounWithoutAntecedent: pronoun ? 1 : 0,
     parameterMentionShare: parameters.length > 0 ? mentioned.length / parameters.length : 0,
@@ -213,6 +247,9 @@ export function computeFeatures(
     precisionWordCount: Math.log1p((description.match(PRECISION_PATTERN) ?? []).length),
     edgeCaseMentioned: EDGE_CASE_PATTERN.test(description) ? 1 : 0,
     unfinishedSentence: description !== '' && !/[.!?)"'`:]$/.test(description) ? 1 : 0,
+    // Names of particular things ("Boston", "The Starry Night") pin a plain request down.
+    properNounCount: Math.log1p((description.match(/(?<![.!?]\s|^)(?<=\s|["'(])[A-Z][a-z]+/g) ?? []).length),
+    isQuestion: /\?\s*$/.test(description) || /^(?:what|when|where|who|which|how (?:many|much|long|far|old))\b/i.test(description) ? 1 : 0,
     textContradictions: Math.min(contradictions.length, 2),
     codeChecked: codeCheck && codeCheck.checked > 0 ? 1 : 0,
     codeMismatchShare: codeCheck && codeCheck.checked > 0 ? codeCheck.mismatches.length / codeCheck.checked : 0,
@@ -224,6 +261,8 @@ export function computeFeatures(
       hedges,
       alternatives,
       undefinedSymbols,
+      commonHedges,
+      gaps,
       pronoun,
       untypedParameters,
       collectionParameters,

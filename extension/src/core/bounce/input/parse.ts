@@ -5,6 +5,7 @@
  * Plain-text tasks without code are all prose, though examples written inline are still found.
  */
 import { parseLiteral } from './literal';
+import { identifiersIn } from './names';
 
 /** One parameter of the task's function. */
 export interface TaskParameter {
@@ -47,6 +48,10 @@ export interface ParsedTask {
   examples: TaskExample[];
   /** The text holds code (a definition), not only prose. */
   hasCode: boolean;
+  /** The documentation the description and examples came from, as written (lines kept). */
+  documentation: string;
+  /** Identifiers in the text's code outside the documentation (other definitions, imports, bodies). */
+  codeNames: Set<string>;
 }
 
 /** Index just past the bracket that closes the one at `open`, honouring nesting and string quotes; -1 if none. */
@@ -420,5 +425,6 @@ export function parseTask(text: string, signatureText?: string): ParsedTask {
     .join(' ')
     .replace(/\s+/g, ' ')
     .trim();
-  return { signature, description, examples, hasCode: definitions.length > 0 };
+  const code = target?.documentation !== undefined ? text.replace(target.documentation, ' ') : definitions.length > 0 ? text : '';
+  return { signature, description, examples, hasCode: definitions.length > 0, documentation, codeNames: identifiersIn(code) };
 }

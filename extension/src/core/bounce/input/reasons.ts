@@ -4,6 +4,7 @@
  */
 import type { TaskAnalysis } from './analyze';
 import type { FeatureName } from './features';
+import { describeUncoveredEdge } from './edges';
 import { TINY_WORDS } from './model';
 
 /** A feature must add at least this much log-odds of "vague" before it is reported. */
@@ -40,18 +41,25 @@ function messageFor(name: FeatureName, analysis: TaskAnalysis): string | undefin
       return features.hasReturnType === 0 && features.describesReturn === 0 ? 'the description does not say what the function returns' : undefined;
     case 'hasExamples':
     case 'exampleCount':
-      return parsed.examples.length === 0 ? 'no examples of an input with its expected output' : undefined;
+      // An example written in prose counts (the feature says so); only a task with none at all is told.
+      return features.hasExamples === 0 ? 'no examples of an input with its expected output' : undefined;
     case 'examplesWithoutOutputShare':
       return findings.examplesWithoutOutput.length > 0
         ? `no expected output given for the examples (${codeList(findings.examplesWithoutOutput, 2)})`
         : undefined;
     case 'hedgeCount':
       return findings.hedges.length > 0 ? `vague wording ${quoteList(findings.hedges)}: say exactly which, how many or what` : undefined;
+    case 'commonHedgeDensity':
+      return findings.commonHedges.length > 0
+        ? `vague wording ${quoteList(findings.commonHedges)}${findings.words < 40 ? ' in a short description' : ''}: say exactly which, how many or what`
+        : undefined;
+    case 'textGap':
+      return findings.gaps.length > 0 ? `words seem to be missing at ${quoteList(findings.gaps)}: finish the sentence` : undefined;
     case 'alternativeCount':
       return findings.alternatives.length > 0 ? `${quoteList(findings.alternatives)} leaves a choice open: say which one` : undefined;
     case 'undefinedSymbol':
       return findings.undefinedSymbols.length > 0
-        ? `${codeList(findings.undefinedSymbols)} is used but never defined (it is not a parameter)`
+        ? `${codeList(findings.undefinedSymbols)} ${findings.undefinedSymbols.length === 1 ? 'is' : 'are'} used but never defined: not a parameter, not in the code, and the task never says what ${findings.undefinedSymbols.length === 1 ? 'it is' : 'they are'} (e.g. "${findings.undefinedSymbols[0]} = …" or "${findings.undefinedSymbols[0]} is …")`
         : undefined;
     case 'pronounWithoutAntecedent':
       return findings.pronoun ? `the description starts with "${findings.pronoun}" without saying what it refers to` : undefined;
@@ -74,8 +82,9 @@ function messageFor(name: FeatureName, analysis: TaskAnalysis): string | undefin
 }
 
 /**
- * What is missing from the task: contradictions first (always), then the features that added the most
- * log-odds of "vague", each said once.
+ * What is missing from the task: contradictions first (always), then edges the tests exercise that the
+ * task leaves open (always: they are facts, not guesses), then the features that added the most log-odds
+ * of "vague", each said once.
  */
 export function explainVagueness(analysis: TaskAnalysis, contributions: Record<FeatureName, number>): string[] {
   const reasons: string[] = analysis.findings.contradictions.map((contradiction) => contradiction.message);
@@ -86,6 +95,7 @@ export function explainVagueness(analysis: TaskAnalysis, contributions: Record<F
         : `the task is only ${analysis.findings.words} word(s): say what the code should do, for which inputs, and give an example`,
     );
   }
+  reasons.push(...analysis.uncoveredEdges.map(describeUncoveredEdge));
   const ranked = (Object.keys(contributions) as FeatureName[])
     .filter((name) => contributions[name] >= MINIMUM_CONTRIBUTION)
     .sort((left, right) => contributions[right] - contributions[left] || left.localeCompare(right));
