@@ -66,7 +66,7 @@ function parseArgs(argv: string[]) {
 }
 
 /** 200 modules × 25 tests; `mod_0.total` has the seeded bug (`-` for `+`), which 5 tests see. */
-function generateBigProject(root: string): void {
+export function generateBigProject(root: string): void {
   mkdirSync(path.join(root, 'pkg'), { recursive: true });
   mkdirSync(path.join(root, 'tests'), { recursive: true });
   writeFileSync(path.join(root, 'pytest.ini'), '[pytest]\ntestpaths = tests\npythonpath = .\n');
@@ -251,4 +251,4 @@ function main(): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-main();
+if (require.main === module) main();

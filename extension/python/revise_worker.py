@@ -111,19 +111,28 @@ def _is_body(code) -> bool:
     return code.co_argcount == 0 and "__qualname__" in code.co_names
 
 
-def _swap(path: str, original: str) -> str:
-    """Gives every live function of ``path`` (a real path) the code of the file's current text. '' on success."""
-    matches: dict = {}
-    functions = []
+def _functions_by_file(root: str) -> dict:
+    """Every live function object defined in a project file, keyed by the file's real path.
+
+    Taken once in the parent after collection (nothing creates functions there afterwards), so that a
+    child swaps code without scanning the whole heap.
+    """
+    real: dict = {}
+    found: dict = {}
     for obj in gc.get_objects():
         if type(obj) is not types.FunctionType:
             continue
         name = obj.__code__.co_filename
-        match = matches.get(name)
-        if match is None:
-            match = matches[name] = name.endswith(".py") and os.path.realpath(name) == path
-        if match:
-            functions.append(obj)
+        path = real.get(name)
+        if path is None:
+            path = real[name] = os.path.realpath(name) if name.endswith(".py") else ""
+        if path.startswith(root + os.sep):
+            found.setdefault(path, []).append(obj)
+    return found
+
+
+def _swap(path: str, original: str, functions: list) -> str:
+    """Gives every live function of ``path`` (a real path) the code of the file's current text. '' on success."""
     # Compiled under the name the module was imported with, so that code objects and tracebacks match.
     filename = functions[0].__code__.co_filename if functions else path
     try:
@@ -157,6 +166,28 @@ def _swap(path: str, original: str) -> str:
     return ""
 
 
+def _warm_failure_reports() -> None:
+    """Formats one failure the way pytest reports one, so that its lazy work (source lookup, the
+    tokenizer's regular expressions, inspect's module index) is done once here and not in every child."""
+    try:
+        import io
+        import tokenize
+
+        from _pytest._code import ExceptionInfo
+
+        list(tokenize.generate_tokens(io.StringIO("value = (1,\n    2)\n").readline))
+
+        try:
+            left, right = 1, 2
+            assert left == right, "warm-up"
+        except AssertionError:
+            info = ExceptionInfo.from_current()
+            for style in ("short", "long", "line"):
+                str(info.getrepr(style=style))
+    except Exception:  # noqa: BLE001 - only a warm-up
+        pass
+
+
 # -- the session server -------------------------------------------------------------------------------------
 
 
@@ -169,6 +200,7 @@ class WorkerPlugin:
         self.started = started
         self.collection_failed = False
         self.sources: dict = {}
+        self.functions: dict = {}
         self.announced = False
 
     def pytest_collectreport(self, report) -> None:
@@ -191,6 +223,13 @@ class WorkerPlugin:
                         self.sources[real] = handle.read()
                 except (OSError, UnicodeDecodeError):
                     pass
+        self.functions = _functions_by_file(root)
+        if not reason:
+            _warm_failure_reports()
+            # Everything loaded so far is moved out of the collector's reach: a child's collections then
+            # do not touch (and copy) the parent's pages. The recipe for fork servers.
+            gc.collect()
+            gc.freeze()
         self.announced = True
         _send(
             self.channel,
@@ -281,7 +320,7 @@ class WorkerPlugin:
                 real = os.path.realpath(str(path))
                 original = self.sources.get(real)
                 if original is not None:
-                    reason = _swap(real, original)
+                    reason = _swap(real, original, self.functions.get(real, []))
                 # A file no module was loaded from is imported afresh by the tests that need it.
             if reason:
                 self._fresh(request, reason)
