@@ -203,6 +203,27 @@ export function reviseTests(spec: WorkspaceSpec, folder: vscode.WorkspaceFolder)
       },
     },
     {
+      // In code-server (VS Code 1.100) `webview.cspSource` holds two sources; the page used to refuse it
+      // and the command failed with "Not a CSP source" (issue 14).
+      name: 'Show Report opens the report panel without an error',
+      body: async () => {
+        requireFixReport();
+        await vscode.commands.executeCommand('revise.showReport');
+        // The tab model reaches the extension host a moment after the command resolves.
+        const reportTabs = await poll(
+          () =>
+            vscode.window.tabGroups.all
+              .flatMap((group) => group.tabs)
+              .filter((tab) => tab.input instanceof vscode.TabInputWebview && tab.input.viewType.endsWith('revise.report')),
+          (tabs) => tabs.length > 0,
+          10_000,
+        );
+        assert.equal(reportTabs.length, 1, `one Revise Report tab; tabs: ${vscode.window.tabGroups.all.flatMap((group) => group.tabs).map((tab) => tab.label).join(', ')}`);
+        assert.equal(reportTabs[0].label, 'Revise Report');
+        await vscode.window.showTextDocument(buggyUri);
+      },
+    },
+    {
       name: 'applying the best validated patch edits only the buggy line, unsaved, and undo restores it',
       body: async () => {
         const proposed = bestValidatedPatch(requireFixReport());
