@@ -206,6 +206,8 @@ async function uiTest(page, context) {
   check(/Passes all \d+ tests/.test(report.patchTests), `the proposed patch says which tests it passed: ${report.patchTests}`);
   check(report.stages.includes('capture') && report.stages.includes('patch'), `stage timings: ${report.stages.join(', ')}`);
   check(/vscode-dark/.test(report.bodyClass), `the report follows the dark theme (body class "${report.bodyClass}")`);
+  // The ranked suspects in the picture (the decision and task come first in the page).
+  await frame.evaluate(() => document.querySelector('.suspects-section')?.scrollIntoView({ block: 'start' }));
   await shot('report-dark.png');
   say('  ✓ report: ranked suspects with bars and evidence, decision, side-by-side diff, timings');
 
@@ -216,6 +218,7 @@ async function uiTest(page, context) {
   await frame.waitForFunction(() => document.body.classList.contains('vscode-light'), undefined, { timeout: UI_WAIT_MS });
   const lightBackground = await frame.evaluate(() => getComputedStyle(document.body).backgroundColor);
   check(lightBackground !== report.background, `the background changes with the theme (${report.background} → ${lightBackground})`);
+  await frame.evaluate(() => document.querySelector('.patches')?.scrollIntoView({ block: 'start' }));
   await page.waitForTimeout(500); // the workbench repaints a moment after the webview
   await shot('report-light.png');
   say(`  ✓ light theme: background ${report.background} → ${lightBackground}`);
