@@ -139,7 +139,7 @@ async function uiTest(page, context) {
     file: buggyFile,
     command: 'Revise: Check and Fix',
     expectProblem: /likely faulty/,
-    screenshot: path.join(context.screenshots, 'editor-diagnostics.png'),
+    screenshot: path.join(context.screenshots, 'screenshot.png'),
     timeoutMs: CHECK_WAIT_MS,
     log: (message) => say(`  ${message}`),
   });

@@ -241,8 +241,16 @@ export function patchTestsText(patch: Pick<ReportPatch, 'validated' | 'testsPass
   return `Passes ${patch.testsPassed} of ${total} tests; ${patch.testsFailed} still fail${patch.validated ? '' : ' (not validated)'}.`;
 }
 
-/** The first line of the new file a diff changes (from its first hunk header), or 1. */
+/**
+ * The first line of the new file a diff changes: its first added line, else (a pure deletion) the line
+ * where the first removal was, else its first hunk's start, else 1.
+ */
 export function firstChangedLine(diff: string): number {
+  for (const row of sideBySideDiff(diff)) {
+    if ('hunk' in row) continue;
+    if (row.right?.kind === 'add') return Math.max(1, row.right.line);
+    if (row.left?.kind === 'remove') return Math.max(1, row.left.line);
+  }
   const match = /^@@ -\d+(?:,\d+)? \+(\d+)/m.exec(diff);
   const line = match ? Number(match[1]) : 1;
   return line >= 1 ? line : 1;

@@ -24,7 +24,10 @@ export interface WorkspaceSpec {
    * the patch tests are skipped.
    */
   expectPatch: boolean;
-  /** Seconds the harness waits for the whole suite in this workspace (default 180). */
+  /**
+   * Seconds the harness waits for the whole suite in this workspace (default 180): a bound on a hang,
+   * sized for three checks (two Check and Fix) on a busy 2-core machine.
+   */
   timeoutSeconds?: number;
 }
 
@@ -38,7 +41,7 @@ export const workspaces: readonly WorkspaceSpec[] = [
     buggyFile: 'shop/cart.py',
     buggyLineText: 'return points + 2',
     expectPatch: true, // `+` → `*` is one of the repair templates
-    timeoutSeconds: 300,
+    timeoutSeconds: 420,
   },
   {
     // TypeScript through tsx and node:test: coverage and frames mapped back to the .ts source.
@@ -48,7 +51,7 @@ export const workspaces: readonly WorkspaceSpec[] = [
     buggyFile: 'src/booking.ts',
     buggyLineText: 'return a.start < b.end && b.start <= a.end;',
     expectPatch: true, // `<=` → `<`
-    timeoutSeconds: 300,
+    timeoutSeconds: 420,
   },
   {
     // JavaScript (CommonJS) under Jest 29.
@@ -58,7 +61,7 @@ export const workspaces: readonly WorkspaceSpec[] = [
     buggyFile: 'src/cart.js',
     buggyLineText: 'if (amount > 100) {',
     expectPatch: true, // `>` → `>=`
-    timeoutSeconds: 300,
+    timeoutSeconds: 420,
   },
 ];
 
