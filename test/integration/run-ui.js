@@ -159,7 +159,12 @@ async function uiTest(page, context) {
   check(treeRows.some((row) => /test_cart\.py/.test(row)), `a file item for tests/test_cart.py; rows: ${JSON.stringify(treeRows)}`);
   check((await failingRow.locator('.codicon-testing-failed-icon').count()) > 0, `the failing test is marked failed; rows: ${JSON.stringify(treeRows)}`);
   await shot('testing-view.png');
-  say(`  ✓ ${treeRows.length} rows in the Testing view`);
+  // The failing test's context menu offers Check and Fix from it.
+  await failingRow.click({ button: 'right' });
+  const menuEntry = page.locator('.context-view .action-label', { hasText: 'Check and Fix from This Test' });
+  await menuEntry.first().waitFor({ timeout: UI_WAIT_MS });
+  await page.keyboard.press('Escape');
+  say(`  ✓ ${treeRows.length} rows in the Testing view; the failing test's context menu offers Check and Fix from This Test`);
 
   say('step 3: Show Report, dark theme');
   await runCommand(page, 'Notifications: Clear All Notifications');
