@@ -56,6 +56,8 @@ export class TestsView implements vscode.Disposable {
   static readonly controllerId = 'revise';
   private readonly controller = vscode.tests.createTestController(TestsView.controllerId, 'Revise');
   private readonly folders = new Map<string, FolderTests>();
+  /** Folders whose check was started by the run profile, which reports the results itself. */
+  private readonly profileRuns = new Set<string>();
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
@@ -100,7 +102,9 @@ export class TestsView implements vscode.Disposable {
     };
     for (const node of tree) this.controller.items.add(toItem(node));
     this.folders.set(folder.uri.toString(), shown);
-    // The check's results, as a finished run (kept in the Testing view's history).
+    // The check's results, as a finished run (kept in the Testing view's history), unless the run
+    // profile started this check and reports them in its own run.
+    if (this.profileRuns.has(folder.uri.toString())) return true;
     const request = new vscode.TestRunRequest();
     const testRun = this.controller.createTestRun(request, `Revise: ${folder.name}`, true);
     this.report(testRun, shown, [...shown.nodes.keys()]);
@@ -143,7 +147,12 @@ export class TestsView implements vscode.Disposable {
           if (item && before.nodes.get(id)?.kind === 'test') testRun.started(item);
         }
         testRun.appendOutput(`Revise: running the tests of ${before.folder.name} with coverage…\r\n`);
-        await this.runner.check(before.folder);
+        this.profileRuns.add(folderKey);
+        try {
+          await this.runner.check(before.folder);
+        } finally {
+          this.profileRuns.delete(folderKey);
+        }
         // The check replaced the items (show); report the requested ones that still exist.
         const after = this.folders.get(folderKey);
         if (!after) {
