@@ -347,7 +347,8 @@ void test('diff lines are classified for coloring', () => {
     tricky.map((line) => line.kind),
     ['header', 'header', 'hunk', 'remove', 'add', 'meta'],
   );
-  assert.equal(firstChangedLine(sampleReport().patches[1].diff), 28);
+  assert.equal(firstChangedLine(sampleReport().patches[1].diff), 31, 'the changed line, not the hunk’s first context line');
+  assert.equal(firstChangedLine('@@ -4,3 +4,2 @@\n a\n-b\n c'), 5, 'a deletion points where the line was');
   assert.equal(firstChangedLine('@@ -0,0 +0,0 @@'), 1);
   assert.equal(firstChangedLine('no hunks'), 1);
 });

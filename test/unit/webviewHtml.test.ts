@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { buildReportHtml, createNonce, reportContentSecurityPolicy } from '../../extension/src/vscode/report/html';
+import { buildReportHtml, createNonce, cspSourceList, reportContentSecurityPolicy } from '../../extension/src/vscode/report/html';
 
 const options = {
   scriptUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/dist/webview.js',
@@ -53,6 +53,26 @@ void test('URIs are escaped into attributes and a bad nonce or source is refused
   assert.throws(() => buildReportHtml({ ...options, nonce: "abc'; script-src *" }), /nonce/);
   assert.throws(() => buildReportHtml({ ...options, nonce: 'short' }), /nonce/);
   assert.throws(() => reportContentSecurityPolicy("https://x; script-src 'unsafe-inline'", options.nonce), /CSP source/);
+});
+
+void test('a cspSource with several sources (VS Code 1.100 in the browser) becomes a valid policy', () => {
+  // What `webview.cspSource` is in code-server 4.100.3 (VS Code 1.100.3): two sources, one a keyword.
+  const webCspSource = "'self' https://*.vscode-cdn.net";
+  const html = buildReportHtml({ ...options, cspSource: webCspSource });
+  const policy = declaredPolicy(html);
+  assert.deepEqual(policy.get('style-src'), ["'self'", 'https://*.vscode-cdn.net']);
+  assert.deepEqual(policy.get('img-src'), ["'self'", 'https://*.vscode-cdn.net', 'data:']);
+  assert.deepEqual(policy.get('font-src'), ["'self'", 'https://*.vscode-cdn.net']);
+  assert.deepEqual(policy.get('script-src'), [`'nonce-${options.nonce}'`], 'scripts still need the nonce');
+  assert.deepEqual(cspSourceList('  https://a.example   https://b.example '), ['https://a.example', 'https://b.example']);
+});
+
+void test('a cspSource that would widen the policy is refused, source by source', () => {
+  assert.throws(() => cspSourceList("'self' 'unsafe-inline'"), /Not a CSP source: 'unsafe-inline'/);
+  assert.throws(() => cspSourceList("'self' https://x;script-src"), /Not a CSP source/);
+  assert.throws(() => cspSourceList('https://x,https://y'), /Not a CSP source/);
+  assert.throws(() => cspSourceList('   '), /Not a CSP source/);
+  assert.throws(() => reportContentSecurityPolicy("'none'", options.nonce), /Not a CSP source/);
 });
 
 void test('nonces are fresh, long and valid CSP base64', () => {

@@ -168,8 +168,89 @@ export function classifyDiff(diff: string): DiffLine[] {
   });
 }
 
-/** The first line of the new file a diff changes (from its first hunk header), or 1. */
+/** One side of a side-by-side diff row: a line of the old or new file, or nothing (a gap). */
+export interface DiffCell {
+  /** 1-based line number in that file. */
+  line: number;
+  text: string;
+  kind: 'context' | 'remove' | 'add';
+}
+
+/** One row of a side-by-side diff: the old file on the left, the new on the right; a hunk starts a row of its own. */
+export type DiffRow = { hunk: string } | { left?: DiffCell; right?: DiffCell };
+
+/**
+ * Pairs a unified diff's lines for a side-by-side view: context on both sides; within a run of removed
+ * and added lines, the n-th removed line faces the n-th added one, and the longer side faces gaps.
+ * File headers are dropped (the patch's heading names the file).
+ */
+export function sideBySideDiff(diff: string): DiffRow[] {
+  const rows: DiffRow[] = [];
+  let oldLine = 0;
+  let newLine = 0;
+  let removed: DiffCell[] = [];
+  let added: DiffCell[] = [];
+  const flush = () => {
+    for (let index = 0; index < Math.max(removed.length, added.length); index++) {
+      rows.push({ ...(removed[index] ? { left: removed[index] } : {}), ...(added[index] ? { right: added[index] } : {}) });
+    }
+    removed = [];
+    added = [];
+  };
+  for (const line of classifyDiff(diff)) {
+    // Drop the leading `+`, `-` or space: the side and the color say it.
+    const text = line.text.slice(1);
+    switch (line.kind) {
+      case 'hunk': {
+        flush();
+        const match = /^@@ -(\d+)(?:,\d+)? \+(\d+)/.exec(line.text);
+        oldLine = match ? Number(match[1]) : 1;
+        newLine = match ? Number(match[2]) : 1;
+        rows.push({ hunk: line.text });
+        break;
+      }
+      case 'remove':
+        removed.push({ line: oldLine++, text, kind: 'remove' });
+        break;
+      case 'add':
+        added.push({ line: newLine++, text, kind: 'add' });
+        break;
+      case 'context':
+        flush();
+        rows.push({ left: { line: oldLine++, text, kind: 'context' }, right: { line: newLine++, text, kind: 'context' } });
+        break;
+      case 'header':
+      case 'meta':
+        break;
+    }
+  }
+  flush();
+  return rows;
+}
+
+/**
+ * Which tests a patch passed, in words. A validated patch with no failing test passed every test of
+ * the run, so the ones that failed before the patch are named; otherwise only the counts are known.
+ */
+export function patchTestsText(patch: Pick<ReportPatch, 'validated' | 'testsPassed' | 'testsFailed'>, failingBefore: readonly string[]): string {
+  const total = patch.testsPassed + patch.testsFailed;
+  if (patch.testsFailed === 0 && total > 0) {
+    const fixed = failingBefore.length > 0 ? `, including the ${failingBefore.length} that failed before: ${failingBefore.join(', ')}` : '';
+    return `Passes all ${total} tests${fixed}.`;
+  }
+  return `Passes ${patch.testsPassed} of ${total} tests; ${patch.testsFailed} still fail${patch.validated ? '' : ' (not validated)'}.`;
+}
+
+/**
+ * The first line of the new file a diff changes: its first added line, else (a pure deletion) the line
+ * where the first removal was, else its first hunk's start, else 1.
+ */
 export function firstChangedLine(diff: string): number {
+  for (const row of sideBySideDiff(diff)) {
+    if ('hunk' in row) continue;
+    if (row.right?.kind === 'add') return Math.max(1, row.right.line);
+    if (row.left?.kind === 'remove') return Math.max(1, row.left.line);
+  }
   const match = /^@@ -\d+(?:,\d+)? \+(\d+)/m.exec(diff);
   const line = match ? Number(match[1]) : 1;
   return line >= 1 ? line : 1;
@@ -368,17 +449,18 @@ function renderPatches(report: CheckReport, applications: ViewState['application
   const proposed = proposedPatchId(report);
   // The proposed patch first, then the report's order (best first).
   const ordered = [...report.patches].sort((a, b) => Number(b.id === proposed) - Number(a.id === proposed));
+  const failingBefore = report.tests.failures.map((failure) => failure.id);
   return {
     tag: 'section',
     className: 'patches',
     children: [
       { tag: 'h2', text: `Patches (${report.patches.length})` },
-      ...ordered.map((patch) => renderPatch(patch, patch.id === proposed, applications[patch.id])),
+      ...ordered.map((patch) => renderPatch(patch, patch.id === proposed, applications[patch.id], failingBefore)),
     ],
   };
 }
 
-function renderPatch(patch: ReportPatch, proposed: boolean, application: PatchApplication | undefined): ViewNode {
+function renderPatch(patch: ReportPatch, proposed: boolean, application: PatchApplication | undefined, failingBefore: readonly string[]): ViewNode {
   const badges: ViewNode[] = [];
   if (proposed) badges.push({ tag: 'span', className: 'badge proposed-badge', text: 'Proposed' });
   badges.push(
@@ -420,12 +502,7 @@ function renderPatch(patch: ReportPatch, proposed: boolean, application: PatchAp
   } else if (applied) {
     status.push({ tag: 'p', className: 'success', role: 'status', text: 'Applied. Undo works as for any edit; run the check again to confirm.' });
   }
-  const diff: ViewNode = {
-    tag: 'pre',
-    className: 'diff',
-    label: `Diff of ${patch.file}`,
-    children: classifyDiff(patch.diff).map((line) => ({ tag: 'span', className: `diff-line diff-${line.kind}`, text: line.text })),
-  };
+  const diff = renderSideBySide(patch);
   return {
     tag: 'div',
     className: proposed ? 'patch proposed' : 'patch',
@@ -438,21 +515,84 @@ function renderPatch(patch: ReportPatch, proposed: boolean, application: PatchAp
         ],
       },
       { tag: 'p', className: 'badges', children: [...badges, { tag: 'span', className: 'muted', text: patch.origin }] },
+      { tag: 'p', className: 'patch-tests', text: patchTestsText(patch, failingBefore) },
       { tag: 'div', className: 'actions', children: buttons },
       ...status,
       // Only the proposed patch's diff is open at first; the others fold away.
-      { tag: 'details', className: 'diff-details', key: `diff/${patch.id}`, open: proposed, children: [{ tag: 'summary', text: 'Diff' }, diff] },
+      { tag: 'details', className: 'diff-details', key: `diff/${patch.id}`, open: proposed, children: [{ tag: 'summary', text: 'Diff (before | after)' }, diff] },
     ],
   };
 }
 
+/** The old file on the left, the new on the right, line numbers on both; a gap where one side has no line. */
+function renderSideBySide(patch: ReportPatch): ViewNode {
+  const cell = (side: 'left' | 'right', value: DiffCell | undefined): ViewNode[] => [
+    { tag: 'span', className: `diff-number ${side}`, decorative: true, text: value ? String(value.line) : '' },
+    { tag: 'span', className: value ? `diff-cell ${side} diff-${value.kind}` : `diff-cell ${side} diff-gap`, text: value?.text ?? '' },
+  ];
+  const rows = sideBySideDiff(patch.diff).map((row): ViewNode =>
+    'hunk' in row
+      ? { tag: 'div', className: 'diff-row diff-hunk-row', children: [{ tag: 'span', className: 'diff-hunk', text: row.hunk }] }
+      : { tag: 'div', className: 'diff-row', children: [...cell('left', row.left), ...cell('right', row.right)] },
+  );
+  return {
+    tag: 'div',
+    className: 'side-by-side',
+    label: `Diff of ${patch.file}: the file before on the left, after the patch on the right`,
+    children: [
+      {
+        tag: 'div',
+        className: 'diff-row diff-columns',
+        decorative: true,
+        children: [
+          { tag: 'span', className: 'diff-column-title left', text: 'Before' },
+          { tag: 'span', className: 'diff-column-title right', text: 'After' },
+        ],
+      },
+      ...rows,
+    ],
+  };
+}
+
+/** Each stage's share of the check, as a bar, with the total. */
 function renderTimings(report: CheckReport): ViewNode {
   const { timingsMs } = report;
-  const parts = (['capture', 'localize', 'patch', 'bounce'] as const)
-    .filter((stage) => timingsMs[stage] !== undefined)
-    .map((stage) => `${stage} ${formatDuration(timingsMs[stage] ?? 0)}`);
+  const stages = (['capture', 'localize', 'patch', 'bounce'] as const).filter((stage) => timingsMs[stage] !== undefined);
+  const parts = stages.map((stage) => `${stage} ${formatDuration(timingsMs[stage] ?? 0)}`);
   const text = `Total ${formatDuration(timingsMs.total)}${parts.length > 0 ? ` (${parts.join(', ')})` : ''}`;
-  return { tag: 'p', className: 'timings muted', text };
+  const longest = Math.max(timingsMs.total, ...stages.map((stage) => timingsMs[stage] ?? 0));
+  return {
+    tag: 'section',
+    className: 'timings',
+    children: [
+      { tag: 'h2', text: 'Timings' },
+      ...(stages.length > 0
+        ? [
+            {
+              tag: 'ul',
+              className: 'stage-timings',
+              children: stages.map(
+                (stage): ViewNode => ({
+                  tag: 'li',
+                  className: 'stage-row',
+                  children: [
+                    { tag: 'span', className: 'stage-name', text: stage },
+                    {
+                      tag: 'span',
+                      className: 'bar',
+                      decorative: true,
+                      children: [{ tag: 'span', className: 'bar-fill stage-fill', fill: longest > 0 ? (timingsMs[stage] ?? 0) / longest : 0 }],
+                    },
+                    { tag: 'span', className: 'stage-time', text: formatDuration(timingsMs[stage] ?? 0) },
+                  ],
+                }),
+              ),
+            } satisfies ViewNode,
+          ]
+        : []),
+      { tag: 'p', className: 'muted', text },
+    ],
+  };
 }
 
 /**

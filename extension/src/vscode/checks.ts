@@ -30,6 +30,9 @@ export class CheckController implements vscode.Disposable {
   private readonly edits = new Map<string, Set<number>>();
   private syntax?: SyntaxService;
   private readonly disposables: vscode.Disposable[] = [];
+  private readonly finished = new vscode.EventEmitter<{ folder: vscode.WorkspaceFolder; result: CheckResult }>();
+  /** Fires after each check that produced a result, before its command resolves (the Testing view listens). */
+  readonly onDidFinishCheck = this.finished.event;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -39,7 +42,7 @@ export class CheckController implements vscode.Disposable {
     /** Holds the LLM API keys (Revise: Set LLM API Key). */
     private readonly secrets: vscode.SecretStorage,
   ) {
-    this.disposables.push(vscode.workspace.onDidChangeTextDocument((event) => this.recordEdits(event)));
+    this.disposables.push(this.finished, vscode.workspace.onDidChangeTextDocument((event) => this.recordEdits(event)));
   }
 
   /** Runs a check of the folder of the active editor (or one the user picks); resolves to its report. */
@@ -93,6 +96,11 @@ export class CheckController implements vscode.Disposable {
     this.latest.clear();
   }
 
+  /** Cancels the check in flight for one folder, if any. */
+  cancel(folder: vscode.WorkspaceFolder): void {
+    this.running.get(folder.uri.toString())?.abort.abort();
+  }
+
   /** Cancels every check in flight. */
   cancelAll(): void {
     for (const check of this.running.values()) check.abort.abort();
@@ -132,6 +140,7 @@ export class CheckController implements vscode.Disposable {
       this.status.text = statusText(result.outcome) + llmStatus(result.llm);
       this.status.tooltip = `Revise: click to check again${result.llm ? `\nLLM: ${result.llm.model} at ${result.llm.endpoint ?? 'the default endpoint'}, ${result.llm.calls} requests this check` : ''}`;
       ReportPanel.current?.update(result.report);
+      this.finished.fire({ folder, result });
       if (result.llm?.failures.length) this.announceLlmFailure(result.llm);
       void this.announce(mode, folder, result);
       return result.report;
@@ -238,7 +247,7 @@ export class CheckController implements vscode.Disposable {
     const summary = `Revise: ${failed} failing test${failed === 1 ? '' : 's'}.${where}`;
     if (mode === 'check' || !decision) {
       const choice = await vscode.window.showInformationMessage(summary, 'Show Report');
-      if (choice) this.showReport();
+      if (choice) void vscode.commands.executeCommand('revise.showReport');
       return;
     }
     const patch = decision.action === 'propose' ? outcome.patches.find((candidate) => candidate.id === decision.patch) : undefined;
@@ -250,20 +259,20 @@ export class CheckController implements vscode.Disposable {
         'Show Report',
       );
       if (choice === 'Preview Patch') await this.patchActions?.preview(vscode.Uri.file(patch.file), patch.id);
-      if (choice === 'Show Report') this.showReport();
+      if (choice === 'Show Report') void vscode.commands.executeCommand('revise.showReport');
       return;
     }
     const choice = await vscode.window.showWarningMessage(`${summary} Revise offers no patch: ${decision.reasons.join('; ')}.`, 'Show Report');
-    if (choice) this.showReport();
+    if (choice) void vscode.commands.executeCommand('revise.showReport');
     this.logger.info(`Abstained on ${folder.name}: ${decision.reasons.join('; ')}`);
   }
 
-  /** Opens (or reveals) the report panel with the latest result. */
-  showReport(): void {
+  /** Opens (or reveals) the report panel with the latest result; false when there is none yet. */
+  showReport(): boolean {
     const result = this.latestResult();
     if (!result) {
       void vscode.window.showInformationMessage('Revise: no results yet. Run Revise: Check and Fix first.');
-      return;
+      return false;
     }
     const fileUri = (file: string) => vscode.Uri.file(file);
     ReportPanel.show(
@@ -290,6 +299,7 @@ export class CheckController implements vscode.Disposable {
       },
       this.logger,
     );
+    return true;
   }
 
   private async reportFailure(error: unknown, folder: vscode.WorkspaceFolder): Promise<void> {

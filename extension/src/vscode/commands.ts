@@ -2,10 +2,12 @@
 export const Commands = {
   checkAndFix: 'revise.checkAndFix',
   checkAndFixWithTask: 'revise.checkAndFixWithTask',
+  checkAndFixTest: 'revise.checkAndFixTest',
   check: 'revise.check',
   clear: 'revise.clear',
   showLog: 'revise.showLog',
   showReport: 'revise.showReport',
+  openWalkthrough: 'revise.openWalkthrough',
   previewPatch: 'revise.previewPatch',
   applyPatch: 'revise.applyPatch',
   setLlmApiKey: 'revise.setLlmApiKey',

@@ -23,12 +23,16 @@ export interface ResultsSource {
 export class PatchActions implements vscode.CodeActionProvider, vscode.TextDocumentContentProvider, vscode.Disposable {
   static readonly providedCodeActionKinds = [vscode.CodeActionKind.QuickFix];
   private readonly disposables: vscode.Disposable[] = [];
+  private readonly applied = new vscode.EventEmitter<Patch>();
+  /** Fires after a patch was applied to the editor. */
+  readonly onDidApplyPatch = this.applied.event;
 
   constructor(
     private readonly results: ResultsSource,
     private readonly logger: Logger,
   ) {
     this.disposables.push(
+      this.applied,
       vscode.languages.registerCodeActionsProvider({ scheme: 'file' }, this, { providedCodeActionKinds: PatchActions.providedCodeActionKinds }),
       vscode.workspace.registerTextDocumentContentProvider(PATCH_SCHEME, this),
     );
@@ -108,7 +112,11 @@ export class PatchActions implements vscode.CodeActionProvider, vscode.TextDocum
     const applied = await vscode.workspace.applyEdit(edit);
     if (!applied) return 'VS Code refused the edit (is the file read-only?).';
     this.logger.info(`Applied patch ${patch.id} (${patch.origin}) to ${patch.file}; undo with Ctrl+Z.`);
-    await vscode.window.showTextDocument(document, { preview: false });
+    // Reveal the edit where the file is already shown; from the report, opening it in the report's
+    // group would hide the report the user just pressed Apply in.
+    const shown = vscode.window.visibleTextEditors.find((editor) => editor.document === document);
+    await vscode.window.showTextDocument(document, { preview: false, ...(shown?.viewColumn !== undefined ? { viewColumn: shown.viewColumn } : {}) });
+    this.applied.fire(patch);
     return undefined;
   }
 

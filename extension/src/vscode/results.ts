@@ -37,6 +37,9 @@ export class ResultsView implements vscode.Disposable {
   private readonly items = new Map<string, ShownItem[]>();
   private readonly disposables: vscode.Disposable[] = [];
   private decorationsEnabled = true;
+  private readonly explained = new vscode.EventEmitter<void>();
+  /** Fires when a suspect line's hover (its score and evidence) is shown. */
+  readonly onDidExplainScore = this.explained.event;
 
   constructor(mediaUri: vscode.Uri) {
     const colors = ['rgba(229, 192, 123, 0.10)', 'rgba(240, 136, 62, 0.14)', 'rgba(241, 76, 76, 0.18)'];
@@ -52,6 +55,7 @@ export class ResultsView implements vscode.Disposable {
       }),
     );
     this.disposables.push(
+      this.explained,
       this.diagnostics,
       ...this.heat,
       vscode.languages.registerHoverProvider({ scheme: 'file' }, { provideHover: (document, position) => this.hover(document, position) }),
@@ -181,6 +185,7 @@ export class ResultsView implements vscode.Disposable {
       const weight = evidence.weight === undefined ? '' : ` _(${evidence.weight >= 0 ? '+' : ''}${evidence.weight.toFixed(2)})_`;
       markdown.appendMarkdown(`- ${evidence.kind}: ${escapeMarkdown(evidence.detail)}${weight}\n`);
     }
+    this.explained.fire();
     return new vscode.Hover(markdown, item.diagnostic.range);
   }
 

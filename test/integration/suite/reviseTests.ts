@@ -203,6 +203,27 @@ export function reviseTests(spec: WorkspaceSpec, folder: vscode.WorkspaceFolder)
       },
     },
     {
+      // In code-server (VS Code 1.100) `webview.cspSource` holds two sources; the page used to refuse it
+      // and the command failed with "Not a CSP source" (issue 14).
+      name: 'Show Report opens the report panel without an error',
+      body: async () => {
+        requireFixReport();
+        await vscode.commands.executeCommand('revise.showReport');
+        // The tab model reaches the extension host a moment after the command resolves.
+        const reportTabs = await poll(
+          () =>
+            vscode.window.tabGroups.all
+              .flatMap((group) => group.tabs)
+              .filter((tab) => tab.input instanceof vscode.TabInputWebview && tab.input.viewType.endsWith('revise.report')),
+          (tabs) => tabs.length > 0,
+          10_000,
+        );
+        assert.equal(reportTabs.length, 1, `one Revise Report tab; tabs: ${vscode.window.tabGroups.all.flatMap((group) => group.tabs).map((tab) => tab.label).join(', ')}`);
+        assert.equal(reportTabs[0].label, 'Revise Report');
+        await vscode.window.showTextDocument(buggyUri);
+      },
+    },
+    {
       name: 'applying the best validated patch edits only the buggy line, unsaved, and undo restores it',
       body: async () => {
         const proposed = bestValidatedPatch(requireFixReport());
@@ -256,6 +277,37 @@ export function reviseTests(spec: WorkspaceSpec, folder: vscode.WorkspaceFolder)
         const diagnostics = await waitForDiagnostics(buggyUri, (found) => found.some((diagnostic) => diagnostic.range.start.line === buggyLine), 10_000);
         assert.ok(diagnostics.some((diagnostic) => diagnostic.range.start.line === buggyLine), 'diagnostic on the buggy line again');
         await vscode.commands.executeCommand('revise.clear');
+      },
+    },
+    {
+      // What the Testing view's context menu and the peek view pass: a TestItem, or { test, message }.
+      name: 'Check and Fix from This Test opens the failing test and checks its folder',
+      timeoutMs: CHECK_TIMEOUT_MS,
+      body: async () => {
+        const result = requireFixReport();
+        if (!fixCommandSettled) throw new SkipError('"Check and Fix" never returned, and a new check waits for it');
+        const failure = result.tests.failures.find((candidate) => candidate.file !== undefined && candidate.line !== undefined);
+        if (!failure?.file || failure.line === undefined) throw new SkipError('no failure with a location in the report');
+        const testUri = vscode.Uri.file(path.resolve(result.root, failure.file));
+        const line = failure.line - 1;
+        const item = { id: `it|${failure.id}`, label: failure.id, uri: testUri, range: new vscode.Range(line, 0, line, 0), children: [] };
+        const again = await vscode.commands.executeCommand<CheckReport | undefined>('revise.checkAndFixTest', { test: item, message: new vscode.TestMessage(failure.message) });
+        assert.ok(again, 'revise.checkAndFixTest returned no report');
+        assert.deepEqual({ file: again.suspects[0]?.file, line: again.suspects[0]?.line }, { file: spec.buggyFile, line: buggyLine + 1 }, 'the same top suspect');
+        assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, testUri.fsPath, 'the test file is open');
+        assert.equal(vscode.window.activeTextEditor?.selection.active.line, line, 'with the cursor on the failing test');
+        await vscode.commands.executeCommand('revise.clear');
+      },
+    },
+    {
+      name: 'Get Started opens the walkthrough, whose steps all wait for an event',
+      body: async () => {
+        const extension = vscode.extensions.getExtension(EXTENSION_ID);
+        const manifest = extension?.packageJSON as { contributes?: { walkthroughs?: { steps: { completionEvents?: string[] }[] }[] } } | undefined;
+        const steps = manifest?.contributes?.walkthroughs?.[0]?.steps ?? [];
+        assert.ok(steps.length >= 4, `a walkthrough with its steps; found ${steps.length}`);
+        assert.ok(steps.every((step) => (step.completionEvents ?? []).some((event) => event.startsWith('onContext:revise.walkthrough.'))), 'each step completes on a Revise event');
+        await vscode.commands.executeCommand('revise.openWalkthrough');
       },
     },
     {

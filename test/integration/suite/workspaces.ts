@@ -24,7 +24,10 @@ export interface WorkspaceSpec {
    * the patch tests are skipped.
    */
   expectPatch: boolean;
-  /** Seconds the harness waits for the whole suite in this workspace (default 180). */
+  /**
+   * Seconds the harness waits for the whole suite in this workspace (default 180): a bound on a hang,
+   * sized for three checks (two Check and Fix) on a busy 2-core machine.
+   */
   timeoutSeconds?: number;
 }
 

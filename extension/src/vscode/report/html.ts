@@ -10,7 +10,10 @@ export interface ReportHtmlOptions {
   scriptUri: string;
   /** URI of `dist/webview.css` as the webview may load it. */
   styleUri: string;
-  /** `webview.cspSource`: the origin the webview's own resources come from. */
+  /**
+   * `webview.cspSource`: the sources the webview's own resources come from. One source or several,
+   * separated by spaces: VS Code 1.100 in the browser gives `'self' https://*.vscode-cdn.net`.
+   */
   cspSource: string;
   /** A fresh nonce per page (see `createNonce`); only the script carrying it may run. */
   nonce: string;
@@ -30,13 +33,13 @@ export function createNonce(): string {
  */
 export function reportContentSecurityPolicy(cspSource: string, nonce: string): string {
   checkNonce(nonce);
-  checkSource(cspSource);
+  const sources = cspSourceList(cspSource).join(' ');
   return [
     "default-src 'none'",
     `script-src 'nonce-${nonce}'`,
-    `style-src ${cspSource}`,
-    `img-src ${cspSource} data:`,
-    `font-src ${cspSource}`,
+    `style-src ${sources}`,
+    `img-src ${sources} data:`,
+    `font-src ${sources}`,
     "base-uri 'none'",
     "form-action 'none'",
   ].join('; ');
@@ -67,8 +70,21 @@ function checkNonce(nonce: string): void {
   if (!NONCE_PATTERN.test(nonce)) throw new Error('The CSP nonce must be at least 16 base64 characters.');
 }
 
-function checkSource(cspSource: string): void {
-  if (/[;,'"\s]/.test(cspSource) || cspSource.length === 0) throw new Error(`Not a CSP source: ${cspSource}`);
+/** The only quoted keyword `cspSource` may hold; any other (`'unsafe-inline'`, a nonce) would widen the policy. */
+const ALLOWED_KEYWORDS = new Set(["'self'"]);
+
+/**
+ * The sources in `webview.cspSource`, each checked: host or scheme sources (no quote, semicolon or
+ * comma, which could end the directive or add one) and the keyword `'self'`. Throws on anything else.
+ */
+export function cspSourceList(cspSource: string): string[] {
+  const sources = cspSource.trim().split(/\s+/).filter((source) => source.length > 0);
+  if (sources.length === 0) throw new Error('Not a CSP source: (empty)');
+  for (const source of sources) {
+    if (ALLOWED_KEYWORDS.has(source)) continue;
+    if (/[;,'"]/.test(source)) throw new Error(`Not a CSP source: ${source}`);
+  }
+  return sources;
 }
 
 function escapeAttribute(text: string): string {
