@@ -1,4 +1,5 @@
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { captureTests, isTestFile } from './capture/index';
 import type { Assets } from './capture/types';
 import { throwIfCancelled } from './errors';
@@ -10,7 +11,10 @@ import { assessPatches, DEFAULT_TARGET_PRECISION } from './bounce/output/index';
 import { taskOfFunctionAt } from './bounce/task';
 import { LlmSession, type CheckLlmOptions, type LlmCheckSummary } from './llm/check';
 import type { Logger, ProcessRunner, SourceReader } from './ports';
-import { NodeProcessRunner } from './process';
+import { NodeProcessRunner, killOrphanedRuns } from './process';
+import { detectSandbox, sandboxedRunner, type SandboxKind } from './sandbox/index';
+import { screenModelEdit } from './sandbox/screen';
+import { removeStaleTempDirs, withTempDir } from './tempfiles';
 import { toCheckReport, type CheckOutcome } from './report';
 import { DiskSourceReader } from './sources';
 import { SyntaxService } from './syntax/treeSitter';
@@ -34,6 +38,13 @@ export interface CheckSettings {
   };
   /** The output bouncer proposes a patch only at a trust threshold calibrated for this precision (0–1). */
   targetPrecision: number;
+  sandbox?: {
+    /**
+     * Where no sandbox works (no bubblewrap or sandbox-exec), run model-written patches anyway
+     * (`revise.sandbox.allowUnsandboxedModelCode`, `--allow-unsandboxed-model-code`). Off: they are not run.
+     */
+    allowUnsandboxedModelCode: boolean;
+  };
 }
 
 /** Defaults shared by the CLI and the extension's `package.json` settings. */
@@ -42,6 +53,7 @@ export const DEFAULT_SETTINGS: CheckSettings = {
   totalTimeoutMs: 300_000,
   patch: { maxCandidates: 60, timeMs: 60_000, workers: Math.max(1, Math.min(4, os.availableParallelism?.() ?? os.cpus().length)), maxLines: 6 },
   targetPrecision: DEFAULT_TARGET_PRECISION,
+  sandbox: { allowUnsandboxedModelCode: false },
 };
 
 /** One request to check a project. */
@@ -99,6 +111,9 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
   };
 
   throwIfCancelled(signal);
+  // What an earlier Revise that was killed left behind: its runs' processes and temporary folders.
+  killOrphanedRuns();
+  await removeStaleTempDirs().catch(() => 0);
   progress('capture', 'Running tests…', 0);
   let stageStart = Date.now();
   const [run, changed] = await Promise.all([
@@ -144,13 +159,21 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
   let patches: Patch[] = [];
   let patchStats: PatchStats | undefined;
   let baseHashes: Record<string, string> = {};
+  // Candidate code (template and model patches under test) runs sandboxed; see core/sandbox.
+  let candidateRunner: ((writable: string[], tempDir?: string) => ProcessRunner) | undefined;
   if (request.mode === 'fix' && failing && scores.length > 0) {
     stageStart = Date.now();
+    const sandbox = await detectSandbox();
+    const allowUnsandboxed = request.settings.sandbox?.allowUnsandboxedModelCode === true;
+    candidateRunner = (writable, tempDir) => sandboxedRunner(runner, sandbox, { writable, ...(tempDir ? { tempDir } : {}), network: false });
+    if (sandbox.kind === 'none') run.problems.push({ kind: 'sandbox', message: unsandboxedMessage(sandbox, allowUnsandboxed && llm?.uses('patches') === true) });
+    else logger.info(`candidate code runs in a ${sandbox.kind} sandbox (writes only to its copy, no network)`);
     let extraCandidates: ExtraCandidate[] = [];
-    if (llm?.uses('patches')) {
+    if (llm?.uses('patches') && (sandbox.kind !== 'none' || allowUnsandboxed)) {
       progress('patch', `Asking ${request.llm?.model} for patches…`, 0.65);
       extraCandidates = await llm.proposeCandidates({ root: request.root, run, scores, sources, isTestFile, task: request.task ?? task?.text });
       throwIfCancelled(signal);
+      extraCandidates = await screenModelCandidates(extraCandidates, sources, request.root, run);
     }
     progress('patch', 'Trying repair templates on the most suspicious lines…', 0.65);
     const result = await proposePatches({
@@ -166,9 +189,10 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
       signal,
       onProgress: (message) => progress('patch', message, 0.75),
       runTests: ({ root, testIds, signal: runSignal }) =>
-        captureTests({
+        withTempDir('run', (tempDir) => captureTests({
           root,
-          runner,
+          runner: candidateRunner!(root === request.root ? [] : [root], tempDir),
+          tempDir,
           logger,
           signal: runSignal,
           assets: request.assets,
@@ -178,7 +202,7 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
           totalTimeoutMs: request.settings.totalTimeoutMs,
           testIds,
           coverage: false,
-        }),
+        })),
     });
     patches = result.patches;
     patchStats = result.stats;
@@ -198,7 +222,7 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
   throwIfCancelled(signal);
 
   stageStart = Date.now();
-  const decision = await decide({ request, run, scores, patches, stats: patchStats, task, runner, sources });
+  const decision = await decide({ request, run, scores, patches, stats: patchStats, task, runner, sources, candidateRunner });
   if (request.mode === 'fix') timings.bounce = Date.now() - stageStart;
   const outcome: CheckOutcome = {
     root: request.root,
@@ -261,6 +285,7 @@ async function decide(context: {
   task: TaskAssessment | undefined;
   runner: ProcessRunner;
   sources: SourceReader;
+  candidateRunner?: (writable: string[]) => ProcessRunner;
 }): Promise<Decision | undefined> {
   const { request, patches } = context;
   const assessment = await assessPatches({
@@ -274,6 +299,7 @@ async function decide(context: {
     targetPrecision: request.settings.targetPrecision ?? DEFAULT_TARGET_PRECISION,
     pythonPath: request.settings.pythonPath,
     runner: context.runner,
+    ...(context.candidateRunner ? { candidateRunner: context.candidateRunner } : {}),
     sources: context.sources,
     logger: request.logger,
     signal: request.signal,
@@ -291,4 +317,36 @@ function mergeLines(a: Record<string, number[]>, b: Record<string, number[]>): R
     merged[file] = [...new Set([...(merged[file] ?? []), ...lines])].sort((x, y) => x - y);
   }
   return merged;
+}
+
+/** The one problem a check without a sandbox reports: what runs unsandboxed, and how to change it. */
+function unsandboxedMessage(sandbox: Extract<SandboxKind, { kind: 'none' }>, modelCodeAllowed: boolean): string {
+  const model = modelCodeAllowed
+    ? 'model-written patches too, because revise.sandbox.allowUnsandboxedModelCode is on'
+    : 'model-written patches are not run at all (turn on revise.sandbox.allowUnsandboxedModelCode, or pass --allow-unsandboxed-model-code, to run them anyway)';
+  return `No sandbox for candidate code: ${sandbox.reason}. Template patches are tested without one, as your own tests are; ${model}.`;
+}
+
+/**
+ * Drops model edits that add file, process, network, eval/exec, environment or import calls the lines they
+ * replace do not have (before any of them runs); each refusal becomes a report problem with its reason.
+ */
+async function screenModelCandidates(candidates: ExtraCandidate[], sources: SourceReader, root: string, run: TestRun): Promise<ExtraCandidate[]> {
+  const kept: ExtraCandidate[] = [];
+  for (const candidate of candidates) {
+    const original = await sources.read(candidate.file);
+    if (original === undefined) continue;
+    const verdict = screenModelEdit(original, candidate.newText);
+    if (!verdict.refused) {
+      kept.push(candidate);
+      continue;
+    }
+    run.problems.push({
+      kind: 'refused-patch',
+      message: `Refused ${candidate.origin}'s patch for ${path.relative(root, candidate.file)}:${candidate.line} before running it: ${verdict.reason}.`,
+      file: candidate.file,
+      line: verdict.line,
+    });
+  }
+  return kept;
 }

@@ -1,8 +1,8 @@
 import { existsSync, promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { ReviseError, throwIfCancelled } from '../../errors';
 import type { Logger, ProcessResult } from '../../ports';
+import { makeTempDir } from '../../tempfiles';
 import type { CaptureProblem, TestRun } from '../../types';
 import type { CaptureOptions } from '../types';
 import { assembleTestRun } from './assemble';
@@ -49,7 +49,7 @@ export async function capturePytest(options: CaptureOptions): Promise<TestRun> {
     }
   }
 
-  const outputDir = await fs.mkdtemp(path.join(os.tmpdir(), 'revise-pytest-'));
+  const outputDir = await makeTempDir('pytest', options.tempDir);
   try {
     throwIfCancelled(signal);
     const coverageRequested = options.coverage !== false;
