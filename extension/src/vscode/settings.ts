@@ -30,6 +30,7 @@ export function readCheckSettings(folder: vscode.WorkspaceFolder): CheckSettings
       maxLines: Math.max(1, Math.round(config.get<number>('patch.maxLines', 6))),
     },
     targetPrecision: clamp(config.get<number>('abstain.targetPrecision', 0.9)),
+    sandbox: { allowUnsandboxedModelCode: config.get<boolean>('sandbox.allowUnsandboxedModelCode', false) === true },
   };
 }
 
