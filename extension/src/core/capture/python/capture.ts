@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { ReviseError, throwIfCancelled } from '../../errors';
 import type { Logger, ProcessResult } from '../../ports';
 import { makeTempDir } from '../../tempfiles';
+import { findSymlinkLoops } from '../walk';
 import type { CaptureProblem, TestRun } from '../../types';
 import type { CaptureOptions } from '../types';
 import { assembleTestRun } from './assemble';
@@ -24,6 +25,9 @@ const PROGRESS_INTERVAL_MS = 500;
  * interpreter probe runs alongside pytest, which is stopped then), and `ReviseError('cancelled')` when
  * cancelled before the tests start.
  */
+/** Folders not searched for symbolic link loops: installed packages and caches. */
+const LOOP_SKIPPED_FOLDERS = new Set(['node_modules', '__pycache__', 'site-packages', 'venv', '.venv', 'env']);
+
 export async function capturePytest(options: CaptureOptions): Promise<TestRun> {
   const started = Date.now();
   const { root, runner, logger, signal } = options;
@@ -54,7 +58,10 @@ export async function capturePytest(options: CaptureOptions): Promise<TestRun> {
     throwIfCancelled(signal);
     const coverageRequested = options.coverage !== false;
     const junitPath = path.join(outputDir, 'junit.xml');
+    // pytest follows links while collecting: a link back up the tree would multiply every test ~40 times.
+    const loops = await findSymlinkLoops(root, { skipped: LOOP_SKIPPED_FOLDERS });
     const reviseArguments = [
+      ...loops.flatMap((loop) => ['--ignore', path.join(root, loop.link)]),
       '-p',
       'revise_pytest',
       // No .pytest_cache in the project.
@@ -140,6 +147,9 @@ export async function capturePytest(options: CaptureOptions): Promise<TestRun> {
     });
     if (junit && !junit.recognised && run.tests.length === 0) {
       run.problems.push({ kind: 'unparsable-output', message: 'The JUnit XML report could not be read.' });
+    }
+    for (const loop of loops) {
+      run.problems.push({ kind: 'skipped-file', message: `Skipped ${loop.link}: it is a symbolic link loop (it points to ${loop.target || 'itself'} and leads back to itself), which would repeat the tests below it without end.`, file: path.join(root, loop.link) });
     }
     await dropUnreadableFiles(run);
     run.durationMs = Date.now() - started;
