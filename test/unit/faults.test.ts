@@ -203,7 +203,7 @@ describe('flaky tests', () => {
     framework: 'pytest',
     root,
     command: ['pytest'],
-    tests: Object.entries(outcomes).map(([id, outcome]) => ({ id: `${root}/${id}`, name: id, outcome, durationMs: 1, frames: [], ...(outcome === 'failed' ? { message: 'boom' } : {}) })),
+    tests: Object.entries(outcomes).map(([id, outcome]) => ({ id: `${root}/${id}`, outcome, durationMs: 1, frames: [], ...(outcome === 'failed' ? { message: 'boom' } : {}) })),
     problems: [],
     durationMs: 1,
     coverageMethod: 'none',
