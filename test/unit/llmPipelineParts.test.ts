@@ -159,7 +159,10 @@ void test('an auth failure ends the model\'s part in the check; a bad reply does
   assert.equal(garbled.uses('judge'), true);
   await garbled.judge({ text: 'make f divide', vagueness: 0.2, verdict: 'actionable' });
   assert.equal(calls, 2);
-  assert.equal(garbled.problems().length, 2);
+  // One problem per endpoint and cause, naming every role that met it.
+  assert.equal(garbled.problems().length, 1);
+  assert.match(garbled.problems()[0].message, /^LLM critic and task judge \(m\) failed: The model returned an empty reply\. Revise went on without them\.$/);
+  assert.deepEqual(garbled.summary().failures[0].roles, ['critic', 'judge']);
 });
 
 void test('the repairer sees only source files: test files are not offered to the model', async () => {

@@ -306,6 +306,25 @@ describe('output bouncer: decisions on a real pytest project', { skip: pythonMis
     );
   });
 
+  test('a model patch is never proposed above an equally validated template patch', async () => {
+    const model = patch('p1', withCondition('score >= 50'));
+    model.patch = { ...model.patch, origin: 'llm:fake-coder' };
+    const template = patch('p2', withCondition('score > 49'));
+    const mixed = await assessPatches(request([model, template], { differential: false, targetPrecision: 0 }));
+    const trustOf = (id: string) => mixed.assessments.find((item) => item.patchId === id)?.trust ?? 0;
+    assert.equal(mixed.decision?.action, 'propose');
+    assert.equal(mixed.decision?.patch, 'p2', `the template patch is proposed (trust ${trustOf('p2')}) over the model's (${trustOf('p1')})`);
+    // The same two as templates: the first would win, so the rule above is what chose p2.
+    const plain = await assessPatches(request([patch('p1', withCondition('score >= 50')), template], { differential: false, targetPrecision: 0 }));
+    if (trustOf('p1') > trustOf('p2')) {
+      assert.equal(plain.decision?.patch, 'p1');
+      assert.ok(mixed.decision?.reasons.some((reason) => /template patch is preferred/.test(reason)), mixed.decision?.reasons.join(' | '));
+    }
+    // Only model patches: the most trusted of them may still be proposed.
+    const alone = await assessPatches(request([model], { differential: false, targetPrecision: 0 }));
+    assert.equal(alone.decision?.patch, 'p1');
+  });
+
   test('a vague task lowers trust and gets no patch unless the tests pin the behaviour down', async () => {
     const vague: TaskAssessment = { text: 'grade it', vagueness: 0.9, verdict: 'vague', missing: ['no expected output for scores at the boundary'] };
     const single = [patch('p1', withCondition('score >= 50'))];

@@ -45,7 +45,7 @@ void test('a finished check completes "run a check", and abstentions and a worki
   assert.deepEqual(stepsCompletedBy({ llm: { calls: 3, failures: [] } }), [WalkthroughKeys.checked, WalkthroughKeys.llmConnected]);
   assert.deepEqual(stepsCompletedBy({ llm: { calls: 0, failures: [] } }), [WalkthroughKeys.checked], 'a model that was never asked');
   assert.deepEqual(
-    stepsCompletedBy({ llm: { calls: 2, failures: [{ kind: 'unreachable', message: 'connection refused', role: 'critic' }] } }),
+    stepsCompletedBy({ llm: { calls: 2, failures: [{ kind: 'unreachable', message: 'connection refused', role: 'critic', roles: ['critic'] }] } }),
     [WalkthroughKeys.checked],
     'a model that failed',
   );

@@ -119,6 +119,9 @@ const problemKinds: Record<CaptureProblem['kind'], true> = {
   'skipped-file': true,
   'source-map': true,
   llm: true,
+  sandbox: true,
+  'refused-patch': true,
+  'flaky-test': true,
 };
 const evidenceKinds: Record<EvidenceKind, true> = { spectrum: true, traceback: true, edited: true, syntax: true, repair: true, critic: true };
 const decisionActions: Record<Decision['action'], true> = { propose: true, abstain: true, 'nothing-to-fix': true };

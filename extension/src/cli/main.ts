@@ -44,6 +44,8 @@ Options:
   --llm-max-requests N  at most N model requests per check (default ${DEFAULT_LLM_BUDGET.maxCalls})
   --llm-timeout S     give up on a model request after S seconds (default ${DEFAULT_LLM_TIMEOUT_MS / 1000})
   --no-llm            never use a language model (overrides the flags above)
+  --allow-unsandboxed-model-code  where no sandbox works (bubblewrap on Linux, sandbox-exec on
+                      macOS), run model-written patches anyway; without it they are not run
   --top N             suspects to print in the table (default 10)
   --verbose           log what happens to stderr
   -h, --help          show this help
@@ -145,6 +147,9 @@ export function parseArguments(argv: string[], env: NodeJS.ProcessEnv = process.
       }
       case '--verbose':
         options.verbose = true;
+        break;
+      case '--allow-unsandboxed-model-code':
+        options.settings.sandbox = { allowUnsandboxedModelCode: true };
         break;
       case '--timeout':
         options.settings.totalTimeoutMs = seconds(arg);

@@ -1,4 +1,5 @@
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { captureTests, isTestFile } from './capture/index';
 import type { Assets } from './capture/types';
 import { throwIfCancelled } from './errors';
@@ -12,7 +13,10 @@ import { assessPatches, DEFAULT_TARGET_PRECISION } from './bounce/output/index';
 import { taskOfFunctionAt } from './bounce/task';
 import { LlmSession, type CheckLlmOptions, type LlmCheckSummary } from './llm/check';
 import type { Logger, ProcessRunner, SourceReader } from './ports';
-import { NodeProcessRunner } from './process';
+import { NodeProcessRunner, killOrphanedRuns } from './process';
+import { detectSandbox, sandboxCommand, sandboxedRunner, type SandboxKind } from './sandbox/index';
+import { screenModelEdit } from './sandbox/screen';
+import { removeStaleTempDirs, withTempDir } from './tempfiles';
 import { toCheckReport, type CheckOutcome } from './report';
 import { DiskSourceReader } from './sources';
 import { SyntaxService } from './syntax/treeSitter';
@@ -38,6 +42,13 @@ export interface CheckSettings {
   };
   /** The output bouncer proposes a patch only at a trust threshold calibrated for this precision (0–1). */
   targetPrecision: number;
+  sandbox?: {
+    /**
+     * Where no sandbox works (no bubblewrap or sandbox-exec), run model-written patches anyway
+     * (`revise.sandbox.allowUnsandboxedModelCode`, `--allow-unsandboxed-model-code`). Off: they are not run.
+     */
+    allowUnsandboxedModelCode: boolean;
+  };
 }
 
 /** Defaults shared by the CLI and the extension's `package.json` settings. */
@@ -46,6 +57,7 @@ export const DEFAULT_SETTINGS: CheckSettings = {
   totalTimeoutMs: 300_000,
   patch: { maxCandidates: 60, timeMs: 300_000, workers: Math.max(1, Math.min(4, os.availableParallelism?.() ?? os.cpus().length)), maxLines: 6 },
   targetPrecision: DEFAULT_TARGET_PRECISION,
+  sandbox: { allowUnsandboxedModelCode: false },
 };
 
 /** One request to check a project. */
@@ -102,23 +114,32 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
     request.onProgress?.({ stage, message, ...(fraction !== undefined ? { fraction } : {}) });
   };
 
+  // Candidate code (template and model patches under test) runs sandboxed; see core/sandbox. Set in fix mode.
+  let candidateRunner: ((writable: string[], tempDir?: string) => ProcessRunner) | undefined;
+  let sandbox: SandboxKind | undefined;
   /** A cold run of the tests in an isolated copy, without coverage: the fallback and the confirmation. */
   const coldRun = ({ root, testIds, signal: runSignal }: TestRunRequest) =>
-    captureTests({
-      root,
-      runner,
-      logger,
-      signal: runSignal,
-      assets: request.assets,
-      pythonPath: request.settings.pythonPath,
-      command: request.settings.testCommand,
-      perTestTimeoutMs: request.settings.perTestTimeoutMs,
-      totalTimeoutMs: request.settings.totalTimeoutMs,
-      testIds,
-      coverage: false,
-    });
+    withTempDir('run', (tempDir) =>
+      captureTests({
+        root,
+        runner: candidateRunner ? candidateRunner(root === request.root ? [] : [root], tempDir) : runner,
+        tempDir,
+        logger,
+        signal: runSignal,
+        assets: request.assets,
+        pythonPath: request.settings.pythonPath,
+        command: request.settings.testCommand,
+        perTestTimeoutMs: request.settings.perTestTimeoutMs,
+        totalTimeoutMs: request.settings.totalTimeoutMs,
+        testIds,
+        coverage: false,
+      }),
+    );
 
   throwIfCancelled(signal);
+  // What an earlier Revise that was killed left behind: its runs' processes and temporary folders.
+  killOrphanedRuns();
+  await removeStaleTempDirs().catch(() => 0);
   progress('capture', 'Running tests…', 0);
   let stageStart = Date.now();
   const [run, changed] = await Promise.all([
@@ -166,14 +187,21 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
   let baseHashes: Record<string, string> = {};
   if (request.mode === 'fix' && failing && scores.length > 0) {
     stageStart = Date.now();
+    sandbox = await detectSandbox();
+    const allowUnsandboxed = request.settings.sandbox?.allowUnsandboxedModelCode === true;
+    const found = sandbox;
+    candidateRunner = (writable, tempDir) => sandboxedRunner(runner, found, { writable, ...(tempDir ? { tempDir } : {}), network: false });
+    if (sandbox.kind === 'none') run.problems.push({ kind: 'sandbox', message: unsandboxedMessage(sandbox, allowUnsandboxed && llm?.uses('patches') === true) });
+    else logger.info(`candidate code runs in a ${sandbox.kind} sandbox (writes only to its copy, no network)`);
     let extraCandidates: ExtraCandidate[] = [];
-    if (llm?.uses('patches')) {
+    if (llm?.uses('patches') && (sandbox.kind !== 'none' || allowUnsandboxed)) {
       progress('patch', `Asking ${request.llm?.model} for patches…`, 0.65);
       extraCandidates = await llm.proposeCandidates({ root: request.root, run, scores, sources, isTestFile, task: request.task ?? task?.text });
       throwIfCancelled(signal);
+      extraCandidates = await screenModelCandidates(extraCandidates, sources, request.root, run);
     }
     progress('patch', 'Trying repair templates on the most suspicious lines…', 0.65);
-    const openWorker = warmWorkerFor(request, run);
+    const openWorker = warmWorkerFor(request, run, sandbox);
     const result = await proposePatches({
       root: request.root,
       run,
@@ -207,7 +235,7 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
   throwIfCancelled(signal);
 
   stageStart = Date.now();
-  let decision = await decide({ request, run, scores, patches, stats: patchStats, task, runner, sources });
+  let decision = await decide({ request, run, scores, patches, stats: patchStats, task, runner, sources, candidateRunner });
   // The patch to propose is confirmed by one cold run of the whole suite; one that fails it is dropped
   // and the decision taken again among the rest.
   for (let attempt = 0; decision?.action === 'propose' && attempt < MAX_CONFIRMATIONS; attempt++) {
@@ -221,7 +249,7 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
       proposed.testsPassed = confirmation.passed;
       proposed.testsFailed = 0;
       // Taken again so that its reasons say what the whole suite showed (trust does not depend on it).
-      decision = await decide({ request, run, scores, patches, stats: patchStats, task, runner, sources });
+      decision = await decide({ request, run, scores, patches, stats: patchStats, task, runner, sources, candidateRunner });
       continue;
     }
     logger.info(`${proposed.title}: the whole suite ${confirmation.complete ? `failed ${confirmation.failed.length} tests` : 'did not complete'} with it; not proposed.`);
@@ -229,7 +257,7 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
     proposed.trust = undefined;
     proposed.testsFailed = confirmation.failed.length;
     if (patchStats) markUnconfirmed(patchStats, proposed.id);
-    decision = await decide({ request, run, scores, patches, stats: patchStats, task, runner, sources });
+    decision = await decide({ request, run, scores, patches, stats: patchStats, task, runner, sources, candidateRunner });
   }
   if (request.mode === 'fix') timings.bounce = Date.now() - stageStart;
   const outcome: CheckOutcome = {
@@ -289,7 +317,7 @@ function markUnconfirmed(stats: PatchStats, patchId: string): void {
  * The warm worker for validation runs, where the runner has one: pytest with the detected command. A
  * custom test command (`revise.test.command`) runs cold, since Revise cannot know how to load it.
  */
-function warmWorkerFor(request: CheckRequest, run: TestRun): WorkerFactory | undefined {
+function warmWorkerFor(request: CheckRequest, run: TestRun, sandbox: SandboxKind | undefined): WorkerFactory | undefined {
   if (request.settings.patch.warmWorkers === false) return undefined;
   if (request.settings.testCommand?.length) return undefined;
   const python = run.command[0];
@@ -303,6 +331,10 @@ function warmWorkerFor(request: CheckRequest, run: TestRun): WorkerFactory | und
       loadTimeoutMs: Math.min(request.settings.totalTimeoutMs, Math.max(30_000, 3 * run.durationMs + 10_000)),
       signal,
       logger: request.logger,
+      // In the sandbox the worker may write only to its copy and its own temporary folder.
+      ...(sandbox && sandbox.kind !== 'none'
+        ? { sandbox: { wrap: (program: string, args: string[], writable: string[]) => sandboxCommand(sandbox, { writable, network: false }, program, args, root) } }
+        : {}),
     });
 }
 
@@ -327,6 +359,7 @@ async function decide(context: {
   task: TaskAssessment | undefined;
   runner: ProcessRunner;
   sources: SourceReader;
+  candidateRunner?: (writable: string[]) => ProcessRunner;
 }): Promise<Decision | undefined> {
   const { request, patches } = context;
   const assessment = await assessPatches({
@@ -340,6 +373,7 @@ async function decide(context: {
     targetPrecision: request.settings.targetPrecision ?? DEFAULT_TARGET_PRECISION,
     pythonPath: request.settings.pythonPath,
     runner: context.runner,
+    ...(context.candidateRunner ? { candidateRunner: context.candidateRunner } : {}),
     sources: context.sources,
     logger: request.logger,
     signal: request.signal,
@@ -357,4 +391,36 @@ function mergeLines(a: Record<string, number[]>, b: Record<string, number[]>): R
     merged[file] = [...new Set([...(merged[file] ?? []), ...lines])].sort((x, y) => x - y);
   }
   return merged;
+}
+
+/** The one problem a check without a sandbox reports: what runs unsandboxed, and how to change it. */
+function unsandboxedMessage(sandbox: Extract<SandboxKind, { kind: 'none' }>, modelCodeAllowed: boolean): string {
+  const model = modelCodeAllowed
+    ? 'model-written patches too, because revise.sandbox.allowUnsandboxedModelCode is on'
+    : 'model-written patches are not run at all (turn on revise.sandbox.allowUnsandboxedModelCode, or pass --allow-unsandboxed-model-code, to run them anyway)';
+  return `No sandbox for candidate code: ${sandbox.reason}. Template patches are tested without one, as your own tests are; ${model}.`;
+}
+
+/**
+ * Drops model edits that add file, process, network, eval/exec, environment or import calls the lines they
+ * replace do not have (before any of them runs); each refusal becomes a report problem with its reason.
+ */
+async function screenModelCandidates(candidates: ExtraCandidate[], sources: SourceReader, root: string, run: TestRun): Promise<ExtraCandidate[]> {
+  const kept: ExtraCandidate[] = [];
+  for (const candidate of candidates) {
+    const original = await sources.read(candidate.file);
+    if (original === undefined) continue;
+    const verdict = screenModelEdit(original, candidate.newText);
+    if (!verdict.refused) {
+      kept.push(candidate);
+      continue;
+    }
+    run.problems.push({
+      kind: 'refused-patch',
+      message: `Refused ${candidate.origin}'s patch for ${path.relative(root, candidate.file)}:${candidate.line} before running it: ${verdict.reason}.`,
+      file: candidate.file,
+      line: verdict.line,
+    });
+  }
+  return kept;
 }

@@ -61,7 +61,13 @@ export interface CaptureProblem {
     | 'skipped-file'
     | 'source-map'
     /** An LLM call failed (dead endpoint, timeout, unreadable reply, budget spent); the check went on without it. */
-    | 'llm';
+    | 'llm'
+    /** Candidate code could not be sandboxed (no bubblewrap or sandbox-exec), said once per check. */
+    | 'sandbox'
+    /** A model-written patch was refused before it ran (it adds file, process, network… calls). */
+    | 'refused-patch'
+    /** A test changed outcome between the capture and a re-run of the same code; it is not evidence. */
+    | 'flaky-test';
   message: string;
   /** Absolute path, when the problem has a place. */
   file?: string;

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { CheckResult } from '../core/pipeline';
 import type { Logger } from '../core/ports';
 import { minimalChange } from '../core/text';
+import { isReadOnlyFile } from '../core/patch/apply';
 import type { Patch } from '../core/types';
 import { DIAGNOSTIC_SOURCE, SUSPECT_CODE } from './results';
 
@@ -102,6 +103,11 @@ export class PatchActions implements vscode.CodeActionProvider, vscode.TextDocum
         if (choice) void this.results.recheck(document.uri);
       });
       return `${relative} changed since the check; run it again.`;
+    }
+    if (isReadOnlyFile(patch.file)) {
+      const relative = vscode.workspace.asRelativePath(document.uri);
+      const choice = await vscode.window.showWarningMessage(`${relative} is read-only. Apply the patch anyway?`, { modal: true }, 'Apply Anyway');
+      if (choice !== 'Apply Anyway') return `${relative} is read-only; the patch was not applied.`;
     }
     const edit = new vscode.WorkspaceEdit();
     const change = minimalChange(text, patch.newText);

@@ -31,6 +31,7 @@ export function readCheckSettings(folder: vscode.WorkspaceFolder): CheckSettings
       warmWorkers: config.get<boolean>('patch.warmWorkers', true),
     },
     targetPrecision: clamp(config.get<number>('abstain.targetPrecision', 0.9)),
+    sandbox: { allowUnsandboxedModelCode: config.get<boolean>('sandbox.allowUnsandboxedModelCode', false) === true },
   };
 }
 

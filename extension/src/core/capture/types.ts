@@ -33,6 +33,11 @@ export interface CaptureOptions {
   testIds?: string[];
   /** Record per-test line coverage (default true; validation runs may switch it off for speed). */
   coverage?: boolean;
+  /**
+   * Where the run's own temporary folder is made (default: the system's). A sandboxed run passes its
+   * writable temporary folder, since nothing else outside the copy is writable there.
+   */
+  tempDir?: string;
   /** Short progress messages ("ran 12/40 tests"). */
   onProgress?(message: string): void;
 }

@@ -47,3 +47,59 @@ export async function someFileBreadthFirst(root: string, options: WalkOptions, m
   }
   return false;
 }
+
+/** A symbolic link that leads back into its own folder or above it, or to itself. */
+export interface SymlinkLoop {
+  /** Path of the link relative to the root, with forward slashes. */
+  link: string;
+  /** Where it points, as written in the link. */
+  target: string;
+}
+
+/**
+ * Finds symbolic links in the project that make a loop (a link to a folder that holds it, or a link to
+ * itself): tools that follow links (pytest's collection, recursive globs) would walk them until the path
+ * is too long, multiplying every test many times over. Hidden and `skipped` folders are not searched, links
+ * are never followed, and at most `maxFolders` folders are read.
+ */
+export async function findSymlinkLoops(root: string, options: { skipped: ReadonlySet<string>; maxFolders?: number }): Promise<SymlinkLoop[]> {
+  const loops: SymlinkLoop[] = [];
+  let realRoot: string;
+  try {
+    realRoot = await fs.realpath(root);
+  } catch {
+    return loops;
+  }
+  const pending = [''];
+  let foldersRead = 0;
+  while (pending.length > 0 && foldersRead++ < (options.maxFolders ?? 5000)) {
+    const relative = pending.pop() as string;
+    let entries: Dirent[];
+    try {
+      entries = await fs.readdir(path.join(realRoot, relative), { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      const childRelative = path.join(relative, entry.name);
+      if (entry.isDirectory()) {
+        if (!entry.name.startsWith('.') && !options.skipped.has(entry.name)) pending.push(childRelative);
+        continue;
+      }
+      if (!entry.isSymbolicLink()) continue;
+      const link = path.join(realRoot, childRelative);
+      let target = '';
+      try {
+        target = await fs.readlink(link);
+        const resolved = await fs.realpath(link);
+        const folder = path.dirname(link);
+        const isAncestor = folder === resolved || folder.startsWith(resolved + path.sep);
+        if (!isAncestor) continue;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ELOOP') continue; // dangling or unreadable: not a loop
+      }
+      loops.push({ link: childRelative.split(path.sep).join('/'), target });
+    }
+  }
+  return loops;
+}

@@ -5,11 +5,11 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { pytestArguments, pytestEnvironment, readPytestRun } from '../capture/python/capture';
 import type { Logger } from '../ports';
+import { makeTempDir } from '../tempfiles';
 import { signalTree } from '../process';
 import type { TestRun } from '../types';
 import { WorkerUnavailable, type TestWorker, type WorkerRunRequest } from './types';
@@ -32,8 +32,12 @@ export interface PytestWorkerOptions {
   loadTimeoutMs: number;
   signal: AbortSignal;
   logger: Logger;
-  /** Turns the worker's command into a sandboxed one, when a sandbox is in use. */
-  wrapCommand?(program: string, args: string[]): { program: string; args: string[] };
+  /**
+   * Runs the worker in a sandbox where only `writable` (the copy and the worker's temporary folder) can
+   * be written. Its children then live in the sandbox's PID namespace, so a run that must stop takes the
+   * whole worker with it (its pids mean nothing out here).
+   */
+  sandbox?: { wrap(program: string, args: string[], writable: string[]): { program: string; args: string[] } };
 }
 
 interface Message {
@@ -62,10 +66,16 @@ interface PendingRun {
  * when it cannot serve (no fork, a thread started at import, pytest failed to start), saying why.
  */
 export async function startPytestWorker(options: PytestWorkerOptions): Promise<TestWorker> {
-  const temporary = await fs.mkdtemp(path.join(os.tmpdir(), 'revise-worker-'));
+  const temporary = await makeTempDir('worker');
   const args = ['-m', 'revise_worker', ...pytestArguments(options.root)];
-  const env = pytestEnvironment({ root: options.root, outputDir: temporary, pythonDir: options.pythonDir, perTestTimeoutMs: options.perTestTimeoutMs, coverage: false });
-  const command = options.wrapCommand?.(options.python, args) ?? { program: options.python, args };
+  const env = {
+    ...pytestEnvironment({ root: options.root, outputDir: temporary, pythonDir: options.pythonDir, perTestTimeoutMs: options.perTestTimeoutMs, coverage: false }),
+    // The tests' own temporary files (tmp_path) go to the worker's folder, which is removed with it.
+    TMPDIR: temporary,
+    TEMP: temporary,
+    TMP: temporary,
+  };
+  const command = options.sandbox?.wrap(options.python, args, [options.root, temporary]) ?? { program: options.python, args };
   const child = spawn(command.program, command.args, { cwd: options.root, env, detached: process.platform !== 'win32', stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
   const worker = new PytestWorker(child, temporary, options);
   try {
@@ -114,6 +124,7 @@ class PytestWorker implements TestWorker {
       const pending = this.pending;
       if (!pending || pending.id !== message.id) return;
       if (message.type === 'started') {
+        if (this.options.sandbox) return;
         pending.pid = message.pid;
         // A cancellation that came before the child's pid was known.
         if (pending.cancelled && message.pid !== undefined) signalTree(message.pid, 'SIGKILL');
@@ -166,6 +177,12 @@ class PytestWorker implements TestWorker {
     const onAbort = () => {
       cancelled = true;
       if (!this.pending) return;
+      if (this.options.sandbox) {
+        // Inside the sandbox's PID namespace: the child cannot be told apart from out here.
+        this.dead ??= 'a sandboxed run was stopped, which stops its worker';
+        if (this.child.pid !== undefined) signalTree(this.child.pid, 'SIGKILL');
+        return;
+      }
       this.pending.cancelled = true;
       if (this.pending.pid !== undefined) signalTree(this.pending.pid, 'SIGKILL');
     };

@@ -66,9 +66,16 @@ const LLM_EDIT_PRIOR = 0.5;
 /** Failures after which another request in this check would fail the same way. */
 const FINAL_KINDS: ReadonlySet<LlmErrorKind> = new Set<LlmErrorKind>(['unreachable', 'auth', 'timeout', 'rate-limit', 'bad-request', 'budget']);
 
-/** One failed role. */
+/** True when a failure would only repeat: a final kind, or a server error (5xx) that outlived the retry. */
+function isFinal(kind: LlmErrorKind, error: unknown): boolean {
+  return FINAL_KINDS.has(kind) || (isLlmError(error, 'bad-reply') && error.status !== undefined && error.status >= 500);
+}
+
+/** One failure cause of the endpoint, with the role that met it first. */
 export interface LlmCheckFailure {
   role: LlmRole;
+  /** Every role that failed this way (one problem per cause, not one per role). */
+  roles: LlmRole[];
   kind: LlmErrorKind;
   /** One line, key-free, as it appears in the report. */
   message: string;
@@ -111,6 +118,8 @@ const ROLE_WORDS: Record<LlmRole, string> = { critic: 'critic', patches: 'patch 
 export class LlmSession {
   private readonly client: BudgetedLlmClient;
   private readonly failures: LlmCheckFailure[] = [];
+  /** The first failure's words per cause, kept when later roles join its problem. */
+  private readonly firstReasons = new Map<LlmErrorKind, string>();
   private stopped = false;
   private criticVerdicts = 0;
   private patchCandidates = 0;
@@ -277,11 +286,18 @@ export class LlmSession {
       if (isLlmError(error, 'cancelled')) throw new ReviseError('cancelled', 'The check was cancelled.');
       const kind: LlmErrorKind = isLlmError(error) ? error.kind : 'bad-reply';
       if (!isLlmError(error)) this.logger.debug(`LLM ${role} failed unexpectedly: ${redactSecrets(error instanceof Error ? (error.stack ?? error.message) : String(error))}`);
-      const final = FINAL_KINDS.has(kind);
+      const final = isFinal(kind, error);
       const reason = redactSecrets(error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').trim();
-      const message = `LLM ${ROLE_WORDS[role]} (${this.options.model}) failed: ${clip(reason, 400)}${/[.!?]$/.test(reason) ? '' : '.'} Revise went on without ${final ? 'the model' : 'it'}.`;
-      this.failures.push({ role, kind, message });
-      this.logger.warn(message);
+      const said = `${clip(reason, 400)}${/[.!?]$/.test(reason) ? '' : '.'}`;
+      // One problem per cause: a second role failing the same way joins the first one's problem.
+      const same = this.failures.find((failure) => failure.kind === kind);
+      const roles = same ? [...new Set([...same.roles, role])] : [role];
+      const first = this.firstReasons.get(kind) ?? said;
+      this.firstReasons.set(kind, first);
+      const message = `LLM ${joinWords(roles.map((item) => ROLE_WORDS[item]))} (${this.options.model}) failed: ${first} Revise went on without ${final ? 'the model' : roles.length > 1 ? 'them' : 'it'}.`;
+      if (same) Object.assign(same, { roles, message });
+      else this.failures.push({ role, roles, kind, message });
+      this.logger.warn(`LLM ${ROLE_WORDS[role]} (${this.options.model}) failed: ${said}`);
       if (final) this.stopped = true;
       return undefined;
     }
@@ -323,4 +339,9 @@ function titleOf(source: string, edit: LlmEdit): string {
   const where = edit.startLine === edit.endLine ? `line ${edit.startLine}` : `lines ${edit.startLine}–${edit.endLine}`;
   const what = after.length === 0 ? `delete ${where}` : `rewrite ${where}`;
   return edit.rationale ? `${what}: ${clip(edit.rationale, 80)}` : what;
+}
+
+/** "a", "a and b", "a, b and c" */
+function joinWords(words: string[]): string {
+  return words.length <= 1 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}`;
 }

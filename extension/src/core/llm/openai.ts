@@ -83,7 +83,8 @@ export function createOpenAiClient(config: OpenAiClientConfig): LlmClient {
         adminAPIKey: null,
         webhookSecret: null,
         timeout: timeoutMs,
-        maxRetries,
+        // Retries are Revise's own (below): the SDK would also retry a timeout, doubling its cost.
+        maxRetries: 0,
         logLevel: 'warn',
         logger: {
           error: forward((message) => logger.warn(message)),
@@ -118,6 +119,7 @@ export function createOpenAiClient(config: OpenAiClientConfig): LlmClient {
     const { sdk, client } = loaded;
 
     const tried = new Set<Adaptation>(learned);
+    let retriesLeft = maxRetries;
     let params = buildParams(config.model, request, tried);
     const started = Date.now();
     logger.debug(
@@ -137,6 +139,16 @@ export function createOpenAiClient(config: OpenAiClientConfig): LlmClient {
           continue;
         }
         const mapped = mapSdkError(sdk, error, describe, redact);
+        // A passing overload (5xx, a rate limit that is not the quota, a dropped connection) is worth one more
+        // try; a timeout is not: the same wait again would double what a dead endpoint costs.
+        if (retriesLeft > 0 && isTransient(mapped)) {
+          retriesLeft--;
+          const wait = retryDelayMs(error);
+          logger.debug(`${shownUrl}: ${mapped.message} Retrying in ${wait} ms.`);
+          await sleep(wait, request.signal);
+          if (request.signal?.aborted) throw cancelledError();
+          continue;
+        }
         logger.debug(`LLM request failed after ${Date.now() - started} ms: ${mapped.message}`);
         throw mapped;
       }
@@ -327,6 +339,9 @@ function mapSdkError(
     if (status >= 500) return new LlmError('bad-reply', `${url} failed with a server error (${status})${said}.`, status);
     return new LlmError('bad-request', `${url} rejected the request (${status})${said}.`, status);
   }
+  // The body of a 200 answer that is not JSON: the parser's own words ("Expected property name or '}' in
+  // JSON at position 1") mean nothing to a user.
+  if (error instanceof SyntaxError) return new LlmError('bad-reply', `${url} answered with something that is not a chat completion (not JSON). Check that the base URL points at an OpenAI-compatible API.`);
   return new LlmError('bad-reply', `The request to ${url} failed: ${redact(errorMessage(error))}`);
 }
 
@@ -406,4 +421,37 @@ function stringify(value: unknown): string {
   } catch {
     return String(value);
   }
+}
+
+/** Failures that a second try may get past. Timeouts are not among them. */
+function isTransient(error: LlmError): boolean {
+  if (error.kind === 'bad-reply') return error.status !== undefined && error.status >= 500;
+  if (error.kind === 'rate-limit') return !/quota/i.test(error.message);
+  return error.kind === 'unreachable' && /reset|closed/i.test(error.message);
+}
+
+/** The server's `retry-after-ms` or `retry-after`, else half a second; never more than five seconds. */
+function retryDelayMs(error: unknown): number {
+  const headers = (error as { headers?: { get?(name: string): string | null } } | undefined)?.headers;
+  const get = (name: string): number | undefined => {
+    const value = typeof headers?.get === 'function' ? headers.get(name) : undefined;
+    const parsed = value === null || value === undefined ? NaN : Number(value);
+    return Number.isFinite(parsed) && parsed >= 0 ? parsed : undefined;
+  };
+  const milliseconds = get('retry-after-ms') ?? ((get('retry-after') ?? 0.5) * 1000);
+  return Math.min(5000, Math.round(milliseconds));
+}
+
+/** Waits `ms`, or less when `signal` aborts. */
+function sleep(ms: number, signal?: AbortSignal | null): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }

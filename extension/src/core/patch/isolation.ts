@@ -9,13 +9,14 @@ import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { throwIfCancelled } from '../errors';
+import { TEMP_PREFIX, removeStaleTempDirs, tempPrefix } from '../tempfiles';
 import type { IsolationLimits } from './types';
 
 /** Default limits: enough for real projects, small enough that copying stays a fraction of a test run. */
 export const DEFAULT_ISOLATION_LIMITS: IsolationLimits = { maxFiles: 20_000, maxBytes: 200 * 1024 * 1024 };
 
-/** Prefix of every temporary folder this module makes in `os.tmpdir()`. */
-export const COPY_PREFIX = 'revise-patch-';
+/** Prefix of every copy this module makes in `os.tmpdir()` (all Revise temporary folders share `TEMP_PREFIX`). */
+export const COPY_PREFIX = `${TEMP_PREFIX}patch-`;
 const OWNER_FILE = 'owner.json';
 
 /** Folders never copied: version control, caches, coverage output (tests recreate what they need). */
@@ -142,47 +143,12 @@ export function liveCopyContainers(): string[] {
   return [...liveContainers];
 }
 
-function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
- * Removes copies left behind by processes that died without cleaning up (killed, crashed). Copies of
- * live processes, including other windows' checks, are left alone.
+ * Removes copies and other temporary folders left behind by Revise processes that died without cleaning
+ * up (killed, crashed). Folders of live processes, including other windows' checks, are left alone.
  */
-export async function removeStaleCopies(temporaryDirectory = os.tmpdir()): Promise<number> {
-  let removed = 0;
-  let names: string[];
-  try {
-    names = await fsp.readdir(temporaryDirectory);
-  } catch {
-    return 0;
-  }
-  for (const name of names) {
-    if (!name.startsWith(COPY_PREFIX)) continue;
-    const container = path.join(temporaryDirectory, name);
-    if (liveContainers.has(container)) continue;
-    try {
-      const owner = JSON.parse(await fsp.readFile(path.join(container, OWNER_FILE), 'utf8')) as { pid?: unknown };
-      if (typeof owner.pid !== 'number' || owner.pid === process.pid || processIsAlive(owner.pid)) continue;
-    } catch {
-      // No owner file: either being created right now or made by something else; only very old ones go.
-      try {
-        const stat = await fsp.stat(container);
-        if (Date.now() - stat.mtimeMs < 24 * 60 * 60 * 1000) continue;
-      } catch {
-        continue;
-      }
-    }
-    await fsp.rm(container, { recursive: true, force: true }).catch(() => undefined);
-    removed++;
-  }
-  return removed;
+export function removeStaleCopies(temporaryDirectory = os.tmpdir()): Promise<number> {
+  return removeStaleTempDirs(temporaryDirectory, liveContainers);
 }
 
 // -------------------------------------------------------------------------------------------------
@@ -224,7 +190,7 @@ export class WorkspaceCopy {
 
   /** Makes a copy following `plan`; removes what it made if anything fails or the signal aborts. */
   static async create(plan: CopyPlan, signal?: AbortSignal, temporaryDirectory = os.tmpdir()): Promise<WorkspaceCopy> {
-    const container = await fsp.mkdtemp(path.join(temporaryDirectory, COPY_PREFIX));
+    const container = await fsp.mkdtemp(path.join(temporaryDirectory, tempPrefix('patch')));
     track(container);
     const copy = new WorkspaceCopy(container, path.join(container, path.basename(plan.root) || 'project'));
     try {
@@ -235,7 +201,11 @@ export class WorkspaceCopy {
       await forEachLimited(plan.files, 16, async (file) => {
         throwIfCancelled(signal);
         // Copy-on-write where the file system supports it, a plain copy elsewhere.
-        await fsp.copyFile(path.join(plan.root, file), path.join(copy.root, file), fs.constants.COPYFILE_FICLONE);
+        const target = path.join(copy.root, file);
+        await fsp.copyFile(path.join(plan.root, file), target, fs.constants.COPYFILE_FICLONE);
+        // A read-only source (mode 0444) stays read-only in the copy; candidates must be able to write it.
+        const { mode } = await fsp.stat(target);
+        if ((mode & 0o200) === 0) await fsp.chmod(target, mode | 0o200);
       });
       for (const link of plan.symlinks) await fsp.symlink(link.target, path.join(copy.root, link.path)).catch(() => undefined);
       for (const linked of plan.linkedDirectories) {

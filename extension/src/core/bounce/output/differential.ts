@@ -7,12 +7,12 @@
  * per-call alarm), or dies with its process counts as behaving differently.
  */
 import * as fsp from 'node:fs/promises';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { throwIfCancelled } from '../../errors';
 import { DEFAULT_ISOLATION_LIMITS, WorkspaceCopy, planCopy } from '../../patch/isolation';
 import type { Logger, ProcessRunner, SourceReader } from '../../ports';
 import { NodeProcessRunner } from '../../process';
+import { TEMP_PREFIX, makeTempDir } from '../../tempfiles';
 import type { Patch, TestRun } from '../../types';
 import { definedFunctions, findTestCalls, type TestCall } from './calls';
 import { NODE_HARNESS, PYTHON_HARNESS } from './harness';
@@ -28,7 +28,7 @@ export const DEFAULT_DIFFERENTIAL_LIMITS: DifferentialLimits = {
 };
 
 /** Prefix of the temporary folder holding the harness and its request and result files. */
-export const HARNESS_PREFIX = 'revise-diff-';
+export const HARNESS_PREFIX = `${TEMP_PREFIX}diff-`;
 
 /** Inputs of `compareValidatedPatches`. */
 export interface DifferentialRequest {
@@ -39,6 +39,11 @@ export interface DifferentialRequest {
   patches: Patch[];
   sources: SourceReader;
   runner?: ProcessRunner;
+  /**
+   * The runner for candidate code (patched modules), given the folders that run may write: the pipeline
+   * passes a sandboxed one. Default: \`runner\`.
+   */
+  candidateRunner?: (writable: string[]) => ProcessRunner;
   pythonPath?: string;
   nodePath?: string;
   limits?: Partial<DifferentialLimits>;
@@ -165,17 +170,17 @@ export async function compareValidatedPatches(request: DifferentialRequest): Pro
   }
   if (calls.length === 0) return finish({ skipped: 'the tests make no call to the patched module that could be replayed' });
 
-  const runner = request.runner ?? new NodeProcessRunner();
+  const plainRunner = request.runner ?? new NodeProcessRunner();
   const program = language === 'python' ? (request.pythonPath ?? 'python3') : (request.nodePath ?? process.execPath);
   const env: NodeJS.ProcessEnv = { ...process.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONHASHSEED: '0' };
   delete env.NODE_TEST_CONTEXT;
   delete env.NODE_OPTIONS;
-  const workspace = await fsp.mkdtemp(path.join(os.tmpdir(), HARNESS_PREFIX));
+  const workspace = await makeTempDir('diff');
   let copy: WorkspaceCopy | undefined;
   try {
     const harness = path.join(workspace, language === 'python' ? 'harness.py' : 'harness.cjs');
     await fsp.writeFile(harness, language === 'python' ? PYTHON_HARNESS : NODE_HARNESS);
-    const call = async (mode: 'inputs' | 'run', payload: unknown, cwd: string, timeoutMs: number, name: string) => {
+    const call = async (mode: 'inputs' | 'run', payload: unknown, cwd: string, timeoutMs: number, name: string, runner = plainRunner) => {
       const requestFile = path.join(workspace, `${name}.request.json`);
       const resultFile = path.join(workspace, `${name}.result.json`);
       await fsp.writeFile(requestFile, JSON.stringify(payload));
@@ -195,6 +200,8 @@ export async function compareValidatedPatches(request: DifferentialRequest): Pro
     if ('refused' in plan) return finish({ usableCalls: generated.usable_calls, skipped: plan.refused });
     copy = await WorkspaceCopy.create(plan, request.signal);
     throwIfCancelled(request.signal);
+    // Patched code may write only its copy and the harness's folder (where its result goes).
+    const candidateRunner = request.candidateRunner?.([copy.root, workspace]) ?? plainRunner;
 
     const outcomes = new Map<string, string[]>();
     for (const patch of patches) {
@@ -211,7 +218,7 @@ export async function compareValidatedPatches(request: DifferentialRequest): Pro
       try {
         const budget = Math.min(limits.perCandidateTimeoutMs, remaining);
         const payload = { root: copy.root, inputs: generated.inputs, per_call_timeout_ms: limits.perCallTimeoutMs, budget_ms: Math.max(200, budget - 2500) };
-        const ran = await call('run', payload, copy.root, budget, `candidate-${patch.id}`);
+        const ran = await call('run', payload, copy.root, budget, `candidate-${patch.id}`, candidateRunner);
         const result = await readResult<{ outcomes: string[] }>(ran.resultFile);
         // A process that died or was killed: the calls it had not answered count as crashes.
         const values = generated.inputs.map((_, index) => result?.outcomes[index] ?? 'crash');

@@ -59,6 +59,11 @@ export function shippedTrustModel(): TrustModel {
 }
 
 
+/** True for a patch a language model wrote (origin \`llm:<model>\`). */
+export function isModelPatch(patch: Pick<Patch, 'origin'>): boolean {
+  return patch.origin.startsWith('llm:');
+}
+
 /** An abstention whose reasons end with what would make the task actionable. */
 function abstention(reasons: string[], confidence: number, suggestions: string[]): Decision {
   return { action: 'abstain', confidence, reasons: [...reasons, ...suggestions.map((suggestion) => `to make it actionable: ${suggestion}`)] };
@@ -115,6 +120,7 @@ export async function assessPatches(request: OutputBouncerRequest): Promise<Outp
         patches: validated,
         sources,
         runner: request.runner,
+        ...(request.candidateRunner ? { candidateRunner: request.candidateRunner } : {}),
         pythonPath: request.pythonPath,
         nodePath: request.nodePath,
         limits: request.differential,
@@ -152,10 +158,17 @@ export async function assessPatches(request: OutputBouncerRequest): Promise<Outp
     return { patchId: patch.id, trust, features, reasons };
   });
 
-  // The most trusted validated patch; ties go to the search's order.
-  const best = explained.reduce((top, item) => (item.trust > top.trust ? item : top), explained[0]);
+  // The most trusted validated patch; ties go to the search's order. A model's patch never goes above a
+  // template patch that is equally validated: model-written code is the less predictable of the two.
+  const templates = explained.filter((item) => !isModelPatch(item.patch));
+  const pool = templates.length > 0 ? templates : explained;
+  const best = pool.reduce((top, item) => (item.trust > top.trust ? item : top), pool[0]);
   const bestAssessment = assessments.find((item) => item.patchId === best.patch.id) as PatchAssessment;
   const reasons = [failingReason, ...bestAssessment.reasons];
+  const outranked = explained.filter((item) => isModelPatch(item.patch) && item.trust > best.trust);
+  if (templates.length > 0 && outranked.length > 0) {
+    reasons.push(`a template patch is preferred to the model's ${plural(outranked.length, 'patch')} that pass the same tests`);
+  }
   const vague = request.task?.verdict === 'vague';
   const pinned = testsPinBehaviour(best.features, differential, request.stats?.candidatesTried ?? 0);
   const precisionWords = `${Math.round(targetPrecision * 100)}% precision`;

@@ -135,6 +135,11 @@ export interface OutputBouncerRequest {
   /** Node for JavaScript projects (default: this process's Node). */
   nodePath?: string;
   runner?: ProcessRunner;
+  /**
+   * The runner for candidate code (patched modules), given the folders that run may write: the pipeline
+   * passes a sandboxed one. Default: \`runner\`.
+   */
+  candidateRunner?: (writable: string[]) => ProcessRunner;
   sources?: SourceReader;
   logger: Logger;
   signal?: AbortSignal;

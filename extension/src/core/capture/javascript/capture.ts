@@ -1,8 +1,8 @@
 import { promises as fs, realpathSync } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { ReviseError, throwIfCancelled } from '../../errors';
 import type { Logger, ProcessResult } from '../../ports';
+import { makeTempDir } from '../../tempfiles';
 import type { CaptureProblem, Framework, TestResult, TestRun } from '../../types';
 import type { CaptureOptions } from '../types';
 import { coverageByTest, wrapperLength } from './coverage';
@@ -98,7 +98,7 @@ export async function captureJavaScript(options: CaptureOptions): Promise<TestRu
 
   const realRoot = realpathOr(root);
   const javascriptDir = javascriptAssetsDir(options);
-  const captureDir = await fs.mkdtemp(path.join(os.tmpdir(), 'revise-js-'));
+  const captureDir = await makeTempDir('js', options.tempDir);
   try {
     throwIfCancelled(signal);
     const coverageRequested = options.coverage !== false;

@@ -1,8 +1,9 @@
 import { existsSync, promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { ReviseError, throwIfCancelled } from '../../errors';
 import type { Logger, ProcessResult } from '../../ports';
+import { makeTempDir } from '../../tempfiles';
+import { findSymlinkLoops } from '../walk';
 import type { CaptureProblem, TestRun } from '../../types';
 import type { CaptureOptions } from '../types';
 import { assembleTestRun } from './assemble';
@@ -24,6 +25,9 @@ const PROGRESS_INTERVAL_MS = 500;
  * interpreter probe runs alongside pytest, which is stopped then), and `ReviseError('cancelled')` when
  * cancelled before the tests start.
  */
+/** Folders not searched for symbolic link loops: installed packages and caches. */
+const LOOP_SKIPPED_FOLDERS = new Set(['node_modules', '__pycache__', 'site-packages', 'venv', '.venv', 'env']);
+
 export async function capturePytest(options: CaptureOptions): Promise<TestRun> {
   const started = Date.now();
   const { root, runner, logger, signal } = options;
@@ -49,12 +53,14 @@ export async function capturePytest(options: CaptureOptions): Promise<TestRun> {
     }
   }
 
-  const outputDir = await fs.mkdtemp(path.join(os.tmpdir(), 'revise-pytest-'));
+  const outputDir = await makeTempDir('pytest', options.tempDir);
   try {
     throwIfCancelled(signal);
     const coverageRequested = options.coverage !== false;
     const junitPath = path.join(outputDir, 'junit.xml');
-    const reviseArguments = [...pytestArguments(root, options.testIds), `--junitxml=${junitPath}`, '-o', 'junit_family=xunit1'];
+    // pytest follows links while collecting: a link back up the tree would multiply every test ~40 times.
+    const loops = await findSymlinkLoops(root, { skipped: LOOP_SKIPPED_FOLDERS });
+    const reviseArguments = [...pytestArguments(root, options.testIds, loops.map((loop) => path.join(root, loop.link))), `--junitxml=${junitPath}`, '-o', 'junit_family=xunit1'];
     const [program, ...programArguments] = customCommand ?? [interpreter, '-m', 'pytest'];
     const args = [...programArguments, ...reviseArguments];
     const env = pytestEnvironment({ root, outputDir, pythonDir: options.assets.pythonDir, perTestTimeoutMs: options.perTestTimeoutMs, coverage: coverageRequested });
@@ -95,6 +101,9 @@ export async function capturePytest(options: CaptureOptions): Promise<TestRun> {
     }
 
     const run = await readPytestRun(outputDir, { root, command, process: result, coverageRequested, pluginExpected: !customCommand, totalTimeoutMs: options.totalTimeoutMs });
+    for (const loop of loops) {
+      run.problems.push({ kind: 'skipped-file', message: `Skipped ${loop.link}: it is a symbolic link loop (it points to ${loop.target || 'itself'} and leads back to itself), which would repeat the tests below it without end.`, file: path.join(root, loop.link) });
+    }
     run.durationMs = Date.now() - started;
     const failed = run.tests.filter((test) => test.outcome === 'failed').length;
     logger.info(
@@ -107,11 +116,11 @@ export async function capturePytest(options: CaptureOptions): Promise<TestRun> {
 }
 
 /**
- * Revise's own pytest arguments: the plugin, no cache folder in the project, quiet short tracebacks, the
+ * Revise's own pytest arguments: folders to leave out (symbolic link loops), the plugin, no cache folder in the project, quiet short tracebacks, the
  * root, and collection errors that do not hide the other modules' results; then the test ids, if any.
  */
-export function pytestArguments(root: string, testIds?: string[]): string[] {
-  return ['-p', 'revise_pytest', '-p', 'no:cacheprovider', '-q', '--tb=short', `--rootdir=${root}`, '--continue-on-collection-errors', ...(testIds ?? [])];
+export function pytestArguments(root: string, testIds?: string[], ignored: string[] = []): string[] {
+  return [...ignored.flatMap((folder) => ['--ignore', folder]), '-p', 'revise_pytest', '-p', 'no:cacheprovider', '-q', '--tb=short', `--rootdir=${root}`, '--continue-on-collection-errors', ...(testIds ?? [])];
 }
 
 /** The environment of a pytest run with Revise's plugin (also the warm worker's). */
