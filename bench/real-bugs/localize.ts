@@ -44,7 +44,7 @@ interface Bug {
   insertOnly: boolean;
   failingTests: string[];
   env: Record<string, string>;
-  runner: 'pytest' | 'mocha';
+  runner: 'pytest' | 'mocha' | 'vitest' | 'jest';
 }
 
 interface Manifest {
@@ -65,7 +65,8 @@ type Method = (typeof METHODS)[number];
 /** The test command the check runs: the project's runner on the fix's test modules only. */
 export function testCommand(bug: Bug): string[] {
   if (bug.runner === 'pytest') return [PYTHON, '-m', 'pytest', '-p', 'no:cacheprovider', ...bug.testModules];
-  return ['npx', 'mocha', ...bug.testModules];
+  if (bug.runner === 'vitest') return ['npx', 'vitest', 'run', ...bug.testModules];
+  return ['npx', bug.runner, ...bug.testModules];
 }
 
 function prepareCheck(bug: Bug, dir: string, data: string, work: string): void {
@@ -204,7 +205,6 @@ async function main(): Promise<void> {
     });
     console.log(`${bug.id}: ${failed.length}/${run.tests.length} fail; rank revise ${ranks.revise ?? '-'}, ochiai ${ranks.ochiai ?? '-'}, dstar ${ranks.dstar ?? '-'} of ${scores.length}`);
   }
-  void shipped;
 
   const groups = new Map<string, BugResult[]>();
   for (const result of results) {
@@ -238,7 +238,7 @@ async function main(): Promise<void> {
       check: "parent commit's source + the fix commit's test files; only the fix's test modules are run",
       revise: 'captureTests + localizeFaults with the shipped weights (the path of `revise check --no-patch`), default timeouts',
       baselines: 'plain Ochiai and DStar (star 2) re-ranking the same scored lines with the same tie-breaking (bench/localize/cases.ts BASELINES)',
-      hit: 'any faulty line (parent-side lines the fix changed or deleted; pure insertions: the line before) ranked ≤ k',
+      hit: "any faulty line (parent-side lines the fix changed or deleted; pure insertions: the line before and the next non-blank line) ranked ≤ k",,
       weights: shipped.description ?? 'shipped',
       seconds: Math.round((Date.now() - started) / 1000),
     },
@@ -271,7 +271,7 @@ function markdown(
     '',
     `Run ${output.date} on ${output.machine.cpus} CPUs (load average ${output.machine.loadAverageAtStart.join(' / ')} at start, ${output.machine.loadAverageAtEnd.join(' / ')} at end; Node ${output.machine.node}; ${output.setup.seconds} s). Weights: ${output.setup.weights}.`,
     '',
-    "Each bug: the fix commit's parent with the fix's test files; only those test modules run, with Revise's real capture. Revise = `localizeFaults` with the shipped weights (what `revise check --no-patch` ranks); Ochiai and DStar re-rank the same lines with the same tie-breaking. Hit at k: any faulty line (parent-side lines the fix changed or deleted; pure insertions: the line before) ranked ≤ k. Not ranked: no faulty line among the scored lines (e.g. import-time lines, which no test is credited with).",
+    "Each bug: the fix commit's parent with the fix's test files; only those test modules run, with Revise's real capture. Revise = `localizeFaults` with the shipped weights (what `revise check --no-patch` ranks); Ochiai and DStar re-rank the same lines with the same tie-breaking. Hit at k: any faulty line (parent-side lines the fix changed or deleted; pure insertions: the line before and the next non-blank line) ranked ≤ k. Not ranked: no faulty line among the scored lines (e.g. import-time lines, which no test is credited with).",
     '',
     '| project | bugs | Revise Top-1 / 3 / 5 / 10 | Ochiai | DStar | not ranked (Revise) | MRR Revise / Ochiai |',
     '|---|---|---|---|---|---|---|',

@@ -7,7 +7,8 @@ parent BUG = FIX^:
   2. check out FIX fully, run the same test files;
   3. keep the bug when at least one test fails at 1 and passes at 2 (the fault-revealing tests);
   4. faulty region = the BUG-side lines the fix changed or deleted in source files (`git diff -U0`); for a
-     pure insertion, the line before it (HumanEvalFix's `missing_code_after_line` convention).
+     pure insertion, the line before it and the next non-blank line (as bench/localize/cases.ts targets
+     HumanEvalFix's `missing_code_after_line`).
 Everything else is skipped with a reason. Clones live outside the repository (default
 /tmp/revise-real/clones); the manifest holds ids, paths and line numbers only, never source text.
 
@@ -45,6 +46,8 @@ PROJECTS = {
     'cookie': {'language': 'js', 'runner': 'mocha', 'env': {}},
     'body-parser': {'language': 'js', 'runner': 'mocha', 'env': {}},
     'path-to-regexp': {'language': 'js', 'runner': 'mocha', 'env': {}},
+    'validator.js': {'language': 'js', 'runner': 'mocha', 'env': {}},
+    'yargs-parser': {'language': 'js', 'runner': 'mocha', 'env': {}},
 }
 
 API_ERROR = re.compile(r"ImportError|cannot import name|has no attribute|NameError|is not defined|is not a function|ModuleNotFoundError|Cannot find module")
@@ -80,11 +83,18 @@ def faulty_region(clone, bug, fix, sources):
         if not exists_at(clone, bug, source):
             continue  # a file the fix creates has no buggy lines
         diff = git(clone, 'diff', '-U0', '--no-color', bug, fix, '--', source)
+        parent_lines = git(clone, 'show', f'{bug}:{source}').split('\n')
         lines, changed = set(), False
         for match in re.finditer(r'^@@ -(\d+)(?:,(\d+))? \+\d+(?:,\d+)? @@', diff, re.M):
             start, count = int(match.group(1)), int(match.group(2) if match.group(2) is not None else 1)
             if count == 0:
+                # As bench/localize/cases.ts targetLines does for HumanEvalFix's insert-only bugs: the
+                # line after which code is missing and the next non-blank line (where it would go).
                 lines.add(max(1, start))
+                for after in range(start + 1, len(parent_lines) + 1):
+                    if parent_lines[after - 1].strip():
+                        lines.add(after)
+                        break
             else:
                 changed = True
                 lines.update(range(start, start + count))
@@ -161,9 +171,19 @@ def ensure_node_modules(clone, work, project, timeout):
     if not os.path.exists(os.path.join(cache, 'node_modules')):
         os.makedirs(cache, exist_ok=True)
         shutil.copy(os.path.join(clone, 'package.json'), os.path.join(cache, 'package.json'))
+        npm = ['npm', 'install', '--ignore-scripts', '--no-audit', '--no-fund', '--no-package-lock', '--legacy-peer-deps']
         try:
-            proc = subprocess.run(['npm', 'install', '--ignore-scripts', '--no-audit', '--no-fund', '--no-package-lock', '--legacy-peer-deps'], cwd=cache, capture_output=True, text=True, timeout=timeout)
+            proc = subprocess.run(npm, cwd=cache, capture_output=True, text=True, timeout=timeout)
             failure = None if proc.returncode == 0 else f'npm install failed: {proc.stderr.strip().splitlines()[-1:] }'
+            # Mocha < 8 has no root hooks or --reporter-option, which Revise's capture needs: such commits
+            # run on mocha 10 (as the real-projects README does for validator.js).
+            mocha_json = os.path.join(cache, 'node_modules', 'mocha', 'package.json')
+            if failure is None and os.path.exists(mocha_json):
+                with open(mocha_json) as handle:
+                    major = int(json.load(handle)['version'].split('.')[0])
+                if major < 8:
+                    proc = subprocess.run([*npm, '--no-save', 'mocha@10'], cwd=cache, capture_output=True, text=True, timeout=timeout)
+                    failure = None if proc.returncode == 0 else 'npm install mocha@10 failed'
         except subprocess.TimeoutExpired:
             failure = 'npm install timeout'
         if failure:
@@ -208,10 +228,49 @@ def run_mocha(clone, files, env_extra, timeout):
         return outcomes, None
 
 
-def run_tests(spec, clone, files, timeout):
+def run_jest_like(clone, runner, files, env_extra, timeout):
+    """Vitest and Jest both write Jest's JSON report (testResults[].assertionResults[])."""
+    with tempfile.TemporaryDirectory(prefix='revise-mine-') as tmp:
+        report_file = os.path.join(tmp, 'report.json')
+        env = dict(os.environ, CI='1', **env_extra)
+        if runner == 'vitest':
+            cmd = [os.path.join(clone, 'node_modules', '.bin', 'vitest'), 'run', '--reporter=json', f'--outputFile={report_file}', *files]
+        else:
+            cmd = [os.path.join(clone, 'node_modules', '.bin', 'jest'), '--json', f'--outputFile={report_file}', '--coverage=false', *files]
+        try:
+            proc = subprocess.run(cmd, cwd=clone, env=env, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None, 'timeout'
+        if not os.path.exists(report_file):
+            return None, f'{runner} exit {proc.returncode}: {(proc.stdout + proc.stderr)[-300:]}'
+        with open(report_file) as handle:
+            report = json.load(handle)
+        outcomes = {}
+        for suite in report.get('testResults', []):
+            rel = os.path.relpath(suite.get('name') or suite.get('testFilePath') or '', clone)
+            if not suite.get('assertionResults') and suite.get('status') == 'failed':
+                outcomes[f'{rel}::<suite>'] = {'status': 'collection-error', 'message': str(suite.get('message', ''))[:200]}
+            for test in suite.get('assertionResults', []):
+                status = {'passed': 'passed', 'failed': 'failed'}.get(test.get('status'), 'skipped')
+                message = ' '.join(test.get('failureMessages') or [])[:300]
+                outcomes[f"{rel}::{test.get('fullName') or test.get('title')}"] = {'status': status, 'message': message}
+        return outcomes, None
+
+
+def js_runner(clone):
+    """The test framework installed for this commit: mocha, vitest or jest."""
+    for runner in ('mocha', 'vitest', 'jest'):
+        if os.path.exists(os.path.join(clone, 'node_modules', runner, 'package.json')):
+            return runner
+    return None
+
+
+def run_tests(spec, clone, files, timeout, runner=None):
     if spec['runner'] == 'pytest':
         return run_pytest(clone, files, spec['env'], timeout)
-    return run_mocha(clone, files, spec['env'], timeout)
+    if runner == 'mocha':
+        return run_mocha(clone, files, spec['env'], timeout)
+    return run_jest_like(clone, runner, files, spec['env'], timeout)
 
 
 def checkout(clone, commit, keep):
@@ -246,9 +305,10 @@ def verify(spec, project, clone, work, cand, timeout):
         failure = ensure_node_modules(clone, work, project, 600)
         if failure:
             return None, f'parent does not install: {failure}'
-        if spec['runner'] == 'mocha' and not os.path.exists(os.path.join(clone, 'node_modules', 'mocha')):
-            return None, 'parent does not use mocha'
-    before, error = run_tests(spec, clone, modules, timeout)
+    runner = js_runner(clone) if language == 'js' else spec['runner']
+    if runner is None:
+        return None, 'parent has no mocha, vitest or jest installed'
+    before, error = run_tests(spec, clone, modules, timeout, runner)
     if before is None:
         return None, f'tests do not run at the parent: {error}'
     broken = [o['message'] for o in before.values() if o['status'] == 'collection-error']
@@ -263,7 +323,9 @@ def verify(spec, project, clone, work, cand, timeout):
         failure = ensure_node_modules(clone, work, project, 600)
         if failure:
             return None, f'fix does not install: {failure}'
-    after, error = run_tests(spec, clone, modules, timeout)
+    if language == 'js' and js_runner(clone) != runner:
+        return None, 'the fix changes the test framework'
+    after, error = run_tests(spec, clone, modules, timeout, runner)
     if after is None:
         return None, f'tests do not run at the fix: {error}'
 
@@ -275,7 +337,11 @@ def verify(spec, project, clone, work, cand, timeout):
         return None, 'no test fails at the parent (fix tests pass on the buggy code)'
     if all(API_ERROR.search(before[t]['message']) for t in revealing):
         return None, 'fault-revealing tests fail only because API added by the fix is missing'
-    broken_after = sorted(t for t, o in after.items() if o['status'] == 'failed')
+    broken_after = sorted(t for t, o in after.items() if o['status'] in ('failed', 'collection-error'))
+    if broken_after:
+        # Tests that fail with the fix too (old code on today's interpreter, environment) would mix
+        # noise into the failing set: the check must be green at the fix.
+        return None, f"tests fail at the fix too (environment or old code on today's runtime): {len(broken_after)}"
     return {
         'id': f'{project}/{fix[:12]}',
         'project': project,
@@ -292,8 +358,21 @@ def verify(spec, project, clone, work, cand, timeout):
         'testsBefore': {'total': len(before), 'failed': sum(1 for o in before.values() if o['status'] == 'failed')},
         'testsAfter': {'total': len(after), 'failed': len(broken_after)},
         'env': spec['env'],
-        'runner': spec['runner'],
+        'runner': runner,
     }, None
+
+
+def relabel(data, work, out):
+    """Recomputes every bug's faulty lines from git (no tests run), after a change of the labeling rule."""
+    with open(out) as handle:
+        manifest = json.load(handle)
+    for bug in manifest['bugs']:
+        clone = os.path.join(work, 'clones', bug['project'])
+        region, insert_only = faulty_region(clone, bug['parent'], bug['commit'], bug['sourceFiles'])
+        bug['faultyLines'], bug['insertOnly'] = region, all(insert_only.values())
+    with open(out, 'w') as handle:
+        json.dump(manifest, handle, indent=1)
+        handle.write('\n')
 
 
 def prepare(bug_id, target, data, work, out):
@@ -320,6 +399,7 @@ def main():
     parser.add_argument('--project')
     parser.add_argument('--prepare', metavar='BUG_ID', help='write the check of one verified bug into --dir and exit')
     parser.add_argument('--dir')
+    parser.add_argument('--relabel', action='store_true', help="recompute the manifest's faulty lines from git and exit")
     parser.add_argument('--max', type=int, default=60, help='newest candidates tried per project')
     parser.add_argument('--timeout', type=int, default=120, help='seconds per test run')
     parser.add_argument('--budget', type=int, default=1500, help='seconds per project; candidates left are counted as not tried')
@@ -330,6 +410,8 @@ def main():
     data = os.path.abspath(args.data)
     if args.prepare:
         return prepare(args.prepare, args.dir, data, args.work, args.out)
+    if args.relabel:
+        return relabel(data, args.work, args.out)
     spec = PROJECTS[args.project]
     clone = os.path.join(args.work, 'clones', args.project)
     if not os.path.isdir(clone):
@@ -381,7 +463,7 @@ def main():
     manifest['projects'] = dict(sorted(manifest['projects'].items()))
     manifest['rule'] = ('count_fix_commits.py candidates, newest first; parent source + fix test files; kept when a test of the '
                         "fix's test modules fails at the parent and passes at the fix; faulty lines = parent-side lines the fix "
-                        'changed or deleted in source files (pure insertion: the line before it)')
+                        'changed or deleted in source files (pure insertion: the line before it and the next non-blank line)')
     with open(args.out, 'w') as handle:
         json.dump(manifest, handle, indent=1)
         handle.write('\n')
