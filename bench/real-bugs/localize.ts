@@ -238,7 +238,7 @@ async function main(): Promise<void> {
       check: "parent commit's source + the fix commit's test files; only the fix's test modules are run",
       revise: 'captureTests + localizeFaults with the shipped weights (the path of `revise check --no-patch`), default timeouts',
       baselines: 'plain Ochiai and DStar (star 2) re-ranking the same scored lines with the same tie-breaking (bench/localize/cases.ts BASELINES)',
-      hit: "any faulty line (parent-side lines the fix changed or deleted; pure insertions: the line before and the next non-blank line) ranked ≤ k",,
+      hit: "any faulty line (parent-side lines the fix changed or deleted; pure insertions: the line before and the next non-blank line) ranked ≤ k",
       weights: shipped.description ?? 'shipped',
       seconds: Math.round((Date.now() - started) / 1000),
     },
