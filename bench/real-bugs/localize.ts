@@ -59,8 +59,7 @@ interface CachedCheck {
   captureMs: number;
 }
 
-const METHODS = ['revise', 'ochiai', 'dstar'] as const;
-type Method = (typeof METHODS)[number];
+type Method = 'revise' | 'ochiai' | 'dstar';
 
 /** The test command the check runs: the project's runner on the fix's test modules only. */
 export function testCommand(bug: Bug): string[] {
