@@ -268,15 +268,15 @@ function markdown(
   const lines = [
     '# Localization on mined real bugs (before the real-project re-fit)',
     '',
-    `Run ${output.date} on ${output.machine.cpus} CPUs (load average ${output.machine.loadAverageAtStart.join(' / ')} at start, ${output.machine.loadAverageAtEnd.join(' / ')} at end; Node ${output.machine.node}; ${output.setup.seconds} s). Weights: ${output.setup.weights}.`,
+    `Run ${output.date} on ${output.machine.cpus} CPUs (load average ${output.machine.loadAverageAtStart.join(' / ')} at start, ${output.machine.loadAverageAtEnd.join(' / ')} at end; Node ${output.machine.node}; ${output.setup.seconds} s). Weights: ${output.setup.weights.replace(/\.+$/, '')}.`,
     '',
     "Each bug: the fix commit's parent with the fix's test files; only those test modules run, with Revise's real capture. Revise = `localizeFaults` with the shipped weights (what `revise check --no-patch` ranks); Ochiai and DStar re-rank the same lines with the same tie-breaking. Hit at k: any faulty line (parent-side lines the fix changed or deleted; pure insertions: the line before and the next non-blank line) ranked ≤ k. Not ranked: no faulty line among the scored lines (e.g. import-time lines, which no test is credited with).",
     '',
-    '| project | bugs | Revise Top-1 / 3 / 5 / 10 | Ochiai | DStar | not ranked (Revise) | MRR Revise / Ochiai |',
+    '| project | bugs (pure insertions) | Revise Top-1 / 3 / 5 / 10 | Ochiai | DStar | not ranked | MRR Revise / Ochiai |',
     '|---|---|---|---|---|---|---|',
   ];
   for (const [key, summary] of Object.entries(perProject)) {
-    lines.push(`| ${key} | ${summary.bugs} | ${cell(summary.revise)} | ${cell(summary.ochiai)} | ${cell(summary.dstar)} | ${summary.revise.notRanked} | ${summary.revise.meanReciprocalRank.toFixed(3)} / ${summary.ochiai.meanReciprocalRank.toFixed(3)} |`);
+    lines.push(`| ${key} | ${summary.bugs} (${summary.insertOnly}) | ${cell(summary.revise)} | ${cell(summary.ochiai)} | ${cell(summary.dstar)} | ${summary.revise.notRanked} | ${summary.revise.meanReciprocalRank.toFixed(3)} / ${summary.ochiai.meanReciprocalRank.toFixed(3)} |`);
   }
   lines.push('', '## Mining (bench/real-bugs/mine.py)', '', '| project | candidates | tried | verified | skipped, by reason |', '|---|---|---|---|---|');
   for (const [project, info] of Object.entries(mining)) {

@@ -363,13 +363,24 @@ def verify(spec, project, clone, work, cand, timeout):
 
 
 def relabel(data, work, out):
-    """Recomputes every bug's faulty lines from git (no tests run), after a change of the labeling rule."""
+    """Re-applies the current rules to a manifest without running tests: faulty lines from git, and the
+    green-at-the-fix rule on the recorded outcomes."""
     with open(out) as handle:
         manifest = json.load(handle)
+    kept = []
     for bug in manifest['bugs']:
+        if bug['testsAfter']['failed'] > 0:
+            # The green-at-the-fix rule, applied to the recorded outcomes of bugs mined before it existed.
+            reason = f"tests fail at the fix too (environment or old code on today's runtime): {bug['testsAfter']['failed']}"
+            project = manifest['projects'][bug['project']]
+            project['skipped'].append({'commit': bug['commit'], 'reason': reason})
+            project['verified'] -= 1
+            continue
         clone = os.path.join(work, 'clones', bug['project'])
         region, insert_only = faulty_region(clone, bug['parent'], bug['commit'], bug['sourceFiles'])
         bug['faultyLines'], bug['insertOnly'] = region, all(insert_only.values())
+        kept.append(bug)
+    manifest['bugs'] = kept
     with open(out, 'w') as handle:
         json.dump(manifest, handle, indent=1)
         handle.write('\n')
