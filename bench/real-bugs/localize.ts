@@ -73,6 +73,26 @@ function prepareCheck(bug: Bug, dir: string, data: string, work: string): void {
   if (result.status !== 0) throw new Error(`prepare failed: ${(result.stderr || result.stdout).trim().split('\n').slice(-1)[0]}`);
 }
 
+/**
+ * The rank `revise check --no-patch --json` (dist/cli.js) gives the bug's best faulty line: its position
+ * among the report's suspects (at most 100), or null. A cross-check that the harness ranks as the CLI does.
+ */
+function cliRank(bug: Bug, data: string, work: string): number | null {
+  const dir = path.join(work, 'checks', `cli-${bug.id.replace(/[^A-Za-z0-9._-]+/g, '_')}`);
+  prepareCheck(bug, dir, data, work);
+  try {
+    const env = { ...process.env };
+    for (const [name, value] of Object.entries(bug.env)) env[name] = name === 'PYTHONPATH' ? path.join(dir, value) : value;
+    const cli = path.join(repoRoot, 'dist', 'cli.js');
+    const result = spawnSync('node', [cli, 'check', dir, '--json', '--no-patch', '--python', PYTHON, '--command', testCommand(bug).join(' ')], { encoding: 'utf8', env, maxBuffer: 1 << 28 });
+    const report = JSON.parse(result.stdout) as { suspects: { file: string; line: number }[] };
+    const index = report.suspects.findIndex((suspect) => bug.faultyLines[suspect.file]?.includes(suspect.line));
+    return index < 0 ? null : index + 1;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function captureCheck(bug: Bug, data: string, work: string): Promise<CachedCheck> {
   const dir = path.join(work, 'checks', bug.id.replace(/[^A-Za-z0-9._-]+/g, '_'));
   prepareCheck(bug, dir, data, work);
@@ -154,6 +174,9 @@ async function main(): Promise<void> {
   const shipped = defaultModel();
   const results: BugResult[] = [];
   const harnessSkipped: { id: string; reason: string }[] = [];
+  // `--cli-check N`: the first N scored bugs also go through `revise check --no-patch --json` (needs `npm run build`).
+  const cliCheckCount = Number(options.get('cli-check') ?? '0');
+  const cliChecks: { id: string; harness: number | null; cli: number | null | string }[] = [];
   const loadBefore = os.loadavg();
   const started = Date.now();
 
@@ -202,6 +225,15 @@ async function main(): Promise<void> {
       ranks,
       captureMs: check.captureMs,
     });
+    if (cliChecks.length < cliCheckCount) {
+      let cli: number | null | string;
+      try {
+        cli = cliRank(bug, data, work);
+      } catch (error) {
+        cli = `CLI failed: ${(error as Error).message.slice(0, 120)}`;
+      }
+      cliChecks.push({ id: bug.id, harness: ranks.revise, cli });
+    }
     console.log(`${bug.id}: ${failed.length}/${run.tests.length} fail; rank revise ${ranks.revise ?? '-'}, ochiai ${ranks.ochiai ?? '-'}, dstar ${ranks.dstar ?? '-'} of ${scores.length}`);
   }
 
@@ -244,11 +276,12 @@ async function main(): Promise<void> {
     perProject,
     mining,
     harnessSkipped,
+    cliChecks,
     miningSkipped: Object.fromEntries(Object.entries(manifest.projects).map(([project, info]) => [project, info.skipped])),
     bugs: results,
   };
   fs.writeFileSync(path.join(resultsRoot, 'real-bugs-localize.json'), `${JSON.stringify(output, null, 1)}\n`);
-  fs.writeFileSync(path.join(resultsRoot, 'real-bugs-localize.md'), markdown(output, perProject, mining, harnessSkipped));
+  fs.writeFileSync(path.join(resultsRoot, 'real-bugs-localize.md'), markdown(output, perProject, mining, harnessSkipped, cliChecks));
   console.log(`wrote bench/results/real-bugs-localize.{json,md} (${results.length} bugs scored, ${harnessSkipped.length} skipped by the harness)`);
 }
 
@@ -263,6 +296,7 @@ function markdown(
   perProject: Record<string, Record<Method, Summary> & { bugs: number; insertOnly: number }>,
   mining: Record<string, { candidates: number; tried: number; verified: number; skippedByReason: Record<string, number> }>,
   harnessSkipped: { id: string; reason: string }[],
+  cliChecks: { id: string; harness: number | null; cli: number | null | string }[],
 ): string {
   const cell = (summary: Summary) => `${percent(summary.top1)} / ${percent(summary.top3)} / ${percent(summary.top5)} / ${percent(summary.top10)}`;
   const lines = [
@@ -290,6 +324,11 @@ function markdown(
   lines.push('## Verified bugs the harness could not score', '');
   if (harnessSkipped.length === 0) lines.push('None.');
   for (const skip of harnessSkipped) lines.push(`- ${skip.id}: ${skip.reason}`);
+  if (cliChecks.length > 0) {
+    const agree = cliChecks.filter((check) => check.cli === check.harness).length;
+    lines.push('', '## Cross-check with the CLI', '', `\`revise check --no-patch --json\` (a second, separate capture) on the first ${cliChecks.length} scored bugs: the same rank for the faulty line in ${agree} of ${cliChecks.length}.`, '');
+    for (const check of cliChecks) lines.push(`- ${check.id}: harness ${check.harness ?? 'not ranked'}, CLI ${check.cli ?? 'not in the suspects'}`);
+  }
   lines.push('');
   return lines.join('\n');
 }
