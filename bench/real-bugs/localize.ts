@@ -149,6 +149,9 @@ interface BugResult {
   /** Fault-revealing tests (from mining) that failed in the captured run too. */
   revealingFailed: number;
   scoredLines: number;
+  /** Whether a failing test (any test) is credited with running a faulty line: false for import-time lines and missing code. */
+  faultyRunByFailingTest: boolean;
+  faultyRunByAnyTest: boolean;
   ranks: Record<Method, number | null>;
   captureMs: number;
 }
@@ -213,6 +216,8 @@ async function main(): Promise<void> {
       dstar: bestRank(rescore(lines, BASELINES.dstar), run.root, bug.faultyLines) ?? null,
     };
     const failedIds = new Set(failed.map((test) => test.id));
+    const runBy = (tests: typeof run.tests) =>
+      tests.some((test) => Object.entries(bug.faultyLines).some(([file, faulty]) => (test.coveredLines?.[path.join(run.root, file)] ?? []).some((line) => faulty.includes(line))));
     results.push({
       id: bug.id,
       project: bug.project,
@@ -222,6 +227,8 @@ async function main(): Promise<void> {
       testsFailed: failed.length,
       revealingFailed: bug.failingTests.filter((id) => [...failedIds].some((failedId) => sameTest(id, failedId))).length,
       scoredLines: scores.length,
+      faultyRunByFailingTest: runBy(failed),
+      faultyRunByAnyTest: runBy(run.tests),
       ranks,
       captureMs: check.captureMs,
     });
@@ -241,11 +248,12 @@ async function main(): Promise<void> {
   for (const result of results) {
     for (const key of [result.project, `all ${result.language}`]) groups.set(key, [...(groups.get(key) ?? []), result]);
   }
-  const perProject: Record<string, Record<Method, Summary> & { bugs: number; insertOnly: number }> = {};
+  const perProject: Record<string, Record<Method, Summary> & { bugs: number; insertOnly: number; faultyNotRunByFailingTest: number }> = {};
   for (const [key, members] of [...groups.entries()].sort()) {
     perProject[key] = {
       bugs: members.length,
       insertOnly: members.filter((member) => member.insertOnly).length,
+      faultyNotRunByFailingTest: members.filter((member) => !member.faultyRunByFailingTest).length,
       revise: summarize(members.map((member) => member.ranks.revise ?? undefined)),
       ochiai: summarize(members.map((member) => member.ranks.ochiai ?? undefined)),
       dstar: summarize(members.map((member) => member.ranks.dstar ?? undefined)),
@@ -293,7 +301,7 @@ function sameTest(minedId: string, capturedId: string): boolean {
 
 function markdown(
   output: { date: string; machine: { cpus: number; loadAverageAtStart: number[]; loadAverageAtEnd: number[]; node: string }; setup: { weights: string; seconds: number } },
-  perProject: Record<string, Record<Method, Summary> & { bugs: number; insertOnly: number }>,
+  perProject: Record<string, Record<Method, Summary> & { bugs: number; insertOnly: number; faultyNotRunByFailingTest: number }>,
   mining: Record<string, { candidates: number; tried: number; verified: number; skippedByReason: Record<string, number> }>,
   harnessSkipped: { id: string; reason: string }[],
   cliChecks: { id: string; harness: number | null; cli: number | null | string }[],
@@ -306,11 +314,11 @@ function markdown(
     '',
     "Each bug: the fix commit's parent with the fix's test files; only those test modules run, with Revise's real capture. Revise = `localizeFaults` with the shipped weights (what `revise check --no-patch` ranks); Ochiai and DStar re-rank the same lines with the same tie-breaking. Hit at k: any faulty line (parent-side lines the fix changed or deleted; pure insertions: the line before and the next non-blank line) ranked ≤ k. Not ranked: no faulty line among the scored lines (e.g. import-time lines, which no test is credited with).",
     '',
-    '| project | bugs (pure insertions) | Revise Top-1 / 3 / 5 / 10 | Ochiai | DStar | not ranked | MRR Revise / Ochiai |',
+    '| project | bugs (pure insertions) | Revise Top-1 / 3 / 5 / 10 | Ochiai | DStar | not ranked (no faulty line run by a failing test) | MRR Revise / Ochiai |',
     '|---|---|---|---|---|---|---|',
   ];
   for (const [key, summary] of Object.entries(perProject)) {
-    lines.push(`| ${key} | ${summary.bugs} (${summary.insertOnly}) | ${cell(summary.revise)} | ${cell(summary.ochiai)} | ${cell(summary.dstar)} | ${summary.revise.notRanked} | ${summary.revise.meanReciprocalRank.toFixed(3)} / ${summary.ochiai.meanReciprocalRank.toFixed(3)} |`);
+    lines.push(`| ${key} | ${summary.bugs} (${summary.insertOnly}) | ${cell(summary.revise)} | ${cell(summary.ochiai)} | ${cell(summary.dstar)} | ${summary.revise.notRanked} (${summary.faultyNotRunByFailingTest}) | ${summary.revise.meanReciprocalRank.toFixed(3)} / ${summary.ochiai.meanReciprocalRank.toFixed(3)} |`);
   }
   lines.push('', '## Mining (bench/real-bugs/mine.py)', '', '| project | candidates | tried | verified | skipped, by reason |', '|---|---|---|---|---|');
   for (const [project, info] of Object.entries(mining)) {
