@@ -210,7 +210,9 @@ def run_mocha(clone, files, env_extra, timeout):
         text = proc.stdout
         start = text.find('{\n')
         if start < 0:
-            return None, f'mocha exit {proc.returncode}: {(proc.stdout + proc.stderr)[-300:]}'
+            output = proc.stdout + proc.stderr
+            errors = [line.strip() for line in output.splitlines() if re.search(r'Error|Cannot find', line)]
+            return None, f'mocha exit {proc.returncode}: {(errors[0] if errors else output[-300:])[:200]}'
         try:
             report = json.loads(text[start:])
         except json.JSONDecodeError:
