@@ -45,6 +45,8 @@ interface Bug {
   failingTests: string[];
   env: Record<string, string>;
   runner: 'pytest' | 'mocha' | 'vitest' | 'jest';
+  /** Options the project's runner reads from a file old versions used (test/mocha.opts), e.g. `--ui qunit`. */
+  runnerOptions?: string[];
 }
 
 interface Manifest {
@@ -65,7 +67,7 @@ type Method = 'revise' | 'ochiai' | 'dstar';
 export function testCommand(bug: Bug): string[] {
   if (bug.runner === 'pytest') return [PYTHON, '-m', 'pytest', '-p', 'no:cacheprovider', ...bug.testModules];
   if (bug.runner === 'vitest') return ['npx', 'vitest', 'run', ...bug.testModules];
-  return ['npx', bug.runner, ...bug.testModules];
+  return ['npx', bug.runner, ...(bug.runnerOptions ?? []), ...bug.testModules];
 }
 
 function prepareCheck(bug: Bug, dir: string, data: string, work: string): void {

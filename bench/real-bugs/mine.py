@@ -194,6 +194,24 @@ def ensure_node_modules(clone, work, project, timeout):
     return None
 
 
+def mocha_options(clone):
+    """Options from test/mocha.opts (read by mocha < 8 only, e.g. `--ui qunit`), minus the reporter."""
+    try:
+        with open(os.path.join(clone, 'test', 'mocha.opts')) as handle:
+            words = handle.read().split()
+    except FileNotFoundError:
+        return []
+    options, skip = [], False
+    for word in words:
+        if skip:
+            skip = False
+        elif word in ('--reporter', '-R'):
+            skip = True
+        elif not word.startswith('--reporter='):
+            options.append(word)
+    return options
+
+
 def run_mocha(clone, files, env_extra, timeout):
     mocha = os.path.join(clone, 'node_modules', 'mocha', 'bin', '_mocha')
     if not os.path.exists(mocha):
@@ -202,7 +220,7 @@ def run_mocha(clone, files, env_extra, timeout):
         return None, 'no mocha in devDependencies'
     with tempfile.TemporaryDirectory(prefix='revise-mine-') as tmp:
         env = dict(os.environ, **env_extra)
-        cmd = ['node', mocha, '--reporter', 'json', *files]
+        cmd = ['node', mocha, *mocha_options(clone), '--reporter', 'json', *files]
         try:
             proc = subprocess.run(cmd, cwd=clone, env=env, capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -361,6 +379,7 @@ def verify(spec, project, clone, work, cand, timeout):
         'testsAfter': {'total': len(after), 'failed': len(broken_after)},
         'env': spec['env'],
         'runner': runner,
+        'runnerOptions': mocha_options(clone) if runner == 'mocha' else [],
     }, None
 
 
