@@ -108,7 +108,7 @@ def is_test_module(language, path):
     name = os.path.basename(path)
     if language == 'python':
         return name.endswith('.py') and (name.startswith('test_') or name.endswith('_test.py'))
-    return re.search(r'\.(js|mjs|cjs)$', name) is not None and not name.startswith('.') and '/fixtures/' not in path and '/support/' not in path
+    return re.search(r'\.(js|mjs|cjs|ts|mts|tsx)$', name) is not None and not name.startswith('.') and '/fixtures/' not in path and '/support/' not in path
 
 
 # ---------- running tests ----------
