@@ -336,7 +336,8 @@ def verify(spec, project, clone, work, cand, timeout):
         package = project.replace('-', '_').replace('python_', '')
         if re.search(rf"cannot import name .* from '{re.escape(package)}|has no attribute", broken[0]):
             return None, 'test module does not import at the parent (uses API added by the fix)'
-        return None, f'test module does not import at the parent (old code on Python 3.11?): {broken[0][:120]}'
+        runtime = 'Python 3.11' if language == 'python' else 'Node 20, or not a test suite'
+        return None, f'test module does not import at the parent (old code on {runtime}?): {broken[0][:120]}'
 
     checkout(clone, fix, keep)
     if language == 'js':
