@@ -123,7 +123,9 @@ def run_pytest(clone, files, env_extra, timeout):
         except subprocess.TimeoutExpired:
             return None, 'timeout'
         if not os.path.exists(xml):
-            return None, f'pytest exit {proc.returncode}: {(proc.stdout + proc.stderr)[-300:]}'
+            output = proc.stdout + proc.stderr
+            errors = [line[1:].strip() for line in output.splitlines() if line.startswith('E ')]
+            return None, f'pytest exit {proc.returncode}: {(errors[-1] if errors else output[-300:])[:200]}'
         outcomes = {}
         for case in ET.parse(xml).getroot().iter('testcase'):
             ident = f"{case.get('classname', '')}::{case.get('name', '')}"
