@@ -452,10 +452,10 @@ def main():
     if not os.path.isdir(clone):
         os.makedirs(os.path.dirname(clone), exist_ok=True)
         subprocess.run(['git', 'clone', '-q', os.path.join(data, 'bundles', f'{args.project}.bundle'), clone], check=True)
+    # The bundle's one branch; a run stopped midway leaves the clone at an old commit, so start from its tip.
+    branch = git(clone, 'for-each-ref', '--format=%(refname:short)', 'refs/heads').split()[0]
+    git(clone, 'checkout', '-q', '-f', branch)
     head = git(clone, 'rev-parse', 'HEAD').strip()
-    branch = git(clone, 'rev-parse', '--abbrev-ref', 'HEAD').strip()
-    if branch == 'HEAD':
-        branch = git(clone, 'for-each-ref', '--format=%(refname:short)', 'refs/heads').split()[0]
     cands = candidates(clone, data)
     tried, bugs, skipped = cands[: args.max], [], []
     started = time.time()
