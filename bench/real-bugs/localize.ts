@@ -265,10 +265,12 @@ async function main(): Promise<void> {
     Object.entries(manifest.projects).map(([project, info]) => {
       const reasons: Record<string, number> = {};
       for (const skip of info.skipped) {
-        const reason = skip.reason.replace(/: .*$/, '');
+        // Group by the reason's first clause; details (error texts, counts) follow the first ': '.
+        const reason = skip.reason.split(': ')[0].replace(/\s+/g, ' ').trim();
         reasons[reason] = (reasons[reason] ?? 0) + 1;
       }
-      return [project, { candidates: info.candidates, tried: info.tried, verified: info.verified, skippedByReason: reasons }];
+      const notTried = info.skipped.filter((skip) => skip.reason.startsWith('not tried')).length;
+      return [project, { candidates: info.candidates, listed: info.tried, tried: info.tried - notTried, verified: info.verified, skippedByReason: reasons }];
     }),
   );
   const output = {
@@ -304,7 +306,7 @@ function sameTest(minedId: string, capturedId: string): boolean {
 function markdown(
   output: { date: string; machine: { cpus: number; loadAverageAtStart: number[]; loadAverageAtEnd: number[]; node: string }; setup: { weights: string; seconds: number } },
   perProject: Record<string, Record<Method, Summary> & { bugs: number; insertOnly: number; faultyNotRunByFailingTest: number }>,
-  mining: Record<string, { candidates: number; tried: number; verified: number; skippedByReason: Record<string, number> }>,
+  mining: Record<string, { candidates: number; listed: number; tried: number; verified: number; skippedByReason: Record<string, number> }>,
   harnessSkipped: { id: string; reason: string }[],
   cliChecks: { id: string; harness: number | null; cli: number | null | string }[],
 ): string {
@@ -322,13 +324,21 @@ function markdown(
   for (const [key, summary] of Object.entries(perProject)) {
     lines.push(`| ${key} | ${summary.bugs} (${summary.insertOnly}) | ${cell(summary.revise)} | ${cell(summary.ochiai)} | ${cell(summary.dstar)} | ${summary.revise.notRanked} (${summary.faultyNotRunByFailingTest}) | ${summary.revise.meanReciprocalRank.toFixed(3)} / ${summary.ochiai.meanReciprocalRank.toFixed(3)} |`);
   }
-  lines.push('', '## Mining (bench/real-bugs/mine.py)', '', '| project | candidates | tried | verified | skipped, by reason |', '|---|---|---|---|---|');
+  lines.push(
+    '',
+    '## Mining (bench/real-bugs/mine.py)',
+    '',
+    'Candidates: `count_fix_commits.py` on the branch; listed: the newest `--max` of them; tried: those reached within the project\'s time budget (`--budget`; the rest are "not tried").',
+    '',
+    '| project | candidates | listed | tried | verified | skipped, by reason |',
+    '|---|---|---|---|---|---|',
+  );
   for (const [project, info] of Object.entries(mining)) {
     const reasons = Object.entries(info.skippedByReason)
       .sort((left, right) => right[1] - left[1])
       .map(([reason, count]) => `${count} ${reason}`)
       .join('; ');
-    lines.push(`| ${project} | ${info.candidates} | ${info.tried} | ${info.verified} | ${reasons} |`);
+    lines.push(`| ${project} | ${info.candidates} | ${info.listed} | ${info.tried} | ${info.verified} | ${reasons} |`);
   }
   lines.push('', 'Every skipped commit with its full reason is in `real-bugs-localize.json` (`miningSkipped`) and in `bench/real-bugs/dataset.json`.', '');
   lines.push('## Verified bugs the harness could not score', '');
