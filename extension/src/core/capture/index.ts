@@ -1,5 +1,6 @@
 import { ReviseError } from '../errors';
 import type { TestRun } from '../types';
+import { isFileLevelId, loadFailuresAsTests, resultsForRequestedIds } from './loadFailures';
 import { captureJavaScript, detectJavaScript, isJavaScriptTestFile } from './javascript/index';
 import { capturePytest, detectPytest, isPythonTestFile } from './python/index';
 import type { CaptureOptions } from './types';
@@ -12,13 +13,36 @@ export type { Assets, CaptureOptions } from './types';
  */
 export async function captureTests(options: CaptureOptions): Promise<TestRun> {
   const kind = await detectProjectKind(options.root, options.command);
-  if (kind === 'python') return capturePytest(options);
-  if (kind === 'javascript') return captureJavaScript(options);
+  if (kind === 'python' || kind === 'javascript') {
+    const capture = kind === 'python' ? capturePytest : captureJavaScript;
+    const framework = kind === 'python' ? 'pytest' : undefined;
+    // File-level ids (load failures of an earlier run) are no filter any runner understands: run the
+    // whole suite and answer for each requested id.
+    const fileLevel = options.testIds?.some((id) => isFileLevelId(id, framework ?? 'node:test')) ?? false;
+    const run = loadFailuresAsTests(await capture(fileLevel ? { ...options, testIds: undefined } : options));
+    if (options.testIds) return fileLevel ? resultsForRequestedIds(run, options.testIds) : run;
+    // A whole-suite run without coverage is a validation run: answer for every test file as a whole too,
+    // so that a load failure of the baseline (a file-level id) has an outcome after a patch.
+    return options.coverage === false ? withFileResults(run) : run;
+  }
   throw new ReviseError(
     'no-tests',
     `No tests found in ${options.root}.`,
     'Revise runs pytest (test_*.py files) or the test script in package.json (node:test, Jest, Vitest, Mocha). Add a test, or set "revise.test.command".',
   );
+}
+
+/** Adds one result per test file that has tests and no result under its own path yet. */
+function withFileResults(run: TestRun): TestRun {
+  const separator = run.framework === 'pytest' ? '::' : ' > ';
+  const files = new Set<string>();
+  for (const test of run.tests) {
+    const cut = test.id.indexOf(separator);
+    if (cut > 0) files.add(test.id.slice(0, cut));
+  }
+  const known = new Set(run.tests.map((test) => test.id));
+  const extra = resultsForRequestedIds(run, [...files].filter((id) => !known.has(id))).tests;
+  return { ...run, tests: [...run.tests, ...extra] };
 }
 
 /** Which capture path serves a folder, or undefined when it has no tests Revise can run. */

@@ -11,6 +11,7 @@ import { buildInvocation, type SelectedTest } from './invocation';
 import { extractJsonObject } from './json';
 import { readCaptureRecords, testKey, type CaptureRecords, type RecordedTest } from './records';
 import {
+  loadFailure,
   looksLikeJestReport,
   looksLikeMochaReport,
   parseJestLikeReport,
@@ -21,7 +22,7 @@ import {
 } from './reports';
 import { originalPositionFor, type OriginalPosition } from './sourceMap';
 import { SourceMapResolver } from './sourceMaps';
-import { mapFrames, messageOf, parseV8Stack } from './stack';
+import { mapFrames, messageOf, parseV8Stack, stripAnsi } from './stack';
 import { isJavaScriptTestFile } from './testFiles';
 
 /** Longest failure message kept. */
@@ -362,9 +363,20 @@ async function assemble(input: AssembleInput): Promise<TestRun> {
   // Problems from the report, minus whole-file failures that only echo a stopped test.
   const filesWithTests = new Set(tests.map((test) => test.file).filter(Boolean));
   const generatedFilesWithTests = new Set([...merged.values()].map(({ reported, recorded }) => canonical(reported?.file ?? recorded?.file ?? '')));
-  for (const problem of report.problems) {
-    if (problem.file && (filesWithTests.has(problem.file) || generatedFilesWithTests.has(canonical(problem.file)))) continue;
-    problems.push(problem.file ? { ...problem, file: shown(problem.file) } : problem);
+  const reportProblems = [...report.problems];
+  if (!stopped && !report.found && result.exitCode !== 0) {
+    // The runner died before it could report (Mocha when a spec does not load): the error it printed.
+    const failure = loadFailure(`${result.stderr}\n${result.stdout}`, root);
+    if (failure) reportProblems.push({ ...failure, ...testFileOfLoadFailure(`${result.stderr}\n${result.stdout}`, root, failure) });
+  }
+  for (const problem of reportProblems) {
+    const owner = problem.testFile ?? problem.file;
+    if (owner && (filesWithTests.has(owner) || generatedFilesWithTests.has(canonical(owner)))) continue;
+    problems.push({
+      ...problem,
+      ...(problem.file ? { file: shown(problem.file) } : {}),
+      ...(problem.testFile ? { testFile: shown(problem.testFile) } : {}),
+    });
   }
   for (const stop of records.lingering) {
     problems.push({
@@ -421,6 +433,16 @@ async function assemble(input: AssembleInput): Promise<TestRun> {
     complete: !stopped && watchdogStops === 0,
     testFiles: [...testFiles].sort(),
   };
+}
+
+/**
+ * The test file a load failure stopped, from the error's stack (the innermost frame in a test file: the
+ * `require`/`import` of the broken module) or the failing file itself when it is a test file.
+ */
+function testFileOfLoadFailure(text: string, root: string, failure: CaptureProblem): { testFile?: string } {
+  if (failure.file && isJavaScriptTestFile(failure.file, root)) return { testFile: failure.file };
+  const frame = parseV8Stack(stripAnsi(text)).find((candidate) => isJavaScriptTestFile(candidate.file, root));
+  return frame ? { testFile: frame.file } : {};
 }
 
 /**

@@ -88,13 +88,17 @@ export function assembleTestRun(artifacts: RunArtifacts): TestRun {
     coverageMethod = 'none';
   }
 
+  // A module that does not collect (syntax error, failing import) becomes a failed test in capture.
   for (const error of plugin.collectErrors) {
+    const module = error.nodeid.split('::')[0] ?? '';
     problems.push({
       kind: error.kind,
       message: error.message,
       ...(error.file ? { file: absolute(error.file) } : {}),
       ...(error.line ? { line: error.line } : {}),
       ...(error.column ? { column: error.column } : {}),
+      ...(module.endsWith('.py') ? { testFile: absolute(module) } : {}),
+      ...(error.frames?.length ? { frames: error.frames.map((frame) => toStackFrame(frame, absolute)) } : {}),
     });
   }
 
