@@ -251,7 +251,8 @@ export function formatReport(report: CheckReport, top: number): string {
   const t = report.tests;
   lines.push(`Revise check of ${report.root}`);
   if (report.task) {
-    const where = report.task.file ? ` (docstring, ${report.task.file}:${report.task.line})` : '';
+    // Where the task text came from: the user (--task, --task-file) or the suspect function's docstring.
+    const where = report.task.source === 'user' ? ' (given with --task)' : report.task.file ? ` (docstring, ${report.task.file}:${report.task.line})` : '';
     lines.push(`Task${where}: ${report.task.verdict}, vagueness ${Math.round(report.task.vagueness * 100)}%`);
     if (report.task.verdict === 'vague') for (const missing of report.task.missing ?? []) lines.push(`  ? ${missing}`);
   }

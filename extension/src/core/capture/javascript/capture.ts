@@ -89,7 +89,8 @@ export async function captureJavaScript(options: CaptureOptions): Promise<TestRu
       'Set "revise.test.command" to the command that runs your tests, for example ["npx", "jest"].',
     );
   }
-  if (framework !== 'node:test' && !(await findPackage(root, framework))) {
+  const frameworkFolder = framework !== 'node:test' ? await findPackage(root, framework) : undefined;
+  if (framework !== 'node:test' && !frameworkFolder) {
     throw new ReviseError(
       'framework-missing',
       `${FRAMEWORK_NAMES[framework]} is not installed in ${root} (no node_modules/${framework}).`,
@@ -97,6 +98,7 @@ export async function captureJavaScript(options: CaptureOptions): Promise<TestRu
     );
   }
 
+  const frameworkVersion = frameworkFolder ? await packageVersion(frameworkFolder) : undefined;
   const realRoot = realpathOr(root);
   const javascriptDir = javascriptAssetsDir(options);
   const captureDir = await fs.mkdtemp(path.join(os.tmpdir(), 'revise-js-'));
@@ -116,6 +118,7 @@ export async function captureJavaScript(options: CaptureOptions): Promise<TestRu
       coverage: coverageRequested,
       ...(selected ? { selected } : {}),
       baseEnv: process.env,
+      ...(frameworkVersion ? { frameworkVersion } : {}),
     });
     logger.debug(`${framework} capture: running ${invocation.command.join(' ')} in ${root}`);
     const stopProgress = options.onProgress ? watchProgress(captureDir, options.onProgress, logger) : undefined;
@@ -158,6 +161,16 @@ export async function captureJavaScript(options: CaptureOptions): Promise<TestRu
     return run;
   } finally {
     await fs.rm(captureDir, { recursive: true, force: true });
+  }
+}
+
+/** The `version` of an installed package, from its package.json. */
+async function packageVersion(folder: string): Promise<string | undefined> {
+  try {
+    const manifest = JSON.parse(await fs.readFile(path.join(folder, 'package.json'), 'utf8')) as { version?: unknown };
+    return typeof manifest.version === 'string' ? manifest.version : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -236,8 +249,18 @@ async function assemble(input: AssembleInput): Promise<TestRun> {
   for (const recorded of records.tests.values()) {
     const key = testKey(canonical(recorded.file), recorded.name);
     const entry = merged.get(key);
-    if (entry) entry.recorded = recorded;
-    else if (recorded.began) merged.set(key, { recorded });
+    if (entry) {
+      entry.recorded = recorded;
+      continue;
+    }
+    // Reports without files (Mocha's JSON reporter before 9): the runtime knows the test's file.
+    const fileless = testKey('', recorded.name);
+    const unplaced = recorded.file ? merged.get(fileless) : undefined;
+    if (unplaced && !unplaced.reported?.file) {
+      merged.delete(fileless);
+      if (unplaced.reported) unplaced.reported.file = recorded.file;
+      merged.set(key, { ...unplaced, recorded });
+    } else if (recorded.began) merged.set(key, { recorded });
   }
 
   // The code each test file ran as, where a loader transformed it (tsx, ts-node): node:test reports

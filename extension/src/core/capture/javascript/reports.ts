@@ -302,7 +302,7 @@ export function parseMochaReport(report: Record<string, unknown>, root: string):
     if (file) test.file = file;
     const error = failure && isRecord(failure.err) ? failure.err : undefined;
     if (outcome === 'failed') {
-      const stack = asString(error?.stack);
+      const stack = absoluteStackPaths(asString(error?.stack), root);
       const message = asString(error?.message);
       test.message = messageOf(stack && message && stack.includes(message) ? stack : message ?? stack ?? 'failed');
       if (stack) test.stack = stack;
@@ -314,6 +314,14 @@ export function parseMochaReport(report: Record<string, unknown>, root: string):
   for (const entry of entries('pending')) add(entry);
   for (const entry of entries('failures')) add(entry);
   return { tests, problems: [], found: true };
+}
+
+/**
+ * Mocha's stack filter shortens paths under the working directory to relative ones
+ * (`at Context.<anonymous> (test/x.test.js:7:12)`); they are made absolute again so frames keep them.
+ */
+export function absoluteStackPaths(stack: string | undefined, root: string): string | undefined {
+  return stack?.replace(/^(\s*at (?:.*?\()?)((?!node:|internal\/|file:|\/|[A-Za-z]:\\)[^\s()]+\.[cm]?[jt]sx?)(:\d+:\d+\)?\s*)$/gm, (_, head: string, file: string, tail: string) => `${head}${path.resolve(root, file)}${tail}`);
 }
 
 /** True for a Jest or Vitest JSON report. */

@@ -68,6 +68,9 @@ export async function capturePytest(options: CaptureOptions): Promise<TestRun> {
       `--rootdir=${root}`,
       // One broken test module should not hide the results of all the others.
       '--continue-on-collection-errors',
+      // The project's -x / --maxfail (in addopts or the command) would stop the run at the first failures:
+      // the last --maxfail wins, and 0 means no limit.
+      '--maxfail=0',
       ...(options.testIds ?? []),
     ];
     const [program, ...programArguments] = customCommand ?? [interpreter, '-m', 'pytest'];
