@@ -536,3 +536,27 @@ describe('code that does not load', () => {
     });
   }
 });
+
+describe('projects that cannot run', () => {
+  test('a broken package.json and a test script whose program is missing: one clear error each', async () => {
+    const copy = await fs.mkdtemp(path.join(os.tmpdir(), 'revise-js-broken-'));
+    try {
+      await fs.cp(fixture('node-test'), copy, { recursive: true });
+      await fs.writeFile(path.join(copy, 'package.json'), '{ "name": "x",\n  "scripts": { "test": "node --test", }\n}\n');
+      await assert.rejects(captureTests(options(copy)), (error: unknown) => {
+        assert.ok(error instanceof ReviseError);
+        assert.match(error.message, /package\.json is not valid JSON: .*\(line 2, column \d+\)\.$/);
+        assert.equal(error.message.includes('\n'), false);
+        return true;
+      });
+      await fs.writeFile(path.join(copy, 'package.json'), '{ "name": "x", "type": "module", "scripts": { "test": "no-such-test-runner-here --test" } }\n');
+      await assert.rejects(captureJavaScript(options(copy, { command: undefined })), (error: unknown) => {
+        assert.ok(error instanceof ReviseError, String(error));
+        assert.match(error.message, /could not start \(exit code 127\): .*not found/);
+        return true;
+      });
+    } finally {
+      await fs.rm(copy, { recursive: true, force: true });
+    }
+  });
+});

@@ -8,6 +8,7 @@ import { createOpenAiClient, OPENAI_BASE_URL } from '../core/llm/openai';
 import { applyPatchToFile } from '../core/patch/apply';
 import { DEFAULT_SETTINGS, runCheck, type CheckSettings } from '../core/pipeline';
 import type { Logger } from '../core/ports';
+import { MAX_TIMER_MS } from '../core/process';
 import type { CheckReport } from '../core/types';
 
 /** The model used when a key or base URL is given without `--llm-model`. */
@@ -105,7 +106,8 @@ export function parseArguments(argv: string[], env: NodeJS.ProcessEnv = process.
   const seconds = (flag: string) => {
     const parsed = Number(value(flag));
     if (!Number.isFinite(parsed) || parsed <= 0) throw new UsageError(`${flag} needs a positive number of seconds`);
-    return parsed * 1000;
+    if (parsed * 1000 > MAX_TIMER_MS) throw new UsageError(`${flag} can be at most ${Math.floor(MAX_TIMER_MS / 1000)} seconds (what Node's timers hold)`);
+    return Math.round(parsed * 1000);
   };
   while (args.length > 0) {
     const arg = args.shift()!;

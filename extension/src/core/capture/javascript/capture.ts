@@ -423,6 +423,12 @@ async function assemble(input: AssembleInput): Promise<TestRun> {
   if (!stopped && tests.length === 0 && !problems.some((problem) => problem.kind === 'collection-error' || problem.kind === 'syntax-error')) {
     if (result.exitCode === 0 || report.found) {
       problems.push({ kind: 'no-tests', message: `${framework} ran no tests in ${root}.` });
+    } else if (couldNotStart(result)) {
+      throw new ReviseError(
+        'framework-missing',
+        `The test command could not start (exit code ${String(result.exitCode)}): ${lastOutputLine(result)}`,
+        'Check the "test" script in package.json (or "revise.test.command") and that its programs are installed.',
+      );
     } else {
       problems.push({ kind: 'unparsable-output', message: `The test command exited with code ${String(result.exitCode)} and no report. ${outputTail(result)}`.trim() });
     }
@@ -510,6 +516,18 @@ async function assertionText(test: TestResult, root: string, resolver: SourceMap
     return undefined;
   }
   return undefined;
+}
+
+/** A shell that could not find or run the program (exit 126/127, `not found`), or npm that could not read its script. */
+function couldNotStart(result: ProcessResult): boolean {
+  const text = `${result.stderr}\n${result.stdout}`;
+  return result.exitCode === 126 || result.exitCode === 127 || /command not found|: not found|is not recognized as an internal or external command|npm ERR! Missing script|EJSONPARSE/.test(text);
+}
+
+/** The last non-empty line the command printed, shortened. */
+function lastOutputLine(result: ProcessResult): string {
+  const line = `${result.stderr}\n${result.stdout}`.split(/\r?\n/).map((entry) => entry.trim()).filter(Boolean).pop() ?? 'no output';
+  return line.length > 200 ? `${line.slice(0, 199)}…` : line;
 }
 
 function outputTail(result: ProcessResult): string {
