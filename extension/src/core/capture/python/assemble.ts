@@ -82,7 +82,9 @@ export function assembleTestRun(artifacts: RunArtifacts): TestRun {
   });
 
   let fromJUnit = false;
-  if (tests.length === 0 && artifacts.junit && artifacts.junit.cases.length > 0) {
+  // Only when the plugin did not run: with it, an empty list means collection failed, and JUnit's
+  // "collection failure" cases would be tests that cannot pass (the modules become failed tests instead).
+  if (tests.length === 0 && !plugin.session && artifacts.junit && artifacts.junit.cases.length > 0) {
     tests = junitCasesToResults(artifacts.junit.cases, root, artifacts.isFile);
     fromJUnit = true;
     coverageMethod = 'none';
