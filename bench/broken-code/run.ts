@@ -84,6 +84,9 @@ function inject(language: Language, kind: string, source: string, bodyStart: num
   return undefined;
 }
 
+/** The patch search's budget per case (smaller than the editor's default: the bench runs many cases). */
+const PATCH_SETTINGS = { ...DEFAULT_SETTINGS.patch, workers: 1, maxCandidates: 20, timeMs: 15_000 };
+
 interface CaseResult {
   taskId: string;
   language: Language;
@@ -117,7 +120,7 @@ async function runCase(task: RepairTask, correct: string, bodyStart: number, kin
         root: dir,
         mode: 'fix',
         assets: { grammarsDir: path.join(repoRoot, 'grammars'), pythonDir: path.join(repoRoot, 'extension', 'python') },
-        settings: { ...DEFAULT_SETTINGS, pythonPath: PYTHON, perTestTimeoutMs: 10_000, totalTimeoutMs: 60_000, patch: { ...DEFAULT_SETTINGS.patch, workers: 1, timeMs: 30_000 } },
+        settings: { ...DEFAULT_SETTINGS, pythonPath: PYTHON, perTestTimeoutMs: 10_000, totalTimeoutMs: 60_000, patch: PATCH_SETTINGS },
         logger: silentLogger,
       });
       const top = report.suspects[0];
@@ -144,12 +147,23 @@ function share(part: number, whole: number): string {
   return whole === 0 ? '–' : `${((100 * part) / whole).toFixed(1)} % (${part}/${whole})`;
 }
 
+/** One planned case: a task, its correct source and where its body starts, and the kind of error. */
+interface PlannedCase {
+  task: RepairTask;
+  correct: string;
+  bodyStart: number;
+  kind: string;
+  round: number;
+}
+
 async function main(): Promise<void> {
   const options = parseArguments(process.argv.slice(2));
   const perKind = Number(options.get('per-kind') ?? '5');
   const stride = Number(options.get('stride') ?? '7');
   const dataDir = dataDirectory(options);
-  const results: CaseResult[] = [];
+  // Plan every case first, then run them round by round (one task of every kind per round), so that a
+  // run stopped early still covers every kind of both languages.
+  const planned: PlannedCase[] = [];
   for (const language of ['python', 'js'] as const) {
     const raw = fs
       .readFileSync(path.join(dataDir, 'humanevalfix', `${language}.jsonl`), 'utf8')
@@ -163,24 +177,34 @@ async function main(): Promise<void> {
       const offset = Object.keys(INJECTORS[language]).indexOf(kind);
       for (let step = 0; step < tasks.length && found < perKind; step++) {
         const index = (offset + step * stride) % tasks.length;
-        const task = tasks[index]!;
         const entry = raw[index]!;
         const head = language === 'python' ? entry.prompt : entry.declaration;
         const correct = head + entry.canonical_solution;
         const bodyStart = head.split('\n').length - 1;
-        const outcome = await runCase(task, correct, bodyStart, kind);
-        if (!outcome) continue;
+        if (!inject(language, kind, correct, bodyStart)) continue;
+        planned.push({ task: tasks[index]!, correct, bodyStart, kind, round: found });
         found++;
-        results.push(outcome);
-        process.stderr.write(`${outcome.taskId} ${kind}: top=${outcome.topIsTrueLine} restored=${outcome.restored} (${outcome.wallMs} ms)${outcome.error ? ` error: ${outcome.error}` : ''}\n`);
       }
     }
   }
+  planned.sort((a, b) => a.round - b.round);
+  const results: CaseResult[] = [];
+  for (const item of planned) {
+    const outcome = await runCase(item.task, item.correct, item.bodyStart, item.kind);
+    if (!outcome) continue;
+    results.push(outcome);
+    process.stderr.write(`${outcome.taskId} ${item.kind}: top=${outcome.topIsTrueLine} restored=${outcome.restored} (${outcome.wallMs} ms)${outcome.error ? ` error: ${outcome.error}` : ''}\n`);
+    writeResults(results, { perKind, stride, planned: planned.length });
+  }
+}
+
+function writeResults(results: CaseResult[], plan: { perKind: number; stride: number; planned: number }): void {
+  const { perKind, stride } = plan;
   const lines = [
     '# Broken-code bench: code that does not load',
     '',
-    `Run ${new Date().toISOString()} on ${os.cpus().length} cores (load average ${os.loadavg()[0]!.toFixed(1)}, shared with other work), no LLM.`,
-    `Each case: a correct HumanEvalFix solution with one injected syntax or load error in its body (the first line, from the task picked by stride ${stride}, where the kind applies; ${perKind} tasks per kind); visible tests: the repair bench's \`extended\` set; "restored": a validated patch passes the full hidden test.`,
+    `Run ${new Date().toISOString()} on ${os.cpus().length} cores (load average ${os.loadavg()[0]!.toFixed(1)}, shared with other work), no LLM; ${results.length} of ${plan.planned} planned cases done.`,
+    `Each case: a correct HumanEvalFix solution with one injected syntax or load error in its body (the first line where the kind applies, in tasks picked by stride ${stride}, up to ${perKind} tasks per kind, run round by round); visible tests: the repair bench's \`extended\` set; patch search: ${PATCH_SETTINGS.maxCandidates} candidates or ${PATCH_SETTINGS.timeMs / 1000} s, one worker; "restored": a validated patch passes the task's full hidden test.`,
     '',
     '| Language | Kind | Cases | True line is the top suspect | Validated patch restores the behaviour | … identical to the original |',
     '|---|---|---|---|---|---|',
@@ -204,7 +228,6 @@ async function main(): Promise<void> {
   fs.mkdirSync(resultsRoot, { recursive: true });
   fs.writeFileSync(path.join(resultsRoot, 'broken-code.json'), `${JSON.stringify({ generated: new Date().toISOString(), perKind, stride, results }, null, 2)}\n`);
   fs.writeFileSync(path.join(resultsRoot, 'broken-code.md'), `${lines.join('\n')}\n`);
-  process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 void main().catch((error: unknown) => {

@@ -71,7 +71,8 @@ export function loadFailuresAsTests(run: TestRun): TestRun {
  * A run asked for file-level ids (load failures of an earlier run) as well as single tests: reports each
  * file-level id as one result, failed while the file still does not load (its load-failure test is in
  * the run) or while any of its tests fails, passed when it loads and its tests pass. An id that names a
- * non-test file (the test file was unknown) passes when nothing failed to load and a test ran.
+ * file without tests (conftest.py, or the broken file when the test file was unknown) passes when nothing
+ * failed to load and every test that ran passed.
  * `run` must be a run of the whole suite (file-level ids cannot be passed to the runners as filters);
  * it is filtered here to the requested ids.
  */
@@ -89,7 +90,8 @@ export function resultsForRequestedIds(run: TestRun, requested: string[]): TestR
     if (!isFileLevelId(id, run.framework)) continue;
     const inFile = run.tests.filter((test) => test.id.startsWith(id + separator));
     const absolute = path.resolve(run.root, id);
-    const isTestFile = inFile.length > 0 || run.testFiles.includes(absolute);
+    // A file with no tests of its own (conftest.py, a helper, the broken module itself) answers for the run.
+    const isTestFile = inFile.length > 0;
     const active = (isTestFile ? inFile : run.tests).filter((test) => test.outcome !== 'skipped');
     const failed = active.filter((test) => test.outcome === 'failed');
     const passed = active.length > 0 && failed.length === 0 && (isTestFile || !loadFailed);
