@@ -178,6 +178,8 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
           totalTimeoutMs: request.settings.totalTimeoutMs,
           testIds,
           coverage: false,
+          // The baseline's load failures are files, not tests: a whole-suite run must still answer for them.
+          fileLevelIds: run.tests.filter((test) => test.loadError).map((test) => test.id),
         }),
     });
     patches = result.patches;

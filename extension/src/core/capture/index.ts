@@ -21,9 +21,9 @@ export async function captureTests(options: CaptureOptions): Promise<TestRun> {
     const fileLevel = options.testIds?.some((id) => isFileLevelId(id, framework ?? 'node:test')) ?? false;
     const run = loadFailuresAsTests(await capture(fileLevel ? { ...options, testIds: undefined } : options));
     if (options.testIds) return fileLevel ? resultsForRequestedIds(run, options.testIds) : run;
-    // A whole-suite run without coverage is a validation run: answer for every test file as a whole too,
-    // so that a load failure of the baseline (a file-level id) has an outcome after a patch.
-    return options.coverage === false ? withFileResults(run) : run;
+    // A whole-suite validation run answers for the baseline's load failures too, so that they have an
+    // outcome after a patch.
+    return options.fileLevelIds?.length ? withFileResults(run, options.fileLevelIds) : run;
   }
   throw new ReviseError(
     'no-tests',
@@ -32,16 +32,10 @@ export async function captureTests(options: CaptureOptions): Promise<TestRun> {
   );
 }
 
-/** Adds one result per test file that has tests and no result under its own path yet. */
-function withFileResults(run: TestRun): TestRun {
-  const separator = run.framework === 'pytest' ? '::' : ' > ';
-  const files = new Set<string>();
-  for (const test of run.tests) {
-    const cut = test.id.indexOf(separator);
-    if (cut > 0) files.add(test.id.slice(0, cut));
-  }
+/** Adds a result for each of `ids` that the run has no result for under that id. */
+function withFileResults(run: TestRun, ids: string[]): TestRun {
   const known = new Set(run.tests.map((test) => test.id));
-  const extra = resultsForRequestedIds(run, [...files].filter((id) => !known.has(id))).tests;
+  const extra = resultsForRequestedIds(run, ids.filter((id) => !known.has(id))).tests;
   return { ...run, tests: [...run.tests, ...extra] };
 }
 
