@@ -1,33 +1,74 @@
 'use strict';
 /**
  * Mocha root hook plugin that Revise loads with --require: marks each test's start and end for Revise's
- * runtime. Root hooks run around every test of every file, also in --parallel workers.
+ * runtime. Root hooks run around every test of every file, also in --parallel workers. Mocha before 8
+ * has no root hook plugins: there the runner's `test` and `test end` events do the same (see below).
  */
 const runtime = require('./runtime.cjs');
 
 // Mocha requires this file before the spec files: their code (and what they import) gets block counters.
 runtime.startCoverage();
 
+/** Titles from the outermost suite to the test (`titlePath()` exists from Mocha 4.1 on). */
+function titlePath(test) {
+  if (typeof test.titlePath === 'function') return test.titlePath();
+  const titles = [];
+  for (let node = test; node; node = node.parent) if (node.title) titles.unshift(node.title);
+  return titles;
+}
+
 function describeTest(test) {
-  const titles = test.titlePath();
+  const titles = titlePath(test);
   return { file: test.file || '', name: titles.join(' '), titles };
+}
+
+function begin(test) {
+  const { file, name, titles } = describeTest(test);
+  runtime.beginTest(file, name, titles);
+}
+
+function end(test, error) {
+  const { file, name } = describeTest(test);
+  runtime.endTest(file, name, {
+    outcome: test.state === 'failed' || error ? 'failed' : test.state === 'pending' || test.pending ? 'skipped' : 'passed',
+    ...(error ? { message: String(error.message), stack: error.stack } : {}),
+    durationMs: test.duration,
+  });
 }
 
 exports.mochaHooks = {
   beforeEach() {
-    if (!this.currentTest) return;
-    const { file, name, titles } = describeTest(this.currentTest);
-    runtime.beginTest(file, name, titles);
+    if (this.currentTest) begin(this.currentTest);
   },
   afterEach() {
-    if (!this.currentTest) return;
-    const test = this.currentTest;
-    const { file, name } = describeTest(test);
-    const error = test.err;
-    runtime.endTest(file, name, {
-      outcome: test.state === 'failed' ? 'failed' : test.state === 'pending' ? 'skipped' : 'passed',
-      ...(error ? { message: String(error.message), stack: error.stack } : {}),
-      durationMs: test.duration,
-    });
+    if (this.currentTest) end(this.currentTest, this.currentTest.err);
   },
 };
+
+/** The project's Mocha (the one its `mocha` command runs), or undefined. */
+function projectMocha() {
+  try {
+    const folder = require('node:path').dirname(require.resolve('mocha/package.json', { paths: [process.cwd()] }));
+    const version = require(require('node:path').join(folder, 'package.json')).version;
+    return { version, Runner: require(require('node:path').join(folder, 'lib', 'runner.js')) };
+  } catch {
+    return undefined;
+  }
+}
+
+const mocha = projectMocha();
+const major = mocha ? Number(String(mocha.version).split('.')[0]) : Infinity;
+if (mocha && major < 8 && typeof mocha.Runner === 'function') {
+  // Mocha 3 to 7: every run goes through Runner#run; its events mark each test. Failures of a test are
+  // reported by `fail` before `test end`.
+  const run = mocha.Runner.prototype.run;
+  mocha.Runner.prototype.run = function (...args) {
+    const failures = new Map();
+    this.on('test', (test) => begin(test));
+    this.on('fail', (test, error) => {
+      if (test && test.type === 'test') failures.set(test, error);
+    });
+    this.on('test end', (test) => end(test, failures.get(test) || test.err));
+    return run.apply(this, args);
+  };
+}

@@ -412,7 +412,8 @@ describe('framework reports', () => {
     );
     assert.equal(parsed.tests[0]!.message, 'AssertionError [ERR_ASSERTION]: 1 == 2');
     assert.deepEqual([parsed.tests[0]!.line, parsed.tests[0]!.column], [4, 3]);
-    assert.deepEqual(parsed.problems.map((problem) => [problem.kind, problem.file]), [['collection-error', '/p/broken.test.js']]);
+    // A SyntaxError without a place is put on the file that did not load.
+    assert.deepEqual(parsed.problems.map((problem) => [problem.kind, problem.file, problem.testFile]), [['syntax-error', '/p/broken.test.js', '/p/broken.test.js']]);
   });
 
   test('a file that cannot load: the error and its place come from its stderr', () => {
@@ -424,7 +425,12 @@ describe('framework reports', () => {
       { type: 'test:fail', name: '/p/test/b.test.js', nesting: 0, file: '/p/test/b.test.js', error: { failureType: 'testCodeFailure', message: 'test failed' } },
     ];
     const parsed = parseNodeTestEvents(events.map((event) => JSON.stringify(event)).join('\n'), '/p');
-    assert.deepEqual(parsed.problems, [{ kind: 'syntax-error', message: 'src/a.js:11: SyntaxError: missing ) after argument list', file: '/p/src/a.js', line: 11 }]);
+    // One problem per test file that did not load: capture makes each one a failed test.
+    const problem = { kind: 'syntax-error', message: 'src/a.js:11: SyntaxError: missing ) after argument list', file: '/p/src/a.js', line: 11 };
+    assert.deepEqual(parsed.problems, [
+      { ...problem, testFile: '/p/test/a.test.js' },
+      { ...problem, testFile: '/p/test/b.test.js' },
+    ]);
     assert.deepEqual(loadFailure('Error: Cannot find module \'./gone\'\nRequire stack:\n- /p/test/a.test.js', '/p'), {
       kind: 'collection-error',
       message: "Error: Cannot find module './gone'",
@@ -459,7 +465,7 @@ describe('framework reports', () => {
       ],
     );
     assert.equal(parsed.tests[1]!.message, 'thrown: "Exceeded timeout of 5000 ms for a test.');
-    assert.deepEqual(parsed.problems.map((problem) => problem.kind), ['syntax-error']);
+    assert.deepEqual(parsed.problems.map((problem) => [problem.kind, problem.testFile]), [['syntax-error', '/p/b.test.js']]);
     assert.match(parsed.problems[0]!.message, /^b\.test\.js: SyntaxError: Unexpected token \(3:4\)$/);
   });
 

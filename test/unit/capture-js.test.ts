@@ -13,6 +13,10 @@ import type { CaptureOptions } from '../../extension/src/core/capture/types';
 import { captureJavaScript, detectJavaScript, isJavaScriptTestFile } from '../../extension/src/core/capture/javascript/index';
 import { extractJsonObject } from '../../extension/src/core/capture/javascript/json';
 import { looksLikeMochaReport, parseMochaReport } from '../../extension/src/core/capture/javascript/reports';
+import { captureTests } from '../../extension/src/core/capture/index';
+import { localizeFaults } from '../../extension/src/core/localize/index';
+import { DiskSourceReader } from '../../extension/src/core/sources';
+import { SyntaxService } from '../../extension/src/core/syntax/treeSitter';
 import { fixturesDir, grammarsDir, repoRoot } from './helpers';
 
 const fixtures = path.join(fixturesDir, 'js');
@@ -472,5 +476,87 @@ describe('captureJavaScript on bad input', () => {
     assert.equal(isJavaScriptTestFile(path.join(fixture('jest'), 'test', 'cart.test.js')), true);
     assert.equal(isJavaScriptTestFile(path.join(fixture('jest'), 'src', 'cart.js')), false);
     assert.equal(isJavaScriptTestFile(path.join(fixture('typescript'), 'lib', 'test', 'inventory.test.js')), true);
+  });
+});
+
+describe('runners as projects have them', () => {
+  for (const version of ['3', '10']) {
+    test(`Mocha ${version} with the project's own bail flag: every test runs, ids carry their file, coverage is recorded`, async () => {
+      const root = fixture(`mocha${version}`);
+      const source = path.join(root, 'src', 'words.js');
+      const run = await captureUnchanged(root);
+      assert.equal(run.framework, 'mocha');
+      // The script says `-b` / `--bail`: with it only the first failure would run.
+      assertBugSpectrum(run, source, lineOf(source, 'words(text).length + 1'), [
+        'test/count.test.js > countWords > counts the words of a sentence',
+        'test/words.test.js > words > counts no words in an empty text',
+      ]);
+      assert.equal(run.tests.length, 4);
+      const line = run.command.join(' ');
+      assert.ok(!/ (-b|--bail)( |$)/.test(line) || / --no-bail( |$)/.test(line), line);
+    });
+  }
+});
+
+describe('code that does not load', () => {
+  const cases: Array<{ name: string; file: string; from: string; to: string; testId: string }> = [
+    { name: 'node-test', file: 'src/stats.js', from: 'let total = 0;', to: 'let total = (0;', testId: 'test/stats.test.js' },
+    { name: 'jest', file: 'src/cart.js', from: 'let total = 0;', to: "let total = '0;", testId: 'test/cart.test.js' },
+    { name: 'vitest', file: 'src/text.ts', from: 'export function', to: 'export functio', testId: 'test/text.test.ts' },
+    { name: 'mocha', file: 'src/range.js', from: 'if (step === 0) {', to: 'if (step === 0 {', testId: 'test/range.test.js' },
+  ];
+  for (const item of cases) {
+    test(`${item.name}: a syntax error makes the test file that imports it a failed test, placed at the broken line`, async () => {
+      const copy = await fs.mkdtemp(path.join(os.tmpdir(), `revise-load-${item.name}-`));
+      try {
+        await fs.cp(fixture(item.name), copy, { recursive: true, filter: (file) => !file.includes(`${path.sep}node_modules`) });
+        const installed = path.join(fixture(item.name), 'node_modules');
+        if (await fs.stat(installed).then(() => true, () => false)) await fs.symlink(installed, path.join(copy, 'node_modules'), 'dir');
+        const source = path.join(copy, item.file);
+        const text = await fs.readFile(source, 'utf8');
+        assert.ok(text.includes(item.from), `${item.file} holds ${item.from}`);
+        await fs.writeFile(source, text.replace(item.from, item.to));
+        const run = await captureTests(options(copy));
+        const failed = get(run, item.testId);
+        assert.equal(failed.outcome, 'failed');
+        assert.ok(failed.loadError, JSON.stringify(failed));
+        assert.equal(failed.loadError.kind, 'syntax');
+        assert.ok(!run.problems.some((problem) => problem.kind === 'syntax-error' || problem.kind === 'collection-error'), JSON.stringify(run.problems));
+        const scores = await localizeFaults({ run, sources: new DiskSourceReader(), syntax: new SyntaxService(grammarsDir) });
+        assert.deepEqual([scores[0]?.file, scores[0]?.line], [source, lineOf(source, item.to)], JSON.stringify(scores.slice(0, 3).map((score) => [score.file, score.line, score.evidence[0]?.detail])));
+        // Validation asks for the file-level id: it fails while the file does not load.
+        const again = await captureTests(options(copy, { testIds: [item.testId], coverage: false }));
+        assert.deepEqual(again.tests.map((test) => [test.id, test.outcome]), [[item.testId, 'failed']]);
+        await fs.writeFile(source, text);
+        const fixed = await captureTests(options(copy, { testIds: [item.testId], coverage: false }));
+        assert.deepEqual(fixed.tests.map((test) => test.id), [item.testId]);
+      } finally {
+        await fs.rm(copy, { recursive: true, force: true });
+      }
+    });
+  }
+});
+
+describe('projects that cannot run', () => {
+  test('a broken package.json and a test script whose program is missing: one clear error each', async () => {
+    const copy = await fs.mkdtemp(path.join(os.tmpdir(), 'revise-js-broken-'));
+    try {
+      await fs.cp(fixture('node-test'), copy, { recursive: true });
+      await fs.writeFile(path.join(copy, 'package.json'), '{ "name": "x",\n  "scripts": { "test": "node --test", }\n}\n');
+      await assert.rejects(captureTests(options(copy)), (error: unknown) => {
+        assert.ok(error instanceof ReviseError);
+        assert.match(error.message, /package\.json is not valid JSON: .*\(line 2, column \d+\)\.$/);
+        assert.equal(error.message.includes('\n'), false);
+        return true;
+      });
+      await fs.writeFile(path.join(copy, 'package.json'), '{ "name": "x", "type": "module", "scripts": { "test": "no-such-test-runner-here --test" } }\n');
+      await assert.rejects(captureJavaScript(options(copy, { command: undefined })), (error: unknown) => {
+        assert.ok(error instanceof ReviseError, String(error));
+        assert.match(error.message, /could not start \(exit code 127\): .*not found/);
+        return true;
+      });
+    } finally {
+      await fs.rm(copy, { recursive: true, force: true });
+    }
   });
 });

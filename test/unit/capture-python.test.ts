@@ -20,6 +20,7 @@ import {
   parseJUnitXml,
   parsePluginOutput,
 } from '../../extension/src/core/capture/python/index';
+import { captureTests } from '../../extension/src/core/capture/index';
 import { fixturesDir, grammarsDir, repoRoot } from './helpers';
 
 const fixtures = path.join(fixturesDir, 'python');
@@ -180,6 +181,24 @@ for (const interpreter of interpreters) {
       assert.ok(!covers(get(run, 'check_series.py::test_spread'), series, lineOf(series, '/ (len(values) + 1)')));
       assert.deepEqual(run.testFiles, [checks]);
       assertCoverageShape(run);
+    });
+
+    test('through captureTests, each module that does not load is a failed test with its load error', async () => {
+      const root = fixture('syntax-error');
+      const run = await captureTests({ root, runner, logger: silentLogger, assets, pythonPath: python, perTestTimeoutMs: 20_000, totalTimeoutMs: 120_000 });
+      assert.deepEqual(
+        run.tests.map((test) => [test.id, test.outcome, test.loadError?.kind, test.loadError ? path.relative(root, test.loadError.file) : undefined]),
+        [
+          ['test_fine.py::test_still_runs', 'passed', undefined, undefined],
+          ['test_missing_module.py', 'failed', 'import', 'test_missing_module.py'],
+          ['test_wordsplit.py', 'failed', 'syntax', 'wordsplit.py'],
+        ],
+      );
+      assert.equal(byId(run).get('test_wordsplit.py')!.loadError!.line, lineOf(path.join(root, 'wordsplit.py'), 'result.append(word.strip'));
+      assert.ok(!run.problems.some((problem) => problem.kind === 'syntax-error' || problem.kind === 'collection-error'));
+      // Validation asks for the module as a whole: it fails while the module does not load.
+      const again = await captureTests({ root, runner, logger: silentLogger, assets, pythonPath: python, perTestTimeoutMs: 20_000, totalTimeoutMs: 120_000, testIds: ['test_wordsplit.py'], coverage: false });
+      assert.deepEqual(again.tests.map((test) => [test.id, test.outcome]), [['test_wordsplit.py', 'failed']]);
     });
 
     test('syntax and import errors become located problems; other modules still run', async () => {

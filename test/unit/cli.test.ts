@@ -57,3 +57,27 @@ test('formats a ranked table', () => {
   assert.match(text, /81%\s+src\/x\.py:12\s+return a \+ 2\s+run by 2\/2 failing/);
   assert.doesNotMatch(text, /src\/x\.py:10/);
 });
+
+test('time limits are bounded by what Node timers hold', () => {
+  assert.throws(() => parseArguments(['check', '--timeout', '2147484']), /at most 2147483 seconds/);
+  assert.throws(() => parseArguments(['check', '--test-timeout', '1e12']), /at most 2147483 seconds/);
+  const options = parseArguments(['check', '--timeout', '2147483']);
+  assert.ok(options !== 'help' && options.settings.totalTimeoutMs === 2_147_483_000);
+});
+
+test('the report says where the task came from', () => {
+  const base: CheckReport = {
+    version: 1,
+    root: '/w',
+    tests: { framework: 'pytest', passed: 0, failed: 1, skipped: 0, durationMs: 1, complete: true, coverage: 'coverage.py', failures: [] },
+    problems: [],
+    suspects: [],
+    patches: [],
+    timingsMs: { total: 1 },
+  };
+  const given = formatReport({ ...base, task: { text: 'x', vagueness: 0.1, verdict: 'actionable', source: 'user' } }, 1);
+  assert.match(given, /^Task \(given with --task\): actionable/m);
+  const docstring = formatReport({ ...base, task: { text: 'x', vagueness: 0.1, verdict: 'actionable', source: 'docstring', file: 'src/a.py', line: 3 } }, 1);
+  assert.match(docstring, /^Task \(docstring, src\/a\.py:3\): actionable/m);
+  assert.doesNotMatch(formatReport(base, 1), /^Task/m);
+});

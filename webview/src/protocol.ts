@@ -123,7 +123,7 @@ const problemKinds: Record<CaptureProblem['kind'], true> = {
   'refused-patch': true,
   'flaky-test': true,
 };
-const evidenceKinds: Record<EvidenceKind, true> = { spectrum: true, traceback: true, edited: true, syntax: true, repair: true, critic: true };
+const evidenceKinds: Record<EvidenceKind, true> = { spectrum: true, traceback: true, edited: true, syntax: true, repair: true, critic: true, 'load-error': true };
 const decisionActions: Record<Decision['action'], true> = { propose: true, abstain: true, 'nothing-to-fix': true };
 const stages = ['capture', 'localize', 'patch', 'bounce'] as const;
 

@@ -9,6 +9,7 @@ import { applyPatchToFile } from '../core/patch/apply';
 import { describeChecks } from '../core/patch/describe';
 import { DEFAULT_SETTINGS, runCheck, type CheckSettings } from '../core/pipeline';
 import type { Logger } from '../core/ports';
+import { MAX_TIMER_MS } from '../core/process';
 import type { CheckReport } from '../core/types';
 
 /** The model used when a key or base URL is given without `--llm-model`. */
@@ -110,7 +111,8 @@ export function parseArguments(argv: string[], env: NodeJS.ProcessEnv = process.
   const seconds = (flag: string) => {
     const parsed = Number(value(flag));
     if (!Number.isFinite(parsed) || parsed <= 0) throw new UsageError(`${flag} needs a positive number of seconds`);
-    return parsed * 1000;
+    if (parsed * 1000 > MAX_TIMER_MS) throw new UsageError(`${flag} can be at most ${Math.floor(MAX_TIMER_MS / 1000)} seconds (what Node's timers hold)`);
+    return Math.round(parsed * 1000);
   };
   while (args.length > 0) {
     const arg = args.shift()!;
@@ -262,7 +264,8 @@ export function formatReport(report: CheckReport, top: number): string {
   const t = report.tests;
   lines.push(`Revise check of ${report.root}`);
   if (report.task) {
-    const where = report.task.file ? ` (docstring, ${report.task.file}:${report.task.line})` : '';
+    // Where the task text came from: the user (--task, --task-file) or the suspect function's docstring.
+    const where = report.task.source === 'user' ? ' (given with --task)' : report.task.file ? ` (docstring, ${report.task.file}:${report.task.line})` : '';
     lines.push(`Task${where}: ${report.task.verdict}, vagueness ${Math.round(report.task.vagueness * 100)}%`);
     if (report.task.verdict === 'vague') for (const missing of report.task.missing ?? []) lines.push(`  ? ${missing}`);
   }

@@ -1,6 +1,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { captureTests, isTestFile } from './capture/index';
+import { isFileLevelId, loadFailuresAsTests } from './capture/loadFailures';
 import type { Assets } from './capture/types';
 import { throwIfCancelled } from './errors';
 import { changedLinesSinceHead } from './git';
@@ -117,6 +118,8 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
   // Candidate code (template and model patches under test) runs sandboxed; see core/sandbox. Set in fix mode.
   let candidateRunner: ((writable: string[], tempDir?: string) => ProcessRunner) | undefined;
   let sandbox: SandboxKind | undefined;
+  // The baseline's load failures are files, not tests: a whole-suite run must still answer for them.
+  let fileLevelIds: string[] = [];
   /** A cold run of the tests in an isolated copy, without coverage: the fallback and the confirmation. */
   const coldRun = ({ root, testIds, signal: runSignal }: TestRunRequest) =>
     withTempDir('run', (tempDir) =>
@@ -133,6 +136,7 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
         totalTimeoutMs: request.settings.totalTimeoutMs,
         testIds,
         coverage: false,
+        fileLevelIds,
       }),
     );
 
@@ -201,7 +205,8 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
       extraCandidates = await screenModelCandidates(extraCandidates, sources, request.root, run);
     }
     progress('patch', 'Trying repair templates on the most suspicious lines…', 0.65);
-    const openWorker = warmWorkerFor(request, run, sandbox);
+    fileLevelIds = run.tests.filter((test) => test.loadError).map((test) => test.id);
+    const openWorker = warmWorkerFor(request, run, sandbox, coldRun);
     const result = await proposePatches({
       root: request.root,
       run,
@@ -317,13 +322,13 @@ function markUnconfirmed(stats: PatchStats, patchId: string): void {
  * The warm worker for validation runs, where the runner has one: pytest with the detected command. A
  * custom test command (`revise.test.command`) runs cold, since Revise cannot know how to load it.
  */
-function warmWorkerFor(request: CheckRequest, run: TestRun, sandbox: SandboxKind | undefined): WorkerFactory | undefined {
+function warmWorkerFor(request: CheckRequest, run: TestRun, sandbox: SandboxKind | undefined, coldRun: (request: TestRunRequest) => Promise<TestRun>): WorkerFactory | undefined {
   if (request.settings.patch.warmWorkers === false) return undefined;
   if (request.settings.testCommand?.length) return undefined;
   const python = run.command[0];
   if (run.framework !== 'pytest' || !python) return undefined;
-  return (root, signal) =>
-    startPytestWorker({
+  return async (root, signal) => {
+    const worker = await startPytestWorker({
       root,
       python,
       pythonDir: request.assets.pythonDir,
@@ -336,6 +341,19 @@ function warmWorkerFor(request: CheckRequest, run: TestRun, sandbox: SandboxKind
         ? { sandbox: { wrap: (program: string, args: string[], writable: string[]) => sandboxCommand(sandbox, { writable, network: false }, program, args, root) } }
         : {}),
     });
+    return {
+      get description() {
+        return worker.description;
+      },
+      modes: worker.modes,
+      dispose: () => worker.dispose(),
+      // A module that did not load is a file-level id no session holds: that run is cold, as in capture.
+      run: async (runRequest) =>
+        runRequest.testIds.some((id) => isFileLevelId(id, 'pytest'))
+          ? coldRun({ root, testIds: runRequest.testIds, signal: runRequest.signal })
+          : loadFailuresAsTests(await worker.run(runRequest)),
+    };
+  };
 }
 
 /** "7 passed, 2 failed" */

@@ -2,6 +2,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import type { ProcessResult, ProcessRunner, RunOptions } from './ports';
 
+/** The longest delay Node's timers hold (2^31 − 1 ms, about 24.8 days); longer ones fire at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 const DEFAULT_MAX_OUTPUT = 8 * 1024 * 1024;
 /** Time a tree gets to finish writing reports after SIGINT before it is killed outright. */
 const GRACE_MS = 2000;
@@ -56,7 +59,8 @@ export class NodeProcessRunner implements ProcessRunner {
         stopTree();
       };
       options.signal?.addEventListener('abort', onAbort, { once: true });
-      if (options.timeoutMs !== undefined && options.timeoutMs > 0) {
+      // Beyond MAX_TIMER_MS Node fires a timer at once; such a limit means "no limit" in practice.
+      if (options.timeoutMs !== undefined && options.timeoutMs > 0 && options.timeoutMs <= MAX_TIMER_MS) {
         timeoutTimer = setTimeout(() => {
           timedOut = true;
           stopTree();

@@ -46,6 +46,25 @@ export interface TestResult {
    * Absent when no coverage could be recorded for this test.
    */
   coveredLines?: Record<string, number[]>;
+  /**
+   * Set when the test failed because code it depends on did not load (a syntax error, a failing import,
+   * an error thrown at load time, a type error where the runner type-checks): where that error is.
+   */
+  loadError?: LoadError;
+}
+
+/** Where a module, test file or TypeScript file failed to parse, compile or import. */
+export interface LoadError {
+  /** `syntax`: parse or compile error; `import`: a module or name that cannot be imported; `runtime`: thrown while loading. */
+  kind: 'syntax' | 'import' | 'runtime';
+  /** Absolute path of the file the error points at. */
+  file: string;
+  /** 1-based line, when known. */
+  line?: number;
+  /** 1-based column, when known. */
+  column?: number;
+  /** The error, one line (`SyntaxError: '(' was never closed`). */
+  message: string;
 }
 
 /** Something that went wrong while capturing, reported to the user without stopping the check. */
@@ -75,6 +94,13 @@ export interface CaptureProblem {
   line?: number;
   /** 1-based column. */
   column?: number;
+  /**
+   * For a load failure (`syntax-error`, `collection-error`): absolute path of the test file that could not
+   * load because of it, when known. Capture turns such problems into failed tests.
+   */
+  testFile?: string;
+  /** For a load failure: the error's stack, outermost first, when known. */
+  frames?: StackFrame[];
 }
 
 /** Everything one test run told us. */
@@ -96,7 +122,7 @@ export interface TestRun {
 }
 
 /** Kinds of evidence that move a line's fault probability. */
-export type EvidenceKind = 'spectrum' | 'traceback' | 'edited' | 'syntax' | 'repair' | 'critic';
+export type EvidenceKind = 'spectrum' | 'traceback' | 'edited' | 'syntax' | 'repair' | 'critic' | 'load-error';
 
 /** One reason behind a score, in words a developer can check. */
 export interface Evidence {

@@ -25,8 +25,9 @@ const FUNCTION_TYPES = new Set([
 ]);
 
 /**
- * The description of the function that encloses a 1-based line: a Python docstring, or the JSDoc /
- * line comments right above a JavaScript or TypeScript function. Undefined when the function has none.
+ * The description of the function that encloses a 1-based line: a Python docstring, or the JSDoc (or
+ * block) comment right above a JavaScript or TypeScript function definition. Undefined when the function
+ * has none: any other comment nearby is a note, not what the user asked for.
  */
 export async function taskOfFunctionAt(syntax: SyntaxService, file: string, source: string, line: number): Promise<CodeTask | undefined> {
   const language = languageForFile(file);
@@ -55,12 +56,34 @@ function pythonDocstring(functionNode: Node): Node | undefined {
   return string?.type === 'string' ? string : undefined;
 }
 
+/**
+ * Where a function is defined (not passed): the statement whose doc comment describes it, or undefined
+ * for a callback (`xs.map((x) => …)`, `it('…', function () { … })`), whose nearby comments are notes.
+ */
+function definitionStatement(functionNode: Node): Node | undefined {
+  if (['function_declaration', 'generator_function_declaration', 'method_definition'].includes(functionNode.type)) {
+    return functionNode.parent?.type === 'export_statement' ? functionNode.parent : functionNode;
+  }
+  // `const f = () => …`, `exports.f = function …`, `{ f: function … }`.
+  const parent = functionNode.parent;
+  let statement: Node | undefined;
+  if (parent?.type === 'variable_declarator') statement = parent.parent ?? undefined;
+  else if (parent?.type === 'assignment_expression' && parent.parent?.type === 'expression_statement') statement = parent.parent;
+  else if (parent?.type === 'pair') statement = parent;
+  if (statement?.parent?.type === 'export_statement') statement = statement.parent;
+  return statement;
+}
+
+/**
+ * The doc comment of a JavaScript or TypeScript function: a block comment (`/** … *\/` or `/* … *\/`)
+ * ending on the line above its definition. Line comments (`// note`) are notes, never the task.
+ */
 function leadingComment(functionNode: Node): Node | undefined {
-  // `const f = () => …` and `export function …`: the comment sits above the outermost statement.
-  let statement: Node = functionNode;
-  while (statement.parent && !['program', 'statement_block', 'class_body'].includes(statement.parent.type)) statement = statement.parent;
+  const statement = definitionStatement(functionNode);
+  if (!statement) return undefined;
   const previous = statement.previousNamedSibling;
-  if (previous?.type === 'comment' && previous.endPosition.row >= statement.startPosition.row - 1) return previous;
+  if (previous?.type !== 'comment' || !previous.text.startsWith('/*')) return undefined;
+  if (previous.endPosition.row >= statement.startPosition.row - 1) return previous;
   return undefined;
 }
 

@@ -1,5 +1,6 @@
 import { ReviseError } from '../errors';
 import type { TestRun } from '../types';
+import { isFileLevelId, loadFailuresAsTests, resultsForRequestedIds } from './loadFailures';
 import { captureJavaScript, detectJavaScript, isJavaScriptTestFile } from './javascript/index';
 import { capturePytest, detectPytest, isPythonTestFile } from './python/index';
 import type { CaptureOptions } from './types';
@@ -12,13 +13,30 @@ export type { Assets, CaptureOptions } from './types';
  */
 export async function captureTests(options: CaptureOptions): Promise<TestRun> {
   const kind = await detectProjectKind(options.root, options.command);
-  if (kind === 'python') return capturePytest(options);
-  if (kind === 'javascript') return captureJavaScript(options);
+  if (kind === 'python' || kind === 'javascript') {
+    const capture = kind === 'python' ? capturePytest : captureJavaScript;
+    const framework = kind === 'python' ? 'pytest' : undefined;
+    // File-level ids (load failures of an earlier run) are no filter any runner understands: run the
+    // whole suite and answer for each requested id.
+    const fileLevel = options.testIds?.some((id) => isFileLevelId(id, framework ?? 'node:test')) ?? false;
+    const run = loadFailuresAsTests(await capture(fileLevel ? { ...options, testIds: undefined } : options));
+    if (options.testIds) return fileLevel ? resultsForRequestedIds(run, options.testIds) : run;
+    // A whole-suite validation run answers for the baseline's load failures too, so that they have an
+    // outcome after a patch.
+    return options.fileLevelIds?.length ? withFileResults(run, options.fileLevelIds) : run;
+  }
   throw new ReviseError(
     'no-tests',
     `No tests found in ${options.root}.`,
     'Revise runs pytest (test_*.py files) or the test script in package.json (node:test, Jest, Vitest, Mocha). Add a test, or set "revise.test.command".',
   );
+}
+
+/** Adds a result for each of `ids` that the run has no result for under that id. */
+function withFileResults(run: TestRun, ids: string[]): TestRun {
+  const known = new Set(run.tests.map((test) => test.id));
+  const extra = resultsForRequestedIds(run, ids.filter((id) => !known.has(id))).tests;
+  return { ...run, tests: [...run.tests, ...extra] };
 }
 
 /** Which capture path serves a folder, or undefined when it has no tests Revise can run. */

@@ -31,6 +31,12 @@ export interface CaptureOptions {
   totalTimeoutMs: number;
   /** Run only these test ids (used by patch validation); undefined runs the whole suite. */
   testIds?: string[];
+  /**
+   * File-level ids (load failures of the baseline run, e.g. `tests/test_x.py`) to answer for even when
+   * `testIds` is undefined: a whole-suite validation run then reports each as one result (see
+   * `resultsForRequestedIds`).
+   */
+  fileLevelIds?: string[];
   /** Record per-test line coverage (default true; validation runs may switch it off for speed). */
   coverage?: boolean;
   /**

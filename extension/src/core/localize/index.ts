@@ -11,6 +11,7 @@ import type { EvidenceKind, LineRole, LineScore, RepairOutcome, TestRun } from '
 import { describeEvidence } from './evidence';
 import { lineFeatures, rankFractions, ochiai, dstar, type CriticOpinion, type LineContext } from './features';
 import { lexicalFacts, NO_LEXICAL_FACTS, type LexicalFacts } from './lexical';
+import { withLoadErrorPlaces } from './loadErrors';
 import { defaultModel, FEATURE_KINDS, sigmoid, type ScorerModel } from './model';
 import { spectrumCounts } from './spectrum';
 
@@ -42,8 +43,8 @@ export interface LocalizeOptions {
 }
 
 /**
- * Scores every non-test line inside `run.root` that at least one failing test executed, highest
- * probability first. Ties are broken by Ochiai, then by how many failing tests' deepest user frame is
+ * Scores every non-test line inside `run.root` that at least one failing test executed, and every place
+ * a load failure (a file that does not parse or import) points at, highest probability first. Ties are broken by Ochiai, then by how many failing tests' deepest user frame is
  * the line, then by file path and line, so the order is the same on every run. Ranks are 1..n.
  */
 export async function localizeFaults(options: LocalizeOptions): Promise<LineScore[]> {
@@ -51,7 +52,7 @@ export async function localizeFaults(options: LocalizeOptions): Promise<LineScor
   throwIfCancelled(signal);
   const model = options.model ?? defaultModel();
   const counts = spectrumCounts(run);
-  if (counts.lines.length === 0) return [];
+  if (counts.lines.length === 0) return rankLineScores(await withLoadErrorPlaces(run, [], sources, syntax));
 
   const files = [...new Set(counts.lines.map((line) => line.file))];
   const texts = await readSources(files, sources);
@@ -96,7 +97,7 @@ export async function localizeFaults(options: LocalizeOptions): Promise<LineScor
     };
     const features = lineFeatures(spectrum, counts, ochiaiRanks[index], dstarRanks[index], context);
     let logit = model.intercept;
-    const contributions: Record<EvidenceKind, number> = { spectrum: 0, traceback: 0, edited: 0, syntax: 0, repair: 0, critic: 0 };
+    const contributions: Record<EvidenceKind, number> = { spectrum: 0, traceback: 0, edited: 0, syntax: 0, repair: 0, critic: 0, 'load-error': 0 };
     for (const term of terms) {
       const contribution = term.weight * ((features[term.name] ?? 0) - term.reference);
       logit += contribution;
@@ -115,7 +116,7 @@ export async function localizeFaults(options: LocalizeOptions): Promise<LineScor
     scored.push(score);
   });
 
-  return rankLineScores(scored);
+  return rankLineScores(await withLoadErrorPlaces(run, scored, sources, syntax));
 }
 
 /**

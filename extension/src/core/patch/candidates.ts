@@ -153,7 +153,7 @@ export function compareCandidates(a: Candidate, b: Candidate): number {
  *   P(line faulty) × P(template repairs a faulty line) × (its weight / the template's total weight on the line),
  * i.e. the template's prior is shared among the places it could apply on that line. Candidates that
  * produce the same text are merged (their chances combine by noisy-or); candidates that add syntax
- * errors are dropped.
+ * errors are dropped, and so are syntax repairs that do not remove any.
  */
 export async function generateCandidateSet(request: CandidateRequest): Promise<CandidateSet> {
   const priors = request.priors ?? defaultPriors;
@@ -235,7 +235,11 @@ export async function generateCandidateSet(request: CandidateRequest): Promise<C
     if (request.limit !== undefined && candidates.length >= request.limit) break;
     checked++;
     throwIfCancelled(request.signal);
-    if ((await syntaxErrorsIn(request.syntax, request.language, candidate.newText)) > originalErrors) {
+    const errors = await syntaxErrorsIn(request.syntax, request.language, candidate.newText);
+    // A syntax repair must leave fewer errors than the file had (none, for the errors tree-sitter does not
+    // see: indentation, redeclarations); every other candidate must not add any.
+    const kept = candidate.template !== 'syntax-repair' ? errors <= originalErrors : originalErrors > 0 ? errors < originalErrors : errors === 0;
+    if (!kept) {
       droppedUnparsable++;
       continue;
     }

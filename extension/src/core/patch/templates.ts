@@ -20,6 +20,7 @@ import {
   statementsOnRow,
   type Family,
 } from './syntaxFacts';
+import { syntaxRepair } from './syntaxRepair';
 import type { TemplateEdit, TemplateName, TextEdit } from './types';
 
 /** What every template sees: one suspect line of one parsed file. */
@@ -913,4 +914,5 @@ export const TEMPLATES: Record<TemplateName, Template> = {
   'insert-control': insertControl,
   'delete-statement': deleteStatement,
   'swap-branches': swapBranches,
+  'syntax-repair': syntaxRepair,
 };

@@ -21,7 +21,8 @@ export type TemplateName =
   | 'insert-guard'
   | 'insert-control'
   | 'delete-statement'
-  | 'swap-branches';
+  | 'swap-branches'
+  | 'syntax-repair';
 
 /** A replacement of the text between two UTF-16 offsets of the original file (`end` exclusive). */
 export interface TextEdit {

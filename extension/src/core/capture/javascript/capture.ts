@@ -11,6 +11,7 @@ import { buildInvocation, type SelectedTest } from './invocation';
 import { extractJsonObject } from './json';
 import { readCaptureRecords, testKey, type CaptureRecords, type RecordedTest } from './records';
 import {
+  loadFailure,
   looksLikeJestReport,
   looksLikeMochaReport,
   parseJestLikeReport,
@@ -21,7 +22,7 @@ import {
 } from './reports';
 import { originalPositionFor, type OriginalPosition } from './sourceMap';
 import { SourceMapResolver } from './sourceMaps';
-import { mapFrames, messageOf, parseV8Stack } from './stack';
+import { mapFrames, messageOf, parseV8Stack, stripAnsi } from './stack';
 import { isJavaScriptTestFile } from './testFiles';
 
 /** Longest failure message kept. */
@@ -88,7 +89,8 @@ export async function captureJavaScript(options: CaptureOptions): Promise<TestRu
       'Set "revise.test.command" to the command that runs your tests, for example ["npx", "jest"].',
     );
   }
-  if (framework !== 'node:test' && !(await findPackage(root, framework))) {
+  const frameworkFolder = framework !== 'node:test' ? await findPackage(root, framework) : undefined;
+  if (framework !== 'node:test' && !frameworkFolder) {
     throw new ReviseError(
       'framework-missing',
       `${FRAMEWORK_NAMES[framework]} is not installed in ${root} (no node_modules/${framework}).`,
@@ -96,6 +98,7 @@ export async function captureJavaScript(options: CaptureOptions): Promise<TestRu
     );
   }
 
+  const frameworkVersion = frameworkFolder ? await packageVersion(frameworkFolder) : undefined;
   const realRoot = realpathOr(root);
   const javascriptDir = javascriptAssetsDir(options);
   const captureDir = await makeTempDir('js', options.tempDir);
@@ -115,6 +118,7 @@ export async function captureJavaScript(options: CaptureOptions): Promise<TestRu
       coverage: coverageRequested,
       ...(selected ? { selected } : {}),
       baseEnv: process.env,
+      ...(frameworkVersion ? { frameworkVersion } : {}),
     });
     logger.debug(`${framework} capture: running ${invocation.command.join(' ')} in ${root}`);
     const stopProgress = options.onProgress ? watchProgress(captureDir, options.onProgress, logger) : undefined;
@@ -157,6 +161,16 @@ export async function captureJavaScript(options: CaptureOptions): Promise<TestRu
     return run;
   } finally {
     await fs.rm(captureDir, { recursive: true, force: true });
+  }
+}
+
+/** The `version` of an installed package, from its package.json. */
+async function packageVersion(folder: string): Promise<string | undefined> {
+  try {
+    const manifest = JSON.parse(await fs.readFile(path.join(folder, 'package.json'), 'utf8')) as { version?: unknown };
+    return typeof manifest.version === 'string' ? manifest.version : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -235,8 +249,18 @@ async function assemble(input: AssembleInput): Promise<TestRun> {
   for (const recorded of records.tests.values()) {
     const key = testKey(canonical(recorded.file), recorded.name);
     const entry = merged.get(key);
-    if (entry) entry.recorded = recorded;
-    else if (recorded.began) merged.set(key, { recorded });
+    if (entry) {
+      entry.recorded = recorded;
+      continue;
+    }
+    // Reports without files (Mocha's JSON reporter before 9): the runtime knows the test's file.
+    const fileless = testKey('', recorded.name);
+    const unplaced = recorded.file ? merged.get(fileless) : undefined;
+    if (unplaced && !unplaced.reported?.file) {
+      merged.delete(fileless);
+      if (unplaced.reported) unplaced.reported.file = recorded.file;
+      merged.set(key, { ...unplaced, recorded });
+    } else if (recorded.began) merged.set(key, { recorded });
   }
 
   // The code each test file ran as, where a loader transformed it (tsx, ts-node): node:test reports
@@ -362,9 +386,20 @@ async function assemble(input: AssembleInput): Promise<TestRun> {
   // Problems from the report, minus whole-file failures that only echo a stopped test.
   const filesWithTests = new Set(tests.map((test) => test.file).filter(Boolean));
   const generatedFilesWithTests = new Set([...merged.values()].map(({ reported, recorded }) => canonical(reported?.file ?? recorded?.file ?? '')));
-  for (const problem of report.problems) {
-    if (problem.file && (filesWithTests.has(problem.file) || generatedFilesWithTests.has(canonical(problem.file)))) continue;
-    problems.push(problem.file ? { ...problem, file: shown(problem.file) } : problem);
+  const reportProblems = [...report.problems];
+  if (!stopped && !report.found && result.exitCode !== 0) {
+    // The runner died before it could report (Mocha when a spec does not load): the error it printed.
+    const failure = loadFailure(`${result.stderr}\n${result.stdout}`, root);
+    if (failure) reportProblems.push({ ...failure, ...testFileOfLoadFailure(`${result.stderr}\n${result.stdout}`, root, failure) });
+  }
+  for (const problem of reportProblems) {
+    const owner = problem.testFile ?? problem.file;
+    if (owner && (filesWithTests.has(owner) || generatedFilesWithTests.has(canonical(owner)))) continue;
+    problems.push({
+      ...problem,
+      ...(problem.file ? { file: shown(problem.file) } : {}),
+      ...(problem.testFile ? { testFile: shown(problem.testFile) } : {}),
+    });
   }
   for (const stop of records.lingering) {
     problems.push({
@@ -388,6 +423,12 @@ async function assemble(input: AssembleInput): Promise<TestRun> {
   if (!stopped && tests.length === 0 && !problems.some((problem) => problem.kind === 'collection-error' || problem.kind === 'syntax-error')) {
     if (result.exitCode === 0 || report.found) {
       problems.push({ kind: 'no-tests', message: `${framework} ran no tests in ${root}.` });
+    } else if (couldNotStart(result)) {
+      throw new ReviseError(
+        'framework-missing',
+        `The test command could not start (exit code ${String(result.exitCode)}): ${lastOutputLine(result)}`,
+        'Check the "test" script in package.json (or "revise.test.command") and that its programs are installed.',
+      );
     } else {
       problems.push({ kind: 'unparsable-output', message: `The test command exited with code ${String(result.exitCode)} and no report. ${outputTail(result)}`.trim() });
     }
@@ -421,6 +462,16 @@ async function assemble(input: AssembleInput): Promise<TestRun> {
     complete: !stopped && watchdogStops === 0,
     testFiles: [...testFiles].sort(),
   };
+}
+
+/**
+ * The test file a load failure stopped, from the error's stack (the innermost frame in a test file: the
+ * `require`/`import` of the broken module) or the failing file itself when it is a test file.
+ */
+function testFileOfLoadFailure(text: string, root: string, failure: CaptureProblem): { testFile?: string } {
+  if (failure.file && isJavaScriptTestFile(failure.file, root)) return { testFile: failure.file };
+  const frame = parseV8Stack(stripAnsi(text)).find((candidate) => isJavaScriptTestFile(candidate.file, root));
+  return frame ? { testFile: frame.file } : {};
 }
 
 /**
@@ -465,6 +516,18 @@ async function assertionText(test: TestResult, root: string, resolver: SourceMap
     return undefined;
   }
   return undefined;
+}
+
+/** A shell that could not find or run the program (exit 126/127, `not found`), or npm that could not read its script. */
+function couldNotStart(result: ProcessResult): boolean {
+  const text = `${result.stderr}\n${result.stdout}`;
+  return result.exitCode === 126 || result.exitCode === 127 || /command not found|: not found|is not recognized as an internal or external command|npm ERR! Missing script|EJSONPARSE/.test(text);
+}
+
+/** The last non-empty line the command printed, shortened. */
+function lastOutputLine(result: ProcessResult): string {
+  const line = `${result.stderr}\n${result.stdout}`.split(/\r?\n/).map((entry) => entry.trim()).filter(Boolean).pop() ?? 'no output';
+  return line.length > 200 ? `${line.slice(0, 199)}…` : line;
 }
 
 function outputTail(result: ProcessResult): string {

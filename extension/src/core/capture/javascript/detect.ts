@@ -4,6 +4,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { ReviseError } from '../../errors';
 import type { Framework } from '../../types';
 import { baseName, parseShellScript, programWords } from './shell';
 import { someFileBreadthFirst } from '../walk';
@@ -37,13 +38,35 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Reads `<root>/package.json`; undefined when it is missing or not JSON. */
+/** `Unexpected token } (line 4, column 3)` from a JSON.parse error. */
+function jsonErrorWhere(text: string, error: unknown): string {
+  const message = error instanceof Error ? error.message.split('\n')[0]!.replace(/ in JSON at position \d+.*$/, '').replace(/, ".*$/, '') : String(error);
+  const position = error instanceof Error ? /at position (\d+)/.exec(error.message) : null;
+  if (!position) return message;
+  const before = text.slice(0, Number(position[1]));
+  const line = before.split('\n').length;
+  const column = before.length - before.lastIndexOf('\n');
+  return `${message} (line ${line}, column ${column})`;
+}
+
+/**
+ * Reads `<root>/package.json`; undefined when it is missing or not an object. Throws
+ * `ReviseError('no-project')` when it is not valid JSON.
+ */
 export async function readManifest(root: string): Promise<PackageManifest | undefined> {
-  let value: unknown;
+  const file = path.join(root, 'package.json');
+  let text: string;
   try {
-    value = JSON.parse(await fs.readFile(path.join(root, 'package.json'), 'utf8'));
+    text = await fs.readFile(file, 'utf8');
   } catch {
     return undefined;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    // npm cannot run a script from it either: say so in one line instead of running npm's stack trace.
+    throw new ReviseError('no-project', `${file} is not valid JSON: ${jsonErrorWhere(text, error)}.`, 'Fix package.json, then check again.');
   }
   if (!isRecord(value)) return undefined;
   const scripts: Record<string, string> = {};

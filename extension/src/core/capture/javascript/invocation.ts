@@ -36,6 +36,8 @@ export interface InvocationInput {
   selected?: SelectedTest[];
   /** The environment to start from (normally `process.env`). */
   baseEnv: NodeJS.ProcessEnv;
+  /** The installed framework's version (`package.json` of its package), when known. */
+  frameworkVersion?: string;
 }
 
 /** A ready-to-run command. */
@@ -204,6 +206,7 @@ export async function buildInvocation(input: InvocationInput): Promise<Invocatio
       ? `^(?:${[...new Set(input.selected.map((test) => escapeRegExp(test.titles.join(join))))].join('|')})$`
       : undefined;
   let hooksMissing: string | undefined;
+  let bailRemoved = false;
   let front: string[] = [];
   let appended: string[] = [];
 
@@ -225,7 +228,8 @@ export async function buildInvocation(input: InvocationInput): Promise<Invocatio
       // No --testLocationInResults: Jest would format (and source-map) a stack trace for every test, about
       // a fifth of a plain run's time; Revise's runner records where each failing test is defined, and
       // the titles tell the others.
-      appended = ['--json', `--outputFile=${reportFile}`, '--ci', '--forceExit', `--testTimeout=${perTestTimeoutMs}`];
+      // --bail=0: the project's --bail (script or config) would stop after the first failing file.
+      appended = ['--json', `--outputFile=${reportFile}`, '--ci', '--forceExit', `--testTimeout=${perTestTimeoutMs}`, '--bail=0'];
       const runner = input.manifest?.jestConfig?.testRunner;
       if (typeof runner === 'string' && !/circus/.test(runner)) {
         hooksMissing = `the project runs Jest with ${runner}, so Revise's jest-circus hooks were not added`;
@@ -241,7 +245,7 @@ export async function buildInvocation(input: InvocationInput): Promise<Invocatio
       env.REVISE_WATCHDOG_MS = String(perTestTimeoutMs + WATCHDOG_GRACE_MS);
       // No --includeTaskLocation: Vitest would format (and source-map) a stack trace for every test, about
       // a fifth of a plain run's time; the titles tell where tests are defined.
-      appended = ['--run', '--reporter=json', `--outputFile=${reportFile}`, `--testTimeout=${perTestTimeoutMs}`];
+      appended = ['--run', '--reporter=json', `--outputFile=${reportFile}`, `--testTimeout=${perTestTimeoutMs}`, '--bail=0'];
       const words = base.kind === 'script' ? parseShellScript(base.script).flat().map((word) => word.text) : base.argv;
       const entry = await vitestEntry(input.root);
       if (words.some((word) => word === '--config' || word === '-c' || word.startsWith('--config='))) {
@@ -259,7 +263,23 @@ export async function buildInvocation(input: InvocationInput): Promise<Invocatio
     }
     case 'mocha': {
       env.REVISE_WATCHDOG_MS = String(perTestTimeoutMs + WATCHDOG_GRACE_MS);
-      appended = ['--require', helper('mocha-hooks.cjs'), '--reporter', 'json', '--reporter-option', `output=${reportFile}`, '--exit', '--timeout', String(perTestTimeoutMs)];
+      const major = majorVersion(input.frameworkVersion) ?? MODERN_MOCHA;
+      // Mocha 6 moved to yargs: `--reporter-option` and `--no-bail` exist from there on; Mocha 4 added
+      // `--exit` (before, Mocha always exited). Older versions get their own spellings, and their
+      // `--bail`/`-b` is taken out of the script (they cannot switch it off).
+      appended = [
+        '--require',
+        helper('mocha-hooks.cjs'),
+        '--reporter',
+        'json',
+        major >= 6 ? '--reporter-option' : '--reporter-options',
+        `output=${reportFile}`,
+        ...(major >= 4 ? ['--exit'] : []),
+        '--timeout',
+        String(perTestTimeoutMs),
+        ...(major >= 6 ? ['--no-bail'] : []),
+      ];
+      if (major < 6) bailRemoved = true;
       const pattern = titlesPattern(' ');
       if (pattern) appended.push('--grep', pattern);
       break;
@@ -268,6 +288,10 @@ export async function buildInvocation(input: InvocationInput): Promise<Invocatio
 
   let program: string;
   let args: string[];
+  if (bailRemoved) {
+    if (base.kind === 'argv') base.argv = withoutBailWords(base.argv);
+    else base.script = scriptWithoutBail(base.script);
+  }
   if (base.kind === 'argv') {
     const [first, ...rest] = base.argv;
     program = first!;
@@ -305,6 +329,34 @@ export async function buildInvocation(input: InvocationInput): Promise<Invocatio
   const invocation: Invocation = { program, args, env, command: [program, ...args], reportFile };
   if (hooksMissing) invocation.hooksMissing = hooksMissing;
   return invocation;
+}
+
+/** Mocha's major version assumed when its package cannot be read. */
+const MODERN_MOCHA = 10;
+
+/** The major version of a semver string (`3.5.3` → 3). */
+export function majorVersion(version: string | undefined): number | undefined {
+  const match = /^\s*v?(\d+)\./.exec(version ?? '');
+  return match ? Number(match[1]) : undefined;
+}
+
+const BAIL_WORD = /^(?:--bail(?:=.*)?|-b)$/;
+
+/** The words without `--bail`, `--bail=…` and `-b`. */
+export function withoutBailWords(words: string[]): string[] {
+  return words.filter((word, index) => index === 0 || !BAIL_WORD.test(word));
+}
+
+/** A shell script without the `--bail` / `-b` words of its commands (the program word is kept). */
+export function scriptWithoutBail(script: string): string {
+  const cuts: Array<{ start: number; end: number }> = [];
+  for (const command of parseShellScript(script)) {
+    const program = programWords(command);
+    for (const word of program.slice(1)) if (BAIL_WORD.test(word.text)) cuts.push({ start: word.start, end: word.end });
+  }
+  let result = script;
+  for (const cut of cuts.sort((a, b) => b.start - a.start)) result = `${result.slice(0, cut.start).trimEnd()} ${result.slice(cut.end).trimStart()}`.trimEnd();
+  return result;
 }
 
 /** Adds flags to NODE_OPTIONS (only those Node allows there: --require, reporters). */

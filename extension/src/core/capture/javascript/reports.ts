@@ -121,13 +121,17 @@ export function parseNodeTestEvents(text: string, root: string): ParsedReport {
     const isFileLevel = nesting === 0 && file !== undefined && toAbsolute(event.name, root) === file;
     if (isFileLevel) {
       if (event.type === 'test:fail' && event.error?.failureType !== 'subtestsFailed') {
-        const problem = loadFailure(stderr.get(fileKey) ?? '', root) ?? {
-          kind: 'collection-error' as const,
-          message: `${path.relative(root, file) || file}: ${messageOf(event.error?.stack ?? event.error?.message ?? 'the file failed')}`,
-          file,
-        };
-        // Every test file that imports a broken module reports the same error once.
-        if (!problems.some((known) => known.message === problem.message && known.file === problem.file && known.line === problem.line)) problems.push(problem);
+        const reported = event.error?.stack ?? event.error?.message ?? '';
+        const problem: CaptureProblem = loadFailure(stderr.get(fileKey) ?? '', root) ??
+          loadFailure(reported, root) ?? {
+            kind: 'collection-error' as const,
+            message: `${path.relative(root, file) || file}: ${messageOf(reported || 'the file failed')}`,
+            file,
+          };
+        // Each test file that imports a broken module fails with it (capture makes it a failed test).
+        problem.testFile = file;
+        problem.file ??= file;
+        if (!problems.some((known) => known.testFile === file)) problems.push(problem);
       }
       continue;
     }
@@ -154,25 +158,72 @@ export function parseNodeTestEvents(text: string, root: string): ParsedReport {
 }
 
 /**
- * The error that stopped a file from loading, from what its process printed: Node prints the failing
- * location (`/path/file.js:7`), the source line, a caret line, then `SyntaxError: …` (or another error
- * and its stack). Undefined when stderr holds no such error.
+ * The error that stopped a file from loading, from what its process printed or the framework reported:
+ * Node prints the failing location (`/path/file.js:7`), the source line, a caret line, then
+ * `SyntaxError: …` (or another error and its stack); Babel (Jest) says `SyntaxError: /path/file.js: … (7:4)`;
+ * esbuild (Vitest, tsx) `/path/file.ts:7:4: ERROR: …`; tsc `file.ts(7,4): error TS1005: …`. Undefined when
+ * the text holds no such error.
  */
 export function loadFailure(stderr: string, root: string): CaptureProblem | undefined {
   const text = stripAnsi(stderr);
-  const error = /^(?:[\w$.]*Error|Error)(?: \[[A-Z_]+\])?: .*$/m.exec(text);
+  const error =
+    /^[ \t]*(?:Exception during run: )?(?:[\w$.]*Error|Error)(?: \[[A-Z_]+\]|\[ @[^\]\n]+ \])?: .*$/m.exec(text) ??
+    /^.*\bERROR: .*$/m.exec(text) ??
+    /^.*\berror TS\d+: .*$/m.exec(text);
   if (!error) return undefined;
-  const before = text.slice(0, error.index);
-  const location = /^((?:file:\/\/)?\/[^\n:]+|[A-Za-z]:\\[^\n:]+):(\d+)$/m.exec(before);
-  const file = location ? toAbsolute(location[1], root) : undefined;
-  const kind = error[0].startsWith('SyntaxError') ? 'syntax-error' : 'collection-error';
-  const shown = file ? `${path.relative(root, file) || file}${location ? `:${location[2]}` : ''}: ` : '';
+  const place = loadErrorPlace(text, error.index, root);
+  const header = error[0].trim().replace(/^Exception during run: /, '');
+  const kind = /^(SyntaxError|TSError)|ERROR: |error TS\d+|Transform failed/.test(header) ? 'syntax-error' : 'collection-error';
+  const shownPlace = place ? `${path.relative(root, place.file) || place.file}${place.line !== undefined ? `:${place.line}` : ''}: ` : '';
+  const alreadyPlaced = place && header.includes(place.file);
   return {
     kind,
-    message: `${shown}${error[0].trim()}`,
-    ...(file ? { file } : {}),
-    ...(file && location ? { line: Number(location[2]) } : {}),
+    message: `${alreadyPlaced ? '' : shownPlace}${header}`,
+    ...(place ? { file: place.file, ...(place.line !== undefined ? { line: place.line } : {}), ...(place.column ? { column: place.column } : {}) } : {}),
   };
+}
+
+function inProject(file: string | undefined, root: string): file is string {
+  return file !== undefined && !file.split(/[\\/]/).includes('node_modules') && (file === root || file.startsWith(root + path.sep) || !path.isAbsolute(file));
+}
+
+/** Where a load error is, from the text around its header at `errorIndex`. */
+function loadErrorPlace(text: string, errorIndex: number, root: string): { file: string; line?: number; column?: number } | undefined {
+  const candidates: Array<{ file: string | undefined; line?: number; column?: number }> = [];
+  const header = text.slice(errorIndex).split('\n')[0] ?? '';
+  // Babel: `SyntaxError: /abs/file.js: Unexpected token (7:4)`.
+  const babel = /((?:file:\/\/)?\/[^\s:]+|[A-Za-z]:\\[^\s:]+): .*\((\d+):(\d+)\)/.exec(header);
+  if (babel) candidates.push({ file: toAbsolute(babel[1], root), line: Number(babel[2]), column: Number(babel[3]) + 1 });
+  // esbuild: `/abs/file.ts:7:4: ERROR: …`; tsc: `src/x.ts(7,4): error TS…` or `src/x.ts:7:4 - error TS…`.
+  const following = text.slice(errorIndex).split('\n').slice(0, 3).join('\n');
+  const esbuild = /((?:file:\/\/)?[^\s:(]+\.[cm]?[jt]sx?):(\d+):(\d+):? (?:ERROR|- error)/.exec(following);
+  if (esbuild) candidates.push({ file: toAbsolute(esbuild[1], root), line: Number(esbuild[2]), column: Number(esbuild[3]) + 1 });
+  const tsc = /([^\s(]+\.[cm]?tsx?)\((\d+),(\d+)\): error TS/.exec(header);
+  if (tsc) candidates.push({ file: toAbsolute(tsc[1], root), line: Number(tsc[2]), column: Number(tsc[3]) });
+  // Node: the location line printed before the error.
+  const before = text.slice(0, errorIndex);
+  const node = [...before.matchAll(/^((?:file:\/\/)?\/[^\n:]+|[A-Za-z]:\\[^\n:]+):(\d+)$/gm)].pop();
+  if (node) candidates.push({ file: toAbsolute(node[1], root), line: Number(node[2]) });
+  // Otherwise the innermost project frame of the error's stack.
+  const frames = parseStackFrames(text.slice(errorIndex));
+  const frame = frames.find((candidate) => inProject(candidate.file, root));
+  if (frame) candidates.push(frame);
+  // Mocha: `SyntaxError[ @/abs/test/x.test.js ]: …`, the file whose import failed (no line).
+  const mocha = /\[ @([^\]\n]+) \]/.exec(header);
+  if (mocha) candidates.push({ file: toAbsolute(mocha[1]!.trim(), root) });
+  const found = candidates.find((candidate) => inProject(candidate.file, root));
+  if (!found?.file) return undefined;
+  return { file: found.file, ...(found.line !== undefined ? { line: found.line } : {}), ...(found.column ? { column: found.column } : {}) };
+}
+
+/** `at …(file:line:col)` frames, innermost first, of project and dependency files (not Node's internals). */
+function parseStackFrames(text: string): Array<{ file: string; line: number; column?: number }> {
+  const frames: Array<{ file: string; line: number; column?: number }> = [];
+  for (const match of text.matchAll(/^\s*at (?:.*?\()?((?:file:\/\/)?\/[^\s()]+|[A-Za-z]:\\[^\s()]+):(\d+):(\d+)\)?\s*$/gm)) {
+    const file = toAbsolute(match[1], '/');
+    if (file) frames.push({ file, line: Number(match[2]), column: Number(match[3]) });
+  }
+  return frames;
 }
 
 /**
@@ -189,10 +240,15 @@ export function parseJestLikeReport(report: Record<string, unknown>, framework: 
     const assertions = Array.isArray(fileResult.assertionResults) ? fileResult.assertionResults : [];
     const fileMessage = asString(fileResult.message) ?? asString(fileResult.failureMessage);
     if (fileMessage && stripAnsi(fileMessage).trim() !== '' && (assertions.length === 0 || fileResult.status === 'failed') && !assertions.some((entry) => isRecord(entry) && entry.status === 'failed')) {
+      const text = fileMessage.replace(/^\s*●[^\n]*\n/, '');
+      const placed = loadFailure(text, root);
       problems.push({
-        kind: /SyntaxError/.test(fileMessage) ? 'syntax-error' : 'collection-error',
-        message: `${file ? path.relative(root, file) || file : 'a test file'}: ${messageOf(fileMessage.replace(/^\s*●[^\n]*\n/, ''))}`,
-        ...(file ? { file } : {}),
+        kind: /SyntaxError|ERROR: |error TS\d+|Transform failed/.test(fileMessage) ? 'syntax-error' : 'collection-error',
+        message: placed?.file ? placed.message : `${file ? path.relative(root, file) || file : 'a test file'}: ${messageOf(text)}`,
+        ...(placed?.file ? { file: placed.file } : file ? { file } : {}),
+        ...(placed?.line !== undefined ? { line: placed.line } : {}),
+        ...(placed?.column !== undefined ? { column: placed.column } : {}),
+        ...(file ? { testFile: file } : {}),
       });
     }
     for (const entry of assertions) {
@@ -246,7 +302,7 @@ export function parseMochaReport(report: Record<string, unknown>, root: string):
     if (file) test.file = file;
     const error = failure && isRecord(failure.err) ? failure.err : undefined;
     if (outcome === 'failed') {
-      const stack = asString(error?.stack);
+      const stack = absoluteStackPaths(asString(error?.stack), root);
       const message = asString(error?.message);
       test.message = messageOf(stack && message && stack.includes(message) ? stack : message ?? stack ?? 'failed');
       if (stack) test.stack = stack;
@@ -258,6 +314,14 @@ export function parseMochaReport(report: Record<string, unknown>, root: string):
   for (const entry of entries('pending')) add(entry);
   for (const entry of entries('failures')) add(entry);
   return { tests, problems: [], found: true };
+}
+
+/**
+ * Mocha's stack filter shortens paths under the working directory to relative ones
+ * (`at Context.<anonymous> (test/x.test.js:7:12)`); they are made absolute again so frames keep them.
+ */
+export function absoluteStackPaths(stack: string | undefined, root: string): string | undefined {
+  return stack?.replace(/^(\s*at (?:.*?\()?)((?!node:|internal\/|file:|\/|[A-Za-z]:\\)[^\s()]+\.[cm]?[jt]sx?)(:\d+:\d+\)?\s*)$/gm, (_, head: string, file: string, tail: string) => `${head}${path.resolve(root, file)}${tail}`);
 }
 
 /** True for a Jest or Vitest JSON report. */

@@ -82,19 +82,25 @@ export function assembleTestRun(artifacts: RunArtifacts): TestRun {
   });
 
   let fromJUnit = false;
-  if (tests.length === 0 && artifacts.junit && artifacts.junit.cases.length > 0) {
+  // Only when the plugin did not run: with it, an empty list means collection failed, and JUnit's
+  // "collection failure" cases would be tests that cannot pass (the modules become failed tests instead).
+  if (tests.length === 0 && !plugin.session && artifacts.junit && artifacts.junit.cases.length > 0) {
     tests = junitCasesToResults(artifacts.junit.cases, root, artifacts.isFile);
     fromJUnit = true;
     coverageMethod = 'none';
   }
 
+  // A module that does not collect (syntax error, failing import) becomes a failed test in capture.
   for (const error of plugin.collectErrors) {
+    const module = error.nodeid.split('::')[0] ?? '';
     problems.push({
       kind: error.kind,
       message: error.message,
       ...(error.file ? { file: absolute(error.file) } : {}),
       ...(error.line ? { line: error.line } : {}),
       ...(error.column ? { column: error.column } : {}),
+      ...(module.endsWith('.py') ? { testFile: absolute(module) } : {}),
+      ...(error.frames?.length ? { frames: error.frames.map((frame) => toStackFrame(frame, absolute)) } : {}),
     });
   }
 

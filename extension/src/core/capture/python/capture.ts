@@ -117,10 +117,25 @@ export async function capturePytest(options: CaptureOptions): Promise<TestRun> {
 
 /**
  * Revise's own pytest arguments: folders to leave out (symbolic link loops), the plugin, no cache folder in the project, quiet short tracebacks, the
- * root, and collection errors that do not hide the other modules' results; then the test ids, if any.
+ * root, collection errors that do not hide the other modules' results, no stop at the first failures;
+ * then the test ids, if any.
  */
 export function pytestArguments(root: string, testIds?: string[], ignored: string[] = []): string[] {
-  return [...ignored.flatMap((folder) => ['--ignore', folder]), '-p', 'revise_pytest', '-p', 'no:cacheprovider', '-q', '--tb=short', `--rootdir=${root}`, '--continue-on-collection-errors', ...(testIds ?? [])];
+  return [
+    ...ignored.flatMap((folder) => ['--ignore', folder]),
+    '-p',
+    'revise_pytest',
+    '-p',
+    'no:cacheprovider',
+    '-q',
+    '--tb=short',
+    `--rootdir=${root}`,
+    '--continue-on-collection-errors',
+    // The project's -x / --maxfail (in addopts or the command) would stop the run at the first failures:
+    // the last --maxfail wins, and 0 means no limit.
+    '--maxfail=0',
+    ...(testIds ?? []),
+  ];
 }
 
 /** The environment of a pytest run with Revise's plugin (also the warm worker's). */

@@ -61,6 +61,8 @@ export interface CollectErrorRecord {
   line?: number;
   column?: number;
   details?: string;
+  /** The import's stack in project files, outermost first (not for syntax errors). */
+  frames?: PluginFrame[];
 }
 
 /** Everything one `results.jsonl` said. */
@@ -161,6 +163,7 @@ function readRecord(line: string, output: PluginOutput): string | undefined {
         ...optionalPositive('line', value.line),
         ...optionalPositive('column', value.column),
         ...optionalString('details', value.details),
+        ...(Array.isArray(value.frames) ? { frames: readFrames(value.frames) } : {}),
       });
       return undefined;
     }
@@ -175,22 +178,26 @@ function readRecord(line: string, output: PluginOutput): string | undefined {
   }
 }
 
+function readFrames(value: unknown): PluginFrame[] {
+  const frames: PluginFrame[] = [];
+  if (!Array.isArray(value)) return frames;
+  for (const frame of value) {
+    if (!isObject(frame) || typeof frame.file !== 'string' || !isPositive(frame.line)) continue;
+    frames.push({
+      file: frame.file,
+      line: frame.line,
+      ...optionalPositive('column', frame.column),
+      ...optionalString('function', frame.function),
+    });
+  }
+  return frames;
+}
+
 function readTest(value: Record<string, unknown>, type: 'test' | 'interrupted'): TestRecord | string {
   if (typeof value.nodeid !== 'string' || value.nodeid === '') return 'test without a node id';
   const outcome = value.outcome;
   if (outcome !== 'passed' && outcome !== 'failed' && outcome !== 'skipped') return 'unknown outcome';
-  const frames: PluginFrame[] = [];
-  if (Array.isArray(value.frames)) {
-    for (const frame of value.frames) {
-      if (!isObject(frame) || typeof frame.file !== 'string' || !isPositive(frame.line)) continue;
-      frames.push({
-        file: frame.file,
-        line: frame.line,
-        ...optionalPositive('column', frame.column),
-        ...optionalString('function', frame.function),
-      });
-    }
-  }
+  const frames = readFrames(value.frames);
   const record: TestRecord = {
     type,
     nodeid: value.nodeid,
