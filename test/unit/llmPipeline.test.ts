@@ -155,7 +155,12 @@ describe('LLM in the pipeline (one-bug Python fixture)', { skip: pythonMissing }
       assert.ok(llmPatch, `an LLM patch; got ${JSON.stringify(report.patches.map((patch) => patch.origin))}`);
       assert.equal(llmPatch.validated, true);
       assert.equal(llmPatch.testsFailed, 0);
-      assert.equal(llmPatch.testsPassed, 6);
+      // Validation ran the failing tests and the passing tests that run the patched line; only the
+      // proposed patch is confirmed by the whole suite (6 tests).
+      assert.ok(llmPatch.checked);
+      assert.equal(llmPatch.checked.failing, report.tests.failed);
+      if (llmPatch.checked.fullSuite === 'confirmed') assert.equal(llmPatch.testsPassed, 6);
+      else assert.equal(llmPatch.testsPassed, llmPatch.checked.failing + llmPatch.checked.covering);
       assert.match(llmPatch.diff, /^-    return total\(values\) \* len\(values\)$/m);
       assert.match(llmPatch.diff, /^\+    return sum\(values\) \/ len\(values\)$/m);
       assert.equal(llmPatch.title, '`return total(values) * len(values)` → `return sum(values) / len(values)`');

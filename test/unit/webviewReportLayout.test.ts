@@ -69,6 +69,11 @@ void test('a patch says which tests it passed: every one, naming those that fail
   );
   assert.equal(patchTestsText({ validated: false, testsPassed: 7, testsFailed: 2 }, ['t1']), 'Passes 7 of 9 tests; 2 still fail (not validated).');
   assert.equal(patchTestsText({ validated: true, testsPassed: 3, testsFailed: 0 }, []), 'Passes all 3 tests.');
+  assert.equal(patchTestsText({ validated: true, testsPassed: 9, testsFailed: 0, checked: { failing: 2, covering: 7, fullSuite: 'confirmed' } }, []), 'Passes all 9 tests.');
+  assert.equal(
+    patchTestsText({ validated: true, testsPassed: 3, testsFailed: 0, checked: { failing: 2, covering: 1, fullSuite: 'not-run' } }, []),
+    'Passes the 2 failing tests and the 1 passing test that runs its lines; the rest of the suite not yet run.',
+  );
 });
 
 void test('each patch shows a side-by-side diff and its tests; the proposed one names the fixed tests', () => {

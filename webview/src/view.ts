@@ -232,8 +232,14 @@ export function sideBySideDiff(diff: string): DiffRow[] {
  * Which tests a patch passed, in words. A validated patch with no failing test passed every test of
  * the run, so the ones that failed before the patch are named; otherwise only the counts are known.
  */
-export function patchTestsText(patch: Pick<ReportPatch, 'validated' | 'testsPassed' | 'testsFailed'>, failingBefore: readonly string[]): string {
+export function patchTestsText(patch: Pick<ReportPatch, 'validated' | 'testsPassed' | 'testsFailed' | 'checked'>, failingBefore: readonly string[]): string {
   const total = patch.testsPassed + patch.testsFailed;
+  // Validated on the failing tests and the tests that run its lines, the rest of the suite not yet run.
+  if (patch.validated && patch.checked && patch.checked.fullSuite !== 'confirmed') {
+    const { failing, covering } = patch.checked;
+    const related = covering > 0 ? ` and the ${covering} passing ${covering === 1 ? 'test that runs' : 'tests that run'} its lines` : '';
+    return `Passes the ${failing} failing ${failing === 1 ? 'test' : 'tests'}${related}; the rest of the suite not yet run.`;
+  }
   if (patch.testsFailed === 0 && total > 0) {
     const fixed = failingBefore.length > 0 ? `, including the ${failingBefore.length} that failed before: ${failingBefore.join(', ')}` : '';
     return `Passes all ${total} tests${fixed}.`;

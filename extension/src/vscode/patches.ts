@@ -137,5 +137,7 @@ function sha256(text: string): string {
 
 function testsText(patch: Patch): string {
   const total = patch.testsPassed + patch.testsFailed;
+  // Validated on the failing tests and the tests that run its lines; only the proposed patch runs the whole suite.
+  if (patch.validated && patch.checked && patch.checked.fullSuite !== 'confirmed') return `passes the ${patch.checked.failing} failing and ${patch.checked.covering} related tests`;
   return patch.validated ? `passes ${patch.testsPassed}/${total} tests` : `not validated: ${patch.testsPassed}/${total} tests pass`;
 }
