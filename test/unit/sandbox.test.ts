@@ -59,6 +59,16 @@ async function survivors(marker: string): Promise<number[]> {
   return find();
 }
 
+/** Processes running `sleep <marker>` once one has started (polls up to 10 s: a busy machine forks late). */
+async function started(marker: string): Promise<number[]> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const found = await survivors(marker);
+    if (found.length > 0) return found;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return [];
+}
+
 describe('sandboxed candidate runs (bubblewrap)', { skip: bwrapAbsent ?? pythonMissing }, () => {
   test('detection finds bubblewrap and says so', async () => {
     const found = await sandbox();
@@ -177,7 +187,7 @@ describe('process hygiene (unsandboxed runs too)', () => {
   test('the check can fail: a setsid grandchild of a plain spawn does survive it', { skip: process.platform !== 'linux' ? 'reads /proc' : undefined }, async () => {
     const marker = uniqueSleep();
     spawnSync('sh', ['-c', `setsid sleep ${marker} </dev/null >/dev/null 2>&1 &`]);
-    const left = await survivors(marker);
+    const left = await started(marker);
     assert.equal(left.length, 1);
     for (const pid of left) process.kill(pid, 'SIGKILL');
   });

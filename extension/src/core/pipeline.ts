@@ -4,6 +4,7 @@ import { captureTests, isTestFile } from './capture/index';
 import { isFileLevelId, loadFailuresAsTests } from './capture/loadFailures';
 import type { Assets } from './capture/types';
 import { throwIfCancelled } from './errors';
+import { focusOnTest, type TestPlace } from './focus';
 import { changedLinesSinceHead } from './git';
 import { localizeFaults, type CriticOpinion } from './localize/index';
 import { confirmPatch, proposePatches, type ExtraCandidate, type PatchStats, type TestRunRequest } from './patch/index';
@@ -78,6 +79,11 @@ export interface CheckRequest {
   unsavedEdits?: Record<string, number[]>;
   /** A task description from the user; without one, the docstring of the function under test is used. */
   task?: string;
+  /**
+   * A check from one test (the Testing view's "Check and Fix from This Test"): where that test is
+   * defined. It becomes the only failing test of the check; the others are left out and said so.
+   */
+  focusTest?: TestPlace;
   /** Where the user is (the cursor): names the function under test when no test fails. */
   focus?: { file: string; line: number };
   /**
@@ -146,7 +152,7 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
   await removeStaleTempDirs().catch(() => 0);
   progress('capture', 'Running tests…', 0);
   let stageStart = Date.now();
-  const [run, changed] = await Promise.all([
+  const [captured, changed] = await Promise.all([
     captureTests({
       root: request.root,
       runner,
@@ -162,6 +168,7 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
     changedLinesSinceHead(request.root, runner, signal).catch(() => ({}) as Record<string, number[]>),
   ]);
   timings.capture = Date.now() - stageStart;
+  const run = request.focusTest ? focusOnTest(captured, request.focusTest) : captured;
   throwIfCancelled(signal);
   logger.info(`${run.framework}: ${summarizeRun(run)} in ${run.durationMs} ms (coverage: ${run.coverageMethod})`);
 

@@ -10,6 +10,7 @@ import { activePythonInterpreter } from './python';
 import { ReportPanel } from './report/reportPanel';
 import { ResultsView, statusText } from './results';
 import { readCheckSettings, readDisplaySettings, readLlmApiKey, readLlmSettings } from './settings';
+import type { TestPlace } from '../core/focus';
 
 /** A check in flight for one folder. */
 interface RunningCheck {
@@ -46,7 +47,7 @@ export class CheckController implements vscode.Disposable {
   }
 
   /** Runs a check of the folder of the active editor (or one the user picks); resolves to its report. */
-  async run(mode: 'check' | 'fix', target?: vscode.Uri, task?: string): Promise<CheckReport | undefined> {
+  async run(mode: 'check' | 'fix', target?: vscode.Uri, task?: string, focusTest?: TestPlace): Promise<CheckReport | undefined> {
     const folder = await this.pickFolder(target);
     if (!folder) return undefined;
     if (!vscode.workspace.isTrusted) {
@@ -65,7 +66,7 @@ export class CheckController implements vscode.Disposable {
       await previous.done.catch(() => undefined);
     }
     const abort = new AbortController();
-    const done = this.execute(mode, folder, abort, task);
+    const done = this.execute(mode, folder, abort, task, focusTest);
     this.running.set(key, { abort, done });
     try {
       return await done;
@@ -111,7 +112,7 @@ export class CheckController implements vscode.Disposable {
     for (const disposable of this.disposables) disposable.dispose();
   }
 
-  private async execute(mode: 'check' | 'fix', folder: vscode.WorkspaceFolder, abort: AbortController, task?: string): Promise<CheckReport | undefined> {
+  private async execute(mode: 'check' | 'fix', folder: vscode.WorkspaceFolder, abort: AbortController, task?: string, focusTest?: TestPlace): Promise<CheckReport | undefined> {
     const title = mode === 'fix' ? 'Revise: Check and Fix' : 'Revise: Check';
     this.status.text = `$(sync~spin) Revise: checking ${folder.name}…`;
     ReportPanel.current?.setBusy(`Checking ${folder.name}…`);
@@ -128,7 +129,7 @@ export class CheckController implements vscode.Disposable {
         async (progress, token) => {
           const subscription = token.onCancellationRequested(() => abort.abort());
           try {
-            return await this.runCore(mode, folder, abort.signal, progress, task);
+            return await this.runCore(mode, folder, abort.signal, progress, task, focusTest);
           } finally {
             subscription.dispose();
           }
@@ -157,6 +158,7 @@ export class CheckController implements vscode.Disposable {
     signal: AbortSignal,
     progress: vscode.Progress<{ message?: string; increment?: number }>,
     task: string | undefined,
+    focusTest: TestPlace | undefined,
   ): Promise<CheckResult> {
     // Loaded on first use: activation stays cheap.
     const [{ runCheck }, { SyntaxService }] = await Promise.all([import('../core/pipeline'), import('../core/syntax/treeSitter')]);
@@ -183,6 +185,7 @@ export class CheckController implements vscode.Disposable {
       signal,
       unsavedEdits: this.editedLines(folder),
       ...(task !== undefined ? { task } : {}),
+      ...(focusTest ? { focusTest } : {}),
       ...(llm ? { llm } : {}),
       ...focusIn(folder),
       onProgress: (update) => {

@@ -76,8 +76,8 @@ export function activate(context: vscode.ExtensionContext): void {
 
 /**
  * Check and Fix from a test (the Testing view's context menu, or a failure in the peek view, of Revise's
- * items or any other test extension's): opens the test with the cursor on it, so the check takes its
- * function as the code under test, and runs Check and Fix on its folder.
+ * items or any other test extension's): opens the test with the cursor on it and runs Check and Fix on its
+ * folder with that test as the only failing one (the others are left out of the check, and said so).
  */
 async function checkAndFixTest(checks: CheckController, target: unknown): Promise<unknown> {
   const item = testItemOf(target);
@@ -92,7 +92,9 @@ async function checkAndFixTest(checks: CheckController, target: unknown): Promis
       editor.revealRange(item.range, vscode.TextEditorRevealType.InCenter);
     }
   }
-  return checks.run('fix', item.uri);
+  // The test is the failing one of this check: found by its file and line in Revise's own run.
+  const focusTest = item.uri.scheme === 'file' && item.range ? { file: item.uri.fsPath, line: item.range.start.line + 1 } : undefined;
+  return checks.run('fix', item.uri, undefined, focusTest);
 }
 
 /** The TestItem a testing menu passes: the item itself, or `{ test, message }` from the peek view. */
