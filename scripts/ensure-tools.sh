@@ -2,6 +2,7 @@
 # Makes sure the tools that run Revise inside a real VS Code are on this machine, and does nothing (fast)
 # when they already are:
 #   - Debian packages: chromium (drives the web workbench), ripgrep (seeds code-server's rg download),
+#     bubblewrap (the sandbox for candidate code),
 #     python3-pytest, python3-coverage, python3-pytest-cov (the Python example is checked with them);
 #   - code-server (VS Code's server + web workbench) in a cache folder outside the project's dependency
 #     tree, so it can never end up in the VSIX: $REVISE_CACHE/code-server, default <repo>/.vscode-test/.
@@ -47,7 +48,7 @@ ensure_apt_packages() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
 }
 
-runtime_packages=(ripgrep python3-pytest python3-coverage python3-pytest-cov)
+runtime_packages=(ripgrep python3-pytest python3-coverage python3-pytest-cov bubblewrap)
 # Any Chromium-family browser will do (test/integration/harness.js looks for the same ones): CI images
 # often carry Google Chrome, and Ubuntu's `chromium` package is only a snap stub, useless in containers.
 if [[ -n "${REVISE_CHROMIUM:-}" && -x "${REVISE_CHROMIUM}" ]] || command -v google-chrome >/dev/null 2>&1 \

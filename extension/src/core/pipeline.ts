@@ -4,6 +4,7 @@ import { captureTests, isTestFile } from './capture/index';
 import { isFileLevelId, loadFailuresAsTests } from './capture/loadFailures';
 import type { Assets } from './capture/types';
 import { throwIfCancelled } from './errors';
+import { excludeFlakyTests, findFlakyTests } from './flaky';
 import { focusOnTest, type TestPlace } from './focus';
 import { changedLinesSinceHead } from './git';
 import { localizeFaults, type CriticOpinion } from './localize/index';
@@ -168,9 +169,10 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
     changedLinesSinceHead(request.root, runner, signal).catch(() => ({}) as Record<string, number[]>),
   ]);
   timings.capture = Date.now() - stageStart;
-  const run = request.focusTest ? focusOnTest(captured, request.focusTest) : captured;
+  let run = request.focusTest ? focusOnTest(captured, request.focusTest) : captured;
   throwIfCancelled(signal);
   logger.info(`${run.framework}: ${summarizeRun(run)} in ${run.durationMs} ms (coverage: ${run.coverageMethod})`);
+  if (request.mode === 'fix') run = await withoutFlakyTests(run, request, runner, signal);
 
   progress('localize', 'Scoring lines…', 0.6);
   stageStart = Date.now();
@@ -190,7 +192,7 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
   timings.localize = Date.now() - stageStart;
   throwIfCancelled(signal);
 
-  const task = await assessTheTask(request, scores, failing, sources, syntax, llm);
+  const task = await assessTheTask(request, run, scores, failing, sources, syntax, llm);
   if (task) logger.info(`task (${task.source}): ${task.verdict}, vagueness ${task.vagueness.toFixed(2)}${task.missing?.length ? ` — ${task.missing.join('; ')}` : ''}`);
   throwIfCancelled(signal);
   let patches: Patch[] = [];
@@ -291,6 +293,7 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
  */
 async function assessTheTask(
   request: CheckRequest,
+  run: TestRun,
   scores: LineScore[],
   failing: boolean,
   sources: SourceReader,
@@ -308,8 +311,60 @@ async function assessTheTask(
   if (source === undefined) return undefined;
   const found = await taskOfFunctionAt(syntax, place.file, source, place.line).catch(() => undefined);
   if (!found) return undefined;
-  const assessment = await assessTask(found.text, { signature: found.signature });
+  const testInputs = await callsInTests(run, functionName(found.signature), sources);
+  const assessment = await assessTask(found.text, { signature: found.signature, testInputs });
   return judged({ ...assessment, source: 'docstring', location: { file: found.file, line: found.line, endLine: found.endLine } }, found.signature);
+}
+
+/**
+ * Before patches are sought, the failing tests run once more on the unchanged code (the user's own test
+ * command, as in the capture): a test that passes now is flaky, says nothing about the bug, and is left
+ * out of the evidence with a problem that says so.
+ */
+async function withoutFlakyTests(run: TestRun, request: CheckRequest, runner: ProcessRunner, signal: AbortSignal | undefined): Promise<TestRun> {
+  const failing = run.tests.filter((test) => test.outcome === 'failed' && !test.loadError && !test.timedOut).map((test) => test.id);
+  if (failing.length === 0) return run;
+  const again = await captureTests({
+    root: request.root,
+    runner,
+    logger: request.logger,
+    signal,
+    assets: request.assets,
+    pythonPath: request.settings.pythonPath,
+    command: request.settings.testCommand,
+    perTestTimeoutMs: request.settings.perTestTimeoutMs,
+    totalTimeoutMs: request.settings.totalTimeoutMs,
+    testIds: failing,
+    coverage: false,
+  }).catch(() => undefined);
+  throwIfCancelled(signal);
+  if (!again?.complete) return run;
+  const flaky = findFlakyTests({ ...run, tests: run.tests.filter((test) => failing.includes(test.id)) }, again);
+  if (flaky.length > 0) request.logger.info(`flaky: ${flaky.map((test) => test.id).join(', ')}`);
+  return excludeFlakyTests(run, flaky);
+}
+
+/** The function's name from its signature line (`def mean(values):`, `function mean(values) {`). */
+function functionName(signature: string | undefined): string | undefined {
+  return /(?:def|function)\s+([A-Za-z_$][\w$]*)|([A-Za-z_$][\w$]*)\s*(?:=\s*(?:async\s*)?\(|\()/.exec(signature ?? '')?.slice(1).find(Boolean);
+}
+
+/**
+ * The calls of `name` in the run's test files (`mean([])`, `mean([1, 2])`): the inputs the tests
+ * exercise, so that the input bouncer can name an edge the task never describes. At most 200.
+ */
+async function callsInTests(run: TestRun, name: string | undefined, sources: SourceReader): Promise<string[]> {
+  if (!name) return [];
+  const calls: string[] = [];
+  const pattern = new RegExp(`\\b${name.replace(/\$/g, '\\$')}\\([^\n]*?\\)`, 'g');
+  for (const file of run.testFiles.slice(0, 50)) {
+    const text = await sources.read(file);
+    for (const match of text?.matchAll(pattern) ?? []) {
+      calls.push(match[0]);
+      if (calls.length >= 200) return calls;
+    }
+  }
+  return calls;
 }
 
 /** At most this many proposed patches are tried against the whole suite before the check abstains. */
