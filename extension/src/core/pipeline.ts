@@ -2,7 +2,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { captureTests, isTestFile } from './capture/index';
 import { isFileLevelId, loadFailuresAsTests } from './capture/loadFailures';
-import type { Assets } from './capture/types';
+import type { Assets, CaptureOptions } from './capture/types';
 import { throwIfCancelled } from './errors';
 import { excludeFlakyTests, findFlakyTests } from './flaky';
 import { focusOnTest, type TestPlace } from './focus';
@@ -131,16 +131,11 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
   const coldRun = ({ root, testIds, signal: runSignal }: TestRunRequest) =>
     withTempDir('run', (tempDir) =>
       captureTests({
+        ...captureSettings(request),
         root,
         runner: candidateRunner ? candidateRunner(root === request.root ? [] : [root], tempDir) : runner,
         tempDir,
-        logger,
         signal: runSignal,
-        assets: request.assets,
-        pythonPath: request.settings.pythonPath,
-        command: request.settings.testCommand,
-        perTestTimeoutMs: request.settings.perTestTimeoutMs,
-        totalTimeoutMs: request.settings.totalTimeoutMs,
         testIds,
         coverage: false,
         fileLevelIds,
@@ -155,15 +150,10 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
   let stageStart = Date.now();
   const [captured, changed] = await Promise.all([
     captureTests({
+      ...captureSettings(request),
       root: request.root,
       runner,
-      logger,
       signal,
-      assets: request.assets,
-      pythonPath: request.settings.pythonPath,
-      command: request.settings.testCommand,
-      perTestTimeoutMs: request.settings.perTestTimeoutMs,
-      totalTimeoutMs: request.settings.totalTimeoutMs,
       onProgress: (message) => progress('capture', message, 0.1),
     }),
     changedLinesSinceHead(request.root, runner, signal).catch(() => ({}) as Record<string, number[]>),
@@ -316,6 +306,18 @@ async function assessTheTask(
   return judged({ ...assessment, source: 'docstring', location: { file: found.file, line: found.line, endLine: found.endLine } }, found.signature);
 }
 
+/** What every test run of one check shares: the interpreter, the command, the limits, the log. */
+function captureSettings(request: CheckRequest): Pick<CaptureOptions, 'logger' | 'assets' | 'pythonPath' | 'command' | 'perTestTimeoutMs' | 'totalTimeoutMs'> {
+  return {
+    logger: request.logger,
+    assets: request.assets,
+    pythonPath: request.settings.pythonPath,
+    command: request.settings.testCommand,
+    perTestTimeoutMs: request.settings.perTestTimeoutMs,
+    totalTimeoutMs: request.settings.totalTimeoutMs,
+  };
+}
+
 /**
  * Before patches are sought, the failing tests run once more on the unchanged code (the user's own test
  * command, as in the capture): a test that passes now is flaky, says nothing about the bug, and is left
@@ -325,15 +327,10 @@ async function withoutFlakyTests(run: TestRun, request: CheckRequest, runner: Pr
   const failing = run.tests.filter((test) => test.outcome === 'failed' && !test.loadError && !test.timedOut).map((test) => test.id);
   if (failing.length === 0) return run;
   const again = await captureTests({
+    ...captureSettings(request),
     root: request.root,
     runner,
-    logger: request.logger,
     signal,
-    assets: request.assets,
-    pythonPath: request.settings.pythonPath,
-    command: request.settings.testCommand,
-    perTestTimeoutMs: request.settings.perTestTimeoutMs,
-    totalTimeoutMs: request.settings.totalTimeoutMs,
     testIds: failing,
     coverage: false,
   }).catch(() => undefined);
