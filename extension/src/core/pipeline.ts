@@ -1,6 +1,9 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { captureTests, isTestFile } from './capture/index';
+import { readManifest } from './capture/javascript/detect';
+import { nodeTestWorkerCommand } from './capture/javascript/invocation';
+import { parseTestId } from './capture/javascript/capture';
 import { isFileLevelId, loadFailuresAsTests } from './capture/loadFailures';
 import type { Assets, CaptureOptions } from './capture/types';
 import { throwIfCancelled } from './errors';
@@ -9,8 +12,9 @@ import { focusOnTest, type TestPlace } from './focus';
 import { changedLinesSinceHead } from './git';
 import { localizeFaults, type CriticOpinion } from './localize/index';
 import { confirmPatch, proposePatches, type ExtraCandidate, type PatchStats, type TestRunRequest } from './patch/index';
+import { startNodeTestWorker, verifyReplay } from './exec/nodeTestWorker';
 import { startPytestWorker } from './exec/pytestWorker';
-import type { WorkerFactory } from './exec/types';
+import { WorkerUnavailable, type WorkerFactory } from './exec/types';
 import { assessTask, fuseTaskJudgement } from './bounce/input/index';
 import { assessPatches, DEFAULT_TARGET_PRECISION } from './bounce/output/index';
 import { taskOfFunctionAt } from './bounce/task';
@@ -384,6 +388,7 @@ function markUnconfirmed(stats: PatchStats, patchId: string): void {
 function warmWorkerFor(request: CheckRequest, run: TestRun, sandbox: SandboxKind | undefined, coldRun: (request: TestRunRequest) => Promise<TestRun>): WorkerFactory | undefined {
   if (request.settings.patch.warmWorkers === false) return undefined;
   if (request.settings.testCommand?.length) return undefined;
+  if (run.framework === 'node:test') return nodeTestWorkerFor(request, run, sandbox, coldRun);
   const python = run.command[0];
   if (run.framework !== 'pytest' || !python) return undefined;
   return async (root, signal) => {
@@ -413,6 +418,65 @@ function warmWorkerFor(request: CheckRequest, run: TestRun, sandbox: SandboxKind
           : loadFailuresAsTests(await worker.run(runRequest)),
     };
   };
+}
+
+/**
+ * The warm node:test worker for a copy, trusted only after it reproduced the capture's outcomes for the
+ * test files validation will ask for (those of the failing tests and of the passing tests that run a line
+ * a failing test runs); other files, and file-level ids, run cold.
+ */
+function nodeTestWorkerFor(request: CheckRequest, run: TestRun, sandbox: SandboxKind | undefined, coldRun: (request: TestRunRequest) => Promise<TestRun>): WorkerFactory {
+  const files = replayFiles(run);
+  return async (root, signal) => {
+    const manifest = await readManifest(root);
+    const command = nodeTestWorkerCommand({ root, baseEnv: process.env, ...(manifest ? { manifest } : {}) });
+    if (typeof command === 'string') throw new WorkerUnavailable(command);
+    const worker = await startNodeTestWorker({
+      root,
+      command,
+      javascriptDir: request.assets.javascriptDir ?? path.join(path.dirname(request.assets.pythonDir), 'javascript'),
+      perTestTimeoutMs: request.settings.perTestTimeoutMs,
+      loadTimeoutMs: Math.min(request.settings.totalTimeoutMs, Math.max(30_000, 3 * run.durationMs + 10_000)),
+      signal,
+      logger: request.logger,
+      ...(sandbox && sandbox.kind !== 'none'
+        ? { sandbox: { wrap: (program: string, args: string[], writable: string[]) => sandboxCommand(sandbox, { writable, network: false }, program, args, root) } }
+        : {}),
+    });
+    try {
+      const baseline = new Map(run.tests.filter((test) => !isFileLevelId(test.id, 'node:test') && files.has(parseTestId(test.id).file)).map((test) => [test.id.split(run.root).join(root), test.outcome]));
+      await verifyReplay(worker, baseline, signal);
+    } catch (error) {
+      await worker.dispose();
+      throw error;
+    }
+    return {
+      get description() {
+        return `${worker.description}, replayed ${files.size} test file${files.size === 1 ? '' : 's'}`;
+      },
+      modes: worker.modes,
+      dispose: () => worker.dispose(),
+      run: async (runRequest) =>
+        runRequest.testIds.some((id) => isFileLevelId(id, 'node:test') || !files.has(parseTestId(id).file))
+          ? coldRun({ root, testIds: runRequest.testIds, signal: runRequest.signal })
+          : loadFailuresAsTests(await worker.run(runRequest)),
+    };
+  };
+}
+
+/** Test files (as in test ids) of the failing tests and of the passing tests that run a line a failing test runs. */
+function replayFiles(run: TestRun): Set<string> {
+  const failing = run.tests.filter((test) => test.outcome === 'failed' && !isFileLevelId(test.id, run.framework));
+  const lines = new Set<string>();
+  for (const test of failing) for (const [file, numbers] of Object.entries(test.coveredLines ?? {})) for (const line of numbers) lines.add(`${file}:${line}`);
+  const files = new Set(failing.map((test) => parseTestId(test.id).file));
+  for (const test of run.tests) {
+    if (test.outcome !== 'passed' || isFileLevelId(test.id, run.framework)) continue;
+    const file = parseTestId(test.id).file;
+    if (files.has(file)) continue;
+    if (Object.entries(test.coveredLines ?? {}).some(([covered, numbers]) => numbers.some((line) => lines.has(`${covered}:${line}`)))) files.add(file);
+  }
+  return files;
 }
 
 /** "7 passed, 2 failed" */

@@ -164,6 +164,30 @@ export async function captureJavaScript(options: CaptureOptions): Promise<TestRu
   }
 }
 
+/**
+ * The `TestRun` of one warm node:test worker run: the events it wrote (the capture reporter's JSON lines),
+ * read the way a cold capture reads them, without coverage.
+ */
+export async function nodeTestRunFromEvents(input: { root: string; javascriptDir: string; command: string[]; events: string; process: ProcessResult; testIds: string[]; perTestTimeoutMs: number }): Promise<TestRun> {
+  const records: CaptureRecords = { tests: new Map(), scripts: new Map(), deltas: [], lingering: [], notes: [], sawCoverage: false };
+  const run = await assemble({
+    framework: 'node:test',
+    root: input.root,
+    realRoot: realpathOr(input.root),
+    javascriptDir: input.javascriptDir,
+    command: input.command,
+    result: input.process,
+    report: parseNodeTestEvents(input.events, input.root),
+    records,
+    coverageRequested: false,
+    perTestTimeoutMs: input.perTestTimeoutMs,
+    totalTimeoutMs: 0,
+    testIds: input.testIds,
+  });
+  run.durationMs = input.process.durationMs;
+  return run;
+}
+
 /** The `version` of an installed package, from its package.json. */
 async function packageVersion(folder: string): Promise<string | undefined> {
   try {

@@ -373,3 +373,59 @@ function nodeOptions(existing: string | undefined, flags: string[]): string {
   }
   return [existing, ...allowed].filter(Boolean).join(' ');
 }
+
+/** How the warm node:test worker starts: the project's own `node` flags (loaders such as tsx), its environment. */
+export interface NodeTestWorkerCommand {
+  program: string;
+  /** Node flags of the project's test command, runner flags and test file arguments left out. */
+  flags: string[];
+  env: NodeJS.ProcessEnv;
+}
+
+/** Node flags that take the next word as their value. */
+const NODE_VALUE_FLAGS = new Set([
+  '--import', '--require', '-r', '--loader', '--experimental-loader', '--conditions', '-C', '--env-file', '--input-type',
+  '--test-reporter', '--test-reporter-destination', '--test-name-pattern', '--test-skip-pattern', '--test-concurrency', '--test-timeout', '--test-shard',
+  '--watch-path', '--stack-size', '--title', '--disable-warning',
+]);
+/** node:test runner flags: the worker runs tests in its own process and reports them itself. */
+const RUNNER_FLAG = /^--(test|watch|experimental-test-coverage|experimental-test-module-mocks)(-|=|$)/;
+
+/**
+ * The command a warm node:test worker can start with, or why none can: only a test script that is one
+ * `node --test` command (no build step before it, no shell around it) runs the same way in one process.
+ */
+export function nodeTestWorkerCommand(input: { root: string; manifest?: PackageManifest; baseEnv: NodeJS.ProcessEnv }): NodeTestWorkerCommand | string {
+  const script = input.manifest ? testScript(input.manifest) : undefined;
+  if (script === undefined) return 'the project has no "test" script';
+  if (input.manifest?.scripts.pretest?.trim()) return 'the project has a "pretest" script';
+  const commands = parseShellScript(script);
+  if (commands.length !== 1) return 'the test script runs more than one command';
+  const command = commands[0]!;
+  const words = programWords(command);
+  if (words.length === 0 || baseName(words[0]!.text) !== 'node' || !words.some((word) => word.text === '--test')) return 'the test script is not a plain `node --test` command';
+  const env: NodeJS.ProcessEnv = { ...input.baseEnv };
+  for (const name of INHERITED_RUNNER_VARIABLES) delete env[name];
+  const pathKey = Object.keys(env).find((key) => key.toUpperCase() === 'PATH') ?? 'PATH';
+  env[pathKey] = [...binFolders(input.root), env[pathKey]].filter(Boolean).join(path.delimiter);
+  env.FORCE_COLOR = '0';
+  for (const word of command.slice(0, command.length - words.length)) {
+    const equals = word.text.indexOf('=');
+    if (equals > 0) env[word.text.slice(0, equals)] = word.text.slice(equals + 1);
+  }
+  const flags: string[] = [];
+  const rest = words.slice(1).map((word) => word.text);
+  for (let index = 0; index < rest.length; index++) {
+    const word = rest[index]!;
+    if (!word.startsWith('-')) continue; // a test file or glob: the worker imports the files it is asked for
+    const takesValue = NODE_VALUE_FLAGS.has(word);
+    if (RUNNER_FLAG.test(word)) {
+      if (takesValue) index++;
+      continue;
+    }
+    if (/[$`*?]/.test(word)) return `the test script's flag ${word} needs a shell`;
+    flags.push(word);
+    if (takesValue && index + 1 < rest.length) flags.push(rest[++index]!);
+  }
+  return { program: words[0]!.text, flags, env };
+}

@@ -1,0 +1,163 @@
+/**
+ * The warm node:test worker (extension/javascript/node-test-worker.mjs through exec/nodeTestWorker.ts):
+ * one Node process per copy, the project's modules imported afresh for each run, results identical to a
+ * cold run's; a worker that cannot reproduce the capture, or whose tests end its process, is not used.
+ */
+import { afterEach, describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { nodeTestWorkerCommand } from '../../extension/src/core/capture/javascript/invocation';
+import { loadFailuresAsTests } from '../../extension/src/core/capture/loadFailures';
+import { startNodeTestWorker, verifyReplay, type NodeTestWorker } from '../../extension/src/core/exec/nodeTestWorker';
+import { WorkerUnavailable } from '../../extension/src/core/exec/types';
+import { silentLogger } from '../../extension/src/core/ports';
+import type { TestRun } from '../../extension/src/core/types';
+import { fixturesDir, repoRoot } from './helpers';
+
+const javascriptDir = path.join(repoRoot, 'extension', 'javascript');
+const tsxInstalled = existsSync(path.join(fixturesDir, 'js', 'tsx', 'node_modules', 'tsx'));
+
+function outcomes(run: TestRun): Record<string, string> {
+  return Object.fromEntries(run.tests.map((entry) => [entry.id, entry.outcome]));
+}
+
+/** A copy of a fixture (its node_modules linked, not copied) in a fresh temporary folder. */
+function copyFixture(name: string): string {
+  const root = path.join(mkdtempSync(path.join(os.tmpdir(), 'revise-node-worker-test-')), 'project');
+  const source = path.join(fixturesDir, 'js', name);
+  cpSync(source, root, { recursive: true, filter: (file) => !file.includes(`${path.sep}node_modules`) });
+  if (existsSync(path.join(source, 'node_modules'))) symlinkSync(path.join(source, 'node_modules'), path.join(root, 'node_modules'));
+  return root;
+}
+
+/** A project written from `files` (path → text) with `node --test` as its test script. */
+function writeProject(files: Record<string, string>, script = 'node --test'): string {
+  const root = path.join(mkdtempSync(path.join(os.tmpdir(), 'revise-node-worker-test-')), 'project');
+  for (const [name, text] of Object.entries({ 'package.json': JSON.stringify({ type: 'module', scripts: { test: script } }), ...files })) {
+    mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
+    writeFileSync(path.join(root, name), text);
+  }
+  return root;
+}
+
+describe('node:test worker command', () => {
+  const command = (test: string, pretest?: string) =>
+    nodeTestWorkerCommand({ root: '/project', baseEnv: { PATH: '/usr/bin' }, manifest: { scripts: { test, ...(pretest ? { pretest } : {}) } } as never });
+
+  test('keeps the project\'s node flags and leaves out runner flags and test files', () => {
+    const found = command('NODE_ENV=test node --import tsx --test --test-reporter spec --test-concurrency 1 -r ./setup.cjs test/*.test.ts');
+    assert.ok(typeof found !== 'string', String(found));
+    assert.deepEqual(found.flags, ['--import', 'tsx', '-r', './setup.cjs']);
+    assert.equal(found.program, 'node');
+    assert.equal(found.env.NODE_ENV, 'test');
+    assert.match(found.env.PATH ?? '', /node_modules\/\.bin/);
+  });
+
+  test('says why a script cannot be served by one process', () => {
+    assert.match(String(command('tsc && node --test dist/')), /more than one command/);
+    assert.match(String(command('node --test', 'tsc')), /pretest/);
+    assert.match(String(command('jest')), /not a plain `node --test`/);
+    assert.match(String(command('tsx --test')), /not a plain `node --test`/);
+  });
+});
+
+describe('node:test worker', () => {
+  const workers: NodeTestWorker[] = [];
+  const roots: string[] = [];
+  const start = async (root: string) => {
+    roots.push(root);
+    const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const command = nodeTestWorkerCommand({ root, baseEnv: process.env, manifest: { scripts: manifest.scripts } as never });
+    assert.ok(typeof command !== 'string', String(command));
+    const worker = await startNodeTestWorker({ root, command, javascriptDir, perTestTimeoutMs: 30_000, loadTimeoutMs: 120_000, signal: new AbortController().signal, logger: silentLogger });
+    workers.push(worker);
+    return worker;
+  };
+  const run = async (worker: NodeTestWorker, testIds: string[], signal = new AbortController().signal) => loadFailuresAsTests(await worker.run({ testIds, files: [], signal }));
+
+  afterEach(async () => {
+    await Promise.all(workers.splice(0).map((worker) => worker.dispose()));
+    for (const root of roots.splice(0)) rmSync(path.dirname(root), { recursive: true, force: true });
+  });
+
+  test('runs each candidate against the code on disk, from one process (TypeScript through tsx)', { skip: tsxInstalled ? undefined : 'the tsx fixture is not installed' }, async () => {
+    const root = copyFixture('tsx');
+    const module = path.join(root, 'src', 'money.ts');
+    const original = readFileSync(module, 'utf8');
+    const remainder = 'test/money.test.ts > money > splits a remainder over the first shares';
+    const evenly = 'test/money.test.ts > money > splits evenly';
+    const worker = await start(root);
+    assert.match(worker.description, /--import tsx/);
+    assert.deepEqual(outcomes(await run(worker, [remainder, evenly])), { [remainder]: 'failed', [evenly]: 'passed' });
+
+    writeFileSync(module, original.replace('index < remainder - 1', 'index < remainder'));
+    assert.deepEqual(outcomes(await run(worker, [remainder, evenly])), { [remainder]: 'passed', [evenly]: 'passed' }, 'the patched module is imported afresh');
+
+    writeFileSync(module, original);
+    assert.deepEqual(outcomes(await run(worker, [remainder, evenly])), { [remainder]: 'failed', [evenly]: 'passed' }, 'and the original again');
+
+    // A candidate that does not compile fails the test file that imports it, as a cold run reports it.
+    writeFileSync(module, original.replace('const shares: Money[] = [];', 'const shares: Money[] = [;'));
+    const broken = await run(worker, [remainder, evenly]);
+    const failed = broken.tests.filter((entry) => entry.outcome === 'failed');
+    assert.deepEqual(failed.map((entry) => entry.id), ['test/money.test.ts']);
+    assert.equal(failed[0]!.loadError?.kind, 'syntax');
+    assert.equal(worker.modes.fresh, 4);
+  });
+
+  test('only the requested files run; tests in them report under the same ids as a capture', async () => {
+    const root = copyFixture('node-test');
+    const worker = await start(root);
+    const lowers = 'test/stats.test.js > clamp > lowers values above the range';
+    const result = await run(worker, [lowers]);
+    assert.deepEqual(outcomes(result), { [lowers]: 'failed' });
+    assert.match(result.tests[0]!.message ?? '', /Expected values to be strictly equal/);
+    writeFileSync(path.join(root, 'src', 'stats.js'), readFileSync(path.join(root, 'src', 'stats.js'), 'utf8').replace('if (value > high) {\n    return value;', 'if (value > high) {\n    return high;'));
+    assert.deepEqual(outcomes(await run(worker, [lowers])), { [lowers]: 'passed' });
+  });
+
+  test('a worker whose tests leave state for the next run is refused by the replay check', async () => {
+    const root = writeProject({
+      'src/counter.js': 'export const bump = () => (globalThis.revisedCount = (globalThis.revisedCount ?? 0) + 1);\n',
+      'test/counter.test.js': "import { test } from 'node:test';\nimport * as assert from 'node:assert/strict';\nimport { bump } from '../src/counter.js';\ntest('counts from one', () => assert.equal(bump(), 1));\n",
+    });
+    const worker = await start(root);
+    const id = 'test/counter.test.js > counts from one';
+    await assert.rejects(
+      verifyReplay(worker, new Map([[id, 'passed']]), new AbortController().signal),
+      (error: unknown) => error instanceof WorkerUnavailable && /a second time the test test\/counter\.test\.js > counts from one failed, where the capture saw it passed/.test(error.message),
+    );
+  });
+
+  test('a clean project passes the replay check', async () => {
+    const root = copyFixture('node-test');
+    const worker = await start(root);
+    const lowers = 'test/stats.test.js > clamp > lowers values above the range';
+    const keeps = 'test/stats.test.js > clamp > keeps values inside the range';
+    await verifyReplay(worker, new Map([[lowers, 'failed'], [keeps, 'passed']]), new AbortController().signal);
+    assert.equal(worker.modes.fresh, 2);
+  });
+
+  test('a test that ends the process ends the worker, and it says so', async () => {
+    const root = writeProject({
+      'test/exit.test.js': "import { test } from 'node:test';\ntest('leaves', () => { process.exit(3); });\n",
+    });
+    const worker = await start(root);
+    await assert.rejects(run(worker, ['test/exit.test.js > leaves']), (error: unknown) => error instanceof WorkerUnavailable && /exit status 3/.test(error.message));
+    await assert.rejects(run(worker, ['test/exit.test.js > leaves']), WorkerUnavailable);
+  });
+
+  test('a run stopped from outside (cancelled, or past its time) stops the worker', async () => {
+    const root = writeProject({
+      'test/hang.test.js': "import { test } from 'node:test';\ntest('hangs', () => new Promise(() => { setInterval(() => undefined, 1000); }));\n",
+    });
+    const worker = await start(root);
+    const controller = new AbortController();
+    const pending = run(worker, ['test/hang.test.js > hangs'], controller.signal);
+    setTimeout(() => controller.abort(), 200);
+    await assert.rejects(pending, WorkerUnavailable);
+    await assert.rejects(run(worker, ['test/hang.test.js > hangs']), (error: unknown) => error instanceof WorkerUnavailable && /stopped/.test(error.message));
+  });
+});
