@@ -10,7 +10,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { nodeTestWorkerCommand } from '../../extension/src/core/capture/javascript/invocation';
 import { loadFailuresAsTests } from '../../extension/src/core/capture/loadFailures';
-import { startNodeTestWorker, verifyReplay, type NodeTestWorker } from '../../extension/src/core/exec/nodeTestWorker';
+import { verifyReplay, type JsWorker } from '../../extension/src/core/exec/jsWorker';
+import { startNodeTestWorker } from '../../extension/src/core/exec/nodeTestWorker';
 import { WorkerUnavailable } from '../../extension/src/core/exec/types';
 import { silentLogger } from '../../extension/src/core/ports';
 import type { TestRun } from '../../extension/src/core/types';
@@ -64,7 +65,7 @@ describe('node:test worker command', () => {
 });
 
 describe('node:test worker', () => {
-  const workers: NodeTestWorker[] = [];
+  const workers: JsWorker[] = [];
   const roots: string[] = [];
   const start = async (root: string) => {
     roots.push(root);
@@ -75,7 +76,7 @@ describe('node:test worker', () => {
     workers.push(worker);
     return worker;
   };
-  const run = async (worker: NodeTestWorker, testIds: string[], signal = new AbortController().signal) => loadFailuresAsTests(await worker.run({ testIds, files: [], signal }));
+  const run = async (worker: JsWorker, testIds: string[], signal = new AbortController().signal) => loadFailuresAsTests(await worker.run({ testIds, files: [], signal }));
 
   afterEach(async () => {
     await Promise.all(workers.splice(0).map((worker) => worker.dispose()));

@@ -2,7 +2,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { captureTests, isTestFile } from './capture/index';
 import { readManifest } from './capture/javascript/detect';
-import { nodeTestWorkerCommand } from './capture/javascript/invocation';
+import { mochaWorkerCommand, nodeTestWorkerCommand } from './capture/javascript/invocation';
 import { parseTestId } from './capture/javascript/capture';
 import { isFileLevelId, loadFailuresAsTests } from './capture/loadFailures';
 import type { Assets, CaptureOptions } from './capture/types';
@@ -12,9 +12,11 @@ import { focusOnTest, type TestPlace } from './focus';
 import { changedLinesSinceHead } from './git';
 import { localizeFaults, type CriticOpinion } from './localize/index';
 import { confirmPatch, proposePatches, type ExtraCandidate, type PatchStats, type TestRunRequest } from './patch/index';
-import { startNodeTestWorker, verifyReplay } from './exec/nodeTestWorker';
+import { verifyReplay } from './exec/jsWorker';
+import { startMochaWorker } from './exec/mochaWorker';
+import { startNodeTestWorker } from './exec/nodeTestWorker';
 import { startPytestWorker } from './exec/pytestWorker';
-import { WorkerUnavailable, type WorkerFactory } from './exec/types';
+import { WorkerUnavailable, type TestWorker, type WorkerFactory } from './exec/types';
 import { assessTask, fuseTaskJudgement } from './bounce/input/index';
 import { assessPatches, DEFAULT_TARGET_PRECISION } from './bounce/output/index';
 import { taskOfFunctionAt } from './bounce/task';
@@ -388,7 +390,7 @@ function markUnconfirmed(stats: PatchStats, patchId: string): void {
 function warmWorkerFor(request: CheckRequest, run: TestRun, sandbox: SandboxKind | undefined, coldRun: (request: TestRunRequest) => Promise<TestRun>): WorkerFactory | undefined {
   if (request.settings.patch.warmWorkers === false) return undefined;
   if (request.settings.testCommand?.length) return undefined;
-  if (run.framework === 'node:test') return nodeTestWorkerFor(request, run, sandbox, coldRun);
+  if (run.framework === 'node:test' || run.framework === 'mocha') return jsWorkerFor(request, run, sandbox, coldRun);
   const python = run.command[0];
   if (run.framework !== 'pytest' || !python) return undefined;
   return async (root, signal) => {
@@ -421,19 +423,18 @@ function warmWorkerFor(request: CheckRequest, run: TestRun, sandbox: SandboxKind
 }
 
 /**
- * The warm node:test worker for a copy, trusted only after it reproduced the capture's outcomes for the
- * test files validation will ask for (those of the failing tests and of the passing tests that run a line
- * a failing test runs); other files, and file-level ids, run cold.
+ * The warm node:test or Mocha worker for a copy, trusted only after it reproduced the capture's outcomes
+ * for the test files validation will ask for (those of the failing tests and of the passing tests that
+ * run a line a failing test runs); other files, and file-level ids, run cold.
  */
-function nodeTestWorkerFor(request: CheckRequest, run: TestRun, sandbox: SandboxKind | undefined, coldRun: (request: TestRunRequest) => Promise<TestRun>): WorkerFactory {
+function jsWorkerFor(request: CheckRequest, run: TestRun, sandbox: SandboxKind | undefined, coldRun: (request: TestRunRequest) => Promise<TestRun>): WorkerFactory {
   const files = replayFiles(run);
+  const framework = run.framework;
   return async (root, signal) => {
     const manifest = await readManifest(root);
-    const command = nodeTestWorkerCommand({ root, baseEnv: process.env, ...(manifest ? { manifest } : {}) });
-    if (typeof command === 'string') throw new WorkerUnavailable(command);
-    const worker = await startNodeTestWorker({
+    const input = { root, baseEnv: process.env, ...(manifest ? { manifest } : {}) };
+    const common = {
       root,
-      command,
       javascriptDir: request.assets.javascriptDir ?? path.join(path.dirname(request.assets.pythonDir), 'javascript'),
       perTestTimeoutMs: request.settings.perTestTimeoutMs,
       loadTimeoutMs: Math.min(request.settings.totalTimeoutMs, Math.max(30_000, 3 * run.durationMs + 10_000)),
@@ -442,9 +443,19 @@ function nodeTestWorkerFor(request: CheckRequest, run: TestRun, sandbox: Sandbox
       ...(sandbox && sandbox.kind !== 'none'
         ? { sandbox: { wrap: (program: string, args: string[], writable: string[]) => sandboxCommand(sandbox, { writable, network: false }, program, args, root) } }
         : {}),
-    });
+    };
+    let worker: TestWorker;
+    if (framework === 'mocha') {
+      const command = mochaWorkerCommand(input);
+      if (typeof command === 'string') throw new WorkerUnavailable(command);
+      worker = await startMochaWorker({ ...common, command });
+    } else {
+      const command = nodeTestWorkerCommand(input);
+      if (typeof command === 'string') throw new WorkerUnavailable(command);
+      worker = await startNodeTestWorker({ ...common, command });
+    }
     try {
-      const baseline = new Map(run.tests.filter((test) => !isFileLevelId(test.id, 'node:test') && files.has(parseTestId(test.id).file)).map((test) => [test.id.split(run.root).join(root), test.outcome]));
+      const baseline = new Map(run.tests.filter((test) => !isFileLevelId(test.id, framework) && files.has(parseTestId(test.id).file)).map((test) => [test.id.split(run.root).join(root), test.outcome]));
       await verifyReplay(worker, baseline, signal);
     } catch (error) {
       await worker.dispose();
@@ -457,7 +468,7 @@ function nodeTestWorkerFor(request: CheckRequest, run: TestRun, sandbox: Sandbox
       modes: worker.modes,
       dispose: () => worker.dispose(),
       run: async (runRequest) =>
-        runRequest.testIds.some((id) => isFileLevelId(id, 'node:test') || !files.has(parseTestId(id).file))
+        runRequest.testIds.some((id) => isFileLevelId(id, framework) || !files.has(parseTestId(id).file))
           ? coldRun({ root, testIds: runRequest.testIds, signal: runRequest.signal })
           : loadFailuresAsTests(await worker.run(runRequest)),
     };

@@ -28,8 +28,7 @@ export type * from './types';
  * A lane for one copy: with a warm test worker loaded in it when the options can open one (before any
  * candidate is written into the copy), else cold runs only; the reason goes to the log.
  */
-async function openLane(copy: WorkspaceCopy, options: PatchOptions, signal: AbortSignal): Promise<Lane> {
-  const lane: Lane = { copy, warmRuns: 0, coldRuns: 0 };
+async function openLane(copy: WorkspaceCopy, options: PatchOptions, signal: AbortSignal, lane: Lane = { copy, warmRuns: 0, coldRuns: 0 }): Promise<Lane> {
   if (!options.openWorker) return lane;
   try {
     lane.worker = await options.openWorker(copy.root, signal);
@@ -41,6 +40,9 @@ async function openLane(copy: WorkspaceCopy, options: PatchOptions, signal: Abor
   }
   return lane;
 }
+
+/** Warm workers a lane reopens after losing one (to a candidate that hung or ended its process). */
+const MAX_WORKER_RESTARTS = 3;
 
 /** Unvalidated candidates that fixed some failing tests and broke none are reported, at most this many. */
 const MAX_PARTIAL_PATCHES = 3;
@@ -221,6 +223,11 @@ export async function proposePatches(options: PatchOptions): Promise<PatchResult
       if (rank >= queue.length) return;
       const candidate = queue[rank];
       const relative = path.relative(root, candidate.file);
+      // The copy holds the original code between candidates: the moment to reopen a lost worker.
+      if (!lane.worker && (lane.lostWorkers ?? 0) > 0 && (lane.lostWorkers ?? 0) <= MAX_WORKER_RESTARTS && options.openWorker) {
+        await openLane(lane.copy, options, controller.signal, lane);
+        if (!lane.worker) lane.lostWorkers = MAX_WORKER_RESTARTS + 1;
+      }
       options.onProgress?.(`Validating ${rank + 1}/${queue.length}: ${candidate.title} at ${relative}:${candidate.line}`);
       let result: ValidationResult | undefined;
       try {

@@ -72,6 +72,8 @@ export function coveringTests(baseline: Baseline, file: string, lines: number[])
 export interface Lane {
   copy: WorkspaceCopy;
   worker?: TestWorker;
+  /** Warm workers this lane lost (a candidate that hung or ended the process); it reopens a few. */
+  lostWorkers?: number;
   /** Runs served warm and cold, for the log and benchmarks. */
   warmRuns: number;
   coldRuns: number;
@@ -151,11 +153,12 @@ async function runInCopy(session: ValidationSession, lane: Lane, candidate: Cand
         lane.warmRuns++;
       } catch (error) {
         if (!(error instanceof WorkerUnavailable)) throw error;
-        if (session.signal.aborted || controller.signal.aborted) throw error;
-        session.logger.debug(`Warm worker stopped serving (${error.message}); this copy runs its candidates cold from now on.`);
         const worker = lane.worker;
         lane.worker = undefined;
+        lane.lostWorkers = (lane.lostWorkers ?? 0) + 1;
         void worker.dispose();
+        if (session.signal.aborted || controller.signal.aborted) throw error;
+        session.logger.debug(`Warm worker stopped serving (${error.message}); this run is cold.`);
       }
     }
     if (!run) {

@@ -429,3 +429,37 @@ export function nodeTestWorkerCommand(input: { root: string; manifest?: PackageM
   }
   return { program: words[0]!.text, flags, env };
 }
+
+/** How the warm Mocha worker starts: the words of the project's `mocha …` command, its environment. */
+export interface MochaWorkerCommand {
+  program: string;
+  /** The test script's words after `mocha`; Mocha's own option loader reads them with its config files. */
+  args: string[];
+  env: NodeJS.ProcessEnv;
+}
+
+/** The command a warm Mocha worker can start with, or why none can (the same rules as for node:test). */
+export function mochaWorkerCommand(input: { root: string; manifest?: PackageManifest; baseEnv: NodeJS.ProcessEnv }): MochaWorkerCommand | string {
+  const script = input.manifest ? testScript(input.manifest) : undefined;
+  if (script === undefined) return 'the project has no "test" script';
+  if (input.manifest?.scripts.pretest?.trim()) return 'the project has a "pretest" script';
+  const commands = parseShellScript(script);
+  if (commands.length !== 1) return 'the test script runs more than one command';
+  const command = commands[0]!;
+  let words = programWords(command);
+  if (words.length > 1 && baseName(words[0]!.text) === 'npx') words = words.slice(1);
+  if (words.length === 0 || !['mocha', '_mocha'].includes(baseName(words[0]!.text))) return 'the test script is not a plain `mocha` command';
+  const args = words.slice(1).map((word) => word.text);
+  const needsShell = args.find((word) => /[$`]/.test(word));
+  if (needsShell) return `the test script's word ${needsShell} needs a shell`;
+  const env: NodeJS.ProcessEnv = { ...input.baseEnv };
+  for (const name of INHERITED_RUNNER_VARIABLES) delete env[name];
+  const pathKey = Object.keys(env).find((key) => key.toUpperCase() === 'PATH') ?? 'PATH';
+  env[pathKey] = [...binFolders(input.root), env[pathKey]].filter(Boolean).join(path.delimiter);
+  env.FORCE_COLOR = '0';
+  for (const word of command.slice(0, command.length - programWords(command).length)) {
+    const equals = word.text.indexOf('=');
+    if (equals > 0) env[word.text.slice(0, equals)] = word.text.slice(equals + 1);
+  }
+  return { program: 'node', args, env };
+}
