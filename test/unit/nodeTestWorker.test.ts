@@ -1,16 +1,19 @@
 /**
- * The warm node:test worker (extension/javascript/node-test-worker.mjs through exec/nodeTestWorker.ts):
- * one Node process per copy, the project's modules imported afresh for each run, results identical to a
- * cold run's; a worker that cannot reproduce the capture, or whose tests end its process, is not used.
+ * The warm JavaScript workers (extension/javascript/node-test-worker.mjs, mocha-worker.cjs, jest-worker.cjs
+ * through exec/): one Node process per copy, the project's modules loaded afresh for each run, results
+ * identical to a cold run's; a worker that cannot reproduce the capture, or whose tests end its process,
+ * is not used.
  */
 import { afterEach, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { nodeTestWorkerCommand } from '../../extension/src/core/capture/javascript/invocation';
+import { nodeTestWorkerCommand, runnerWorkerCommand } from '../../extension/src/core/capture/javascript/invocation';
 import { loadFailuresAsTests } from '../../extension/src/core/capture/loadFailures';
 import { verifyReplay, type JsWorker } from '../../extension/src/core/exec/jsWorker';
+import { startJestWorker } from '../../extension/src/core/exec/jestWorker';
+import { startMochaWorker } from '../../extension/src/core/exec/mochaWorker';
 import { startNodeTestWorker } from '../../extension/src/core/exec/nodeTestWorker';
 import { WorkerUnavailable } from '../../extension/src/core/exec/types';
 import { silentLogger } from '../../extension/src/core/ports';
@@ -160,5 +163,87 @@ describe('node:test worker', () => {
     setTimeout(() => controller.abort(), 200);
     await assert.rejects(pending, WorkerUnavailable);
     await assert.rejects(run(worker, ['test/hang.test.js > hangs']), (error: unknown) => error instanceof WorkerUnavailable && /stopped/.test(error.message));
+  });
+});
+
+describe('Mocha and Jest worker commands', () => {
+  const command = (runner: 'mocha' | 'jest', test: string) => runnerWorkerCommand(runner, { root: '/project', baseEnv: { PATH: '/usr/bin' }, manifest: { scripts: { test } } as never });
+
+  test('pass the runner\'s own words on, for its own option loader', () => {
+    const mocha = command('mocha', 'NODE_ENV=test mocha --recursive --bail test/');
+    assert.ok(typeof mocha !== 'string', String(mocha));
+    assert.deepEqual(mocha.args, ['--recursive', '--bail', 'test/']);
+    assert.equal(mocha.env.NODE_ENV, 'test');
+    const jest = command('jest', 'npx jest --config jest.config.js');
+    assert.ok(typeof jest !== 'string', String(jest));
+    assert.deepEqual(jest.args, ['--config', 'jest.config.js']);
+  });
+
+  test('decline what one process cannot reproduce', () => {
+    assert.match(String(command('mocha', 'npm run build && mocha')), /more than one command/);
+    assert.match(String(command('jest', 'mocha')), /not a plain `jest` command/);
+    assert.match(String(command('mocha', 'mocha $SPEC')), /needs a shell/);
+  });
+});
+
+describe('Mocha and Jest workers', () => {
+  const workers: JsWorker[] = [];
+  const roots: string[] = [];
+  const start = async (runner: 'mocha' | 'jest', root: string) => {
+    roots.push(root);
+    const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const command = runnerWorkerCommand(runner, { root, baseEnv: process.env, manifest: { scripts: manifest.scripts } as never });
+    assert.ok(typeof command !== 'string', String(command));
+    const options = { root, command, javascriptDir, perTestTimeoutMs: 30_000, loadTimeoutMs: 120_000, signal: new AbortController().signal, logger: silentLogger };
+    const worker = await (runner === 'mocha' ? startMochaWorker(options) : startJestWorker(options));
+    workers.push(worker);
+    return worker;
+  };
+  const run = async (worker: JsWorker, testIds: string[]) => loadFailuresAsTests(await worker.run({ testIds, files: [], signal: new AbortController().signal }));
+  const installed = (name: string) => (existsSync(path.join(fixturesDir, 'js', name, 'node_modules')) ? undefined : `the ${name} fixture is not installed`);
+
+  afterEach(async () => {
+    await Promise.all(workers.splice(0).map((worker) => worker.dispose()));
+    for (const root of roots.splice(0)) rmSync(path.dirname(root), { recursive: true, force: true });
+  });
+
+  test('Mocha 10 (CommonJS, --bail in the script): every requested test runs, against the code on disk', { skip: installed('mocha10') }, async () => {
+    const root = copyFixture('mocha10');
+    const worker = await start('mocha', root);
+    assert.match(worker.description, /Mocha 10\./);
+    const sentence = 'test/count.test.js > countWords > counts the words of a sentence';
+    const empty = 'test/words.test.js > words > counts no words in an empty text';
+    const spaces = 'test/words.test.js > words > splits on spaces';
+    assert.deepEqual(outcomes(await run(worker, [sentence, empty, spaces])), { [sentence]: 'failed', [empty]: 'failed', [spaces]: 'passed' });
+    const module = path.join(root, 'src', 'words.js');
+    const original = readFileSync(module, 'utf8');
+    writeFileSync(module, original.replace('words(text).length + 1', 'words(text).length'));
+    assert.deepEqual(outcomes(await run(worker, [sentence, empty, spaces])), { [sentence]: 'passed', [empty]: 'passed', [spaces]: 'passed' }, 'the require cache was emptied');
+    writeFileSync(module, original.replace('function countWords', 'function countWords(('));
+    const broken = await run(worker, [sentence]);
+    assert.deepEqual(broken.tests.map((entry) => [entry.id, entry.outcome, entry.loadError?.kind]), [['test/count.test.js', 'failed', 'syntax']]);
+  });
+
+  test('Mocha 11 with ES modules: the module hooks give each run fresh modules', { skip: installed('mocha') }, async () => {
+    const root = copyFixture('mocha');
+    const worker = await start('mocha', root);
+    const zero = 'test/range.test.js > range > rejects a zero step';
+    const down = 'test/range.test.js > range > counts down';
+    assert.deepEqual(outcomes(await run(worker, [zero, down])), { [zero]: 'passed', [down]: 'failed' });
+    const module = path.join(root, 'src', 'range.js');
+    writeFileSync(module, readFileSync(module, 'utf8').replace(/throw new [^;]*;/, 'return [];'));
+    assert.deepEqual(outcomes(await run(worker, [zero, down])), { [zero]: 'failed', [down]: 'failed' }, 'the edited module (a zero step no longer throws) is what the test imported');
+  });
+
+  test('Jest 29: runs the requested file in band with a fresh module registry per run', { skip: installed('jest') }, async () => {
+    const root = copyFixture('jest');
+    const worker = await start('jest', root);
+    assert.match(worker.description, /Jest 29\./);
+    const from100 = 'test/cart.test.js > discountRate > gives 10 % from 100';
+    const below = 'test/cart.test.js > discountRate > gives nothing below 100';
+    assert.deepEqual(outcomes(await run(worker, [from100, below])), { [from100]: 'failed', [below]: 'passed' });
+    const module = path.join(root, 'src', 'cart.js');
+    writeFileSync(module, readFileSync(module, 'utf8').replace('if (amount > 100) {', 'if (amount >= 100) {'));
+    assert.deepEqual(outcomes(await run(worker, [from100, below])), { [from100]: 'passed', [below]: 'passed' });
   });
 });

@@ -2,7 +2,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { captureTests, isTestFile } from './capture/index';
 import { readManifest } from './capture/javascript/detect';
-import { mochaWorkerCommand, nodeTestWorkerCommand } from './capture/javascript/invocation';
+import { nodeTestWorkerCommand, runnerWorkerCommand } from './capture/javascript/invocation';
 import { parseTestId } from './capture/javascript/capture';
 import { isFileLevelId, loadFailuresAsTests } from './capture/loadFailures';
 import type { Assets, CaptureOptions } from './capture/types';
@@ -13,6 +13,7 @@ import { changedLinesSinceHead } from './git';
 import { localizeFaults, type CriticOpinion } from './localize/index';
 import { confirmPatch, proposePatches, type ExtraCandidate, type PatchStats, type TestRunRequest } from './patch/index';
 import { verifyReplay } from './exec/jsWorker';
+import { startJestWorker } from './exec/jestWorker';
 import { startMochaWorker } from './exec/mochaWorker';
 import { startNodeTestWorker } from './exec/nodeTestWorker';
 import { startPytestWorker } from './exec/pytestWorker';
@@ -390,7 +391,7 @@ function markUnconfirmed(stats: PatchStats, patchId: string): void {
 function warmWorkerFor(request: CheckRequest, run: TestRun, sandbox: SandboxKind | undefined, coldRun: (request: TestRunRequest) => Promise<TestRun>): WorkerFactory | undefined {
   if (request.settings.patch.warmWorkers === false) return undefined;
   if (request.settings.testCommand?.length) return undefined;
-  if (run.framework === 'node:test' || run.framework === 'mocha') return jsWorkerFor(request, run, sandbox, coldRun);
+  if (run.framework === 'node:test' || run.framework === 'mocha' || run.framework === 'jest') return jsWorkerFor(request, run, sandbox, coldRun);
   const python = run.command[0];
   if (run.framework !== 'pytest' || !python) return undefined;
   return async (root, signal) => {
@@ -423,7 +424,7 @@ function warmWorkerFor(request: CheckRequest, run: TestRun, sandbox: SandboxKind
 }
 
 /**
- * The warm node:test or Mocha worker for a copy, trusted only after it reproduced the capture's outcomes
+ * The warm node:test, Mocha or Jest worker for a copy, trusted only after it reproduced the capture's outcomes
  * for the test files validation will ask for (those of the failing tests and of the passing tests that
  * run a line a failing test runs); other files, and file-level ids, run cold.
  */
@@ -445,10 +446,10 @@ function jsWorkerFor(request: CheckRequest, run: TestRun, sandbox: SandboxKind |
         : {}),
     };
     let worker: TestWorker;
-    if (framework === 'mocha') {
-      const command = mochaWorkerCommand(input);
+    if (framework === 'mocha' || framework === 'jest') {
+      const command = runnerWorkerCommand(framework, input);
       if (typeof command === 'string') throw new WorkerUnavailable(command);
-      worker = await startMochaWorker({ ...common, command });
+      worker = await (framework === 'mocha' ? startMochaWorker : startJestWorker)({ ...common, command });
     } else {
       const command = nodeTestWorkerCommand(input);
       if (typeof command === 'string') throw new WorkerUnavailable(command);

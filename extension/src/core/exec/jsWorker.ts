@@ -74,13 +74,13 @@ interface PendingRun {
 }
 
 /** Starts a worker in `options.root`; throws `WorkerUnavailable` when it cannot start or serve, saying why. */
-export async function startJsWorker(kind: JsWorkerKind, options: JsWorkerOptions): Promise<JsWorker> {
+export async function startJsWorker(kind: JsWorkerKind, options: JsWorkerOptions, requestFields: Record<string, unknown> = {}): Promise<JsWorker> {
   const temporary = await makeTempDir('worker');
   const command = kind.command(temporary);
   const env = { ...command.env, TMPDIR: temporary, TEMP: temporary, TMP: temporary };
   const wrapped = options.sandbox?.wrap(command.program, command.args, [options.root, temporary]) ?? { program: command.program, args: command.args };
   const child = spawn(wrapped.program, wrapped.args, { cwd: options.root, env, detached: process.platform !== 'win32', stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
-  const worker = new JsWorker(child, temporary, kind, options, [command.program, ...command.args]);
+  const worker = new JsWorker(child, temporary, kind, options, [command.program, ...command.args], requestFields);
   try {
     await worker.ready();
   } catch (error) {
@@ -106,6 +106,7 @@ export class JsWorker implements TestWorker {
     private readonly kind: JsWorkerKind,
     private readonly options: JsWorkerOptions,
     private readonly command: string[],
+    private readonly requestFields: Record<string, unknown> = {},
   ) {
     let onReady: (message: Message) => void = () => undefined;
     let onFailure: (error: Error) => void = () => undefined;
@@ -189,7 +190,7 @@ export class JsWorker implements TestWorker {
       const done = new Promise<Message>((resolve, reject) => {
         this.pending = { id, resolve, reject };
       });
-      this.child.stdin.write(`${JSON.stringify({ id, files, output })}\n`);
+      this.child.stdin.write(`${JSON.stringify({ ...this.requestFields, id, files, output })}\n`);
       if (request.signal.aborted) onAbort();
       else request.signal.addEventListener('abort', onAbort, { once: true });
       await done;

@@ -5,14 +5,14 @@
  */
 import * as path from 'node:path';
 import { ID_SEPARATOR } from '../capture/javascript/capture';
-import type { MochaWorkerCommand } from '../capture/javascript/invocation';
+import type { RunnerWorkerCommand } from '../capture/javascript/invocation';
 import { absoluteStackPaths, loadFailure } from '../capture/javascript/reports';
 import { messageOf } from '../capture/javascript/stack';
 import type { CaptureProblem, TestResult, TestRun } from '../types';
 import { startJsWorker, type JsWorker, type JsWorkerOptions } from './jsWorker';
 
 export interface MochaWorkerOptions extends JsWorkerOptions {
-  command: MochaWorkerCommand;
+  command: RunnerWorkerCommand;
   javascriptDir: string;
 }
 

@@ -4,7 +4,7 @@
  * run and reports their events as the capture's reporter writes them.
  */
 import * as path from 'node:path';
-import { nodeTestRunFromEvents } from '../capture/javascript/capture';
+import { workerRunFromReport } from '../capture/javascript/capture';
 import type { NodeTestWorkerCommand } from '../capture/javascript/invocation';
 import { startJsWorker, type JsWorker, type JsWorkerOptions } from './jsWorker';
 
@@ -25,11 +25,12 @@ export function startNodeTestWorker(options: NodeTestWorkerOptions): Promise<JsW
       }),
       describe: (ready) => `node:test worker (Node ${ready.node ?? '?'}${options.command.flags.length ? `, ${options.command.flags.join(' ')}` : ''})`,
       read: ({ output, testIds, command, durationMs, cancelled }) =>
-        nodeTestRunFromEvents({
+        workerRunFromReport({
+          framework: 'node:test',
           root: options.root,
           javascriptDir: options.javascriptDir,
           command,
-          events: output,
+          text: output,
           process: { exitCode: 0, stdout: '', stderr: '', durationMs, timedOut: false, cancelled },
           testIds,
           perTestTimeoutMs: options.perTestTimeoutMs,

@@ -165,19 +165,25 @@ export async function captureJavaScript(options: CaptureOptions): Promise<TestRu
 }
 
 /**
- * The `TestRun` of one warm node:test worker run: the events it wrote (the capture reporter's JSON lines),
- * read the way a cold capture reads them, without coverage.
+ * The `TestRun` of one warm worker run (node:test events, or a Jest `--json` report), read the way a cold
+ * capture reads the same report, without coverage.
  */
-export async function nodeTestRunFromEvents(input: { root: string; javascriptDir: string; command: string[]; events: string; process: ProcessResult; testIds: string[]; perTestTimeoutMs: number }): Promise<TestRun> {
+export async function workerRunFromReport(input: { framework: 'node:test' | 'jest'; root: string; javascriptDir: string; command: string[]; text: string; process: ProcessResult; testIds: string[]; perTestTimeoutMs: number }): Promise<TestRun> {
   const records: CaptureRecords = { tests: new Map(), scripts: new Map(), deltas: [], lingering: [], notes: [], sawCoverage: false };
+  let report: ParsedReport;
+  if (input.framework === 'node:test') report = parseNodeTestEvents(input.text, input.root);
+  else {
+    const value = extractJsonObject(input.text, looksLikeJestReport);
+    report = value ? parseJestLikeReport(value, 'jest', input.root) : { tests: [], problems: [], found: false };
+  }
   const run = await assemble({
-    framework: 'node:test',
+    framework: input.framework,
     root: input.root,
     realRoot: realpathOr(input.root),
     javascriptDir: input.javascriptDir,
     command: input.command,
     result: input.process,
-    report: parseNodeTestEvents(input.events, input.root),
+    report,
     records,
     coverageRequested: false,
     perTestTimeoutMs: input.perTestTimeoutMs,

@@ -430,16 +430,19 @@ export function nodeTestWorkerCommand(input: { root: string; manifest?: PackageM
   return { program: words[0]!.text, flags, env };
 }
 
-/** How the warm Mocha worker starts: the words of the project's `mocha …` command, its environment. */
-export interface MochaWorkerCommand {
+/** How a warm Mocha or Jest worker starts: the words of the project's `mocha …`/`jest …` command, its environment. */
+export interface RunnerWorkerCommand {
   program: string;
-  /** The test script's words after `mocha`; Mocha's own option loader reads them with its config files. */
+  /** The test script's words after the runner's name; the worker reads them with the runner's config files. */
   args: string[];
   env: NodeJS.ProcessEnv;
 }
 
-/** The command a warm Mocha worker can start with, or why none can (the same rules as for node:test). */
-export function mochaWorkerCommand(input: { root: string; manifest?: PackageManifest; baseEnv: NodeJS.ProcessEnv }): MochaWorkerCommand | string {
+/**
+ * The command a warm Mocha or Jest worker can start with, or why none can (the same rules as for
+ * node:test: one plain command, no build step before it).
+ */
+export function runnerWorkerCommand(runner: 'mocha' | 'jest', input: { root: string; manifest?: PackageManifest; baseEnv: NodeJS.ProcessEnv }): RunnerWorkerCommand | string {
   const script = input.manifest ? testScript(input.manifest) : undefined;
   if (script === undefined) return 'the project has no "test" script';
   if (input.manifest?.scripts.pretest?.trim()) return 'the project has a "pretest" script';
@@ -448,7 +451,8 @@ export function mochaWorkerCommand(input: { root: string; manifest?: PackageMani
   const command = commands[0]!;
   let words = programWords(command);
   if (words.length > 1 && baseName(words[0]!.text) === 'npx') words = words.slice(1);
-  if (words.length === 0 || !['mocha', '_mocha'].includes(baseName(words[0]!.text))) return 'the test script is not a plain `mocha` command';
+  const names = runner === 'mocha' ? ['mocha', '_mocha'] : ['jest'];
+  if (words.length === 0 || !names.includes(baseName(words[0]!.text))) return `the test script is not a plain \`${runner}\` command`;
   const args = words.slice(1).map((word) => word.text);
   const needsShell = args.find((word) => /[$`]/.test(word));
   if (needsShell) return `the test script's word ${needsShell} needs a shell`;
