@@ -14,6 +14,7 @@ import { loadFailuresAsTests } from '../../extension/src/core/capture/loadFailur
 import { verifyReplay, type JsWorker } from '../../extension/src/core/exec/jsWorker';
 import { startJestWorker } from '../../extension/src/core/exec/jestWorker';
 import { startMochaWorker } from '../../extension/src/core/exec/mochaWorker';
+import { startVitestWorker } from '../../extension/src/core/exec/vitestWorker';
 import { startNodeTestWorker } from '../../extension/src/core/exec/nodeTestWorker';
 import { WorkerUnavailable } from '../../extension/src/core/exec/types';
 import { silentLogger } from '../../extension/src/core/ports';
@@ -186,20 +187,20 @@ describe('Mocha and Jest worker commands', () => {
   });
 });
 
-describe('Mocha and Jest workers', () => {
+describe('Mocha, Jest and Vitest workers', () => {
   const workers: JsWorker[] = [];
   const roots: string[] = [];
-  const start = async (runner: 'mocha' | 'jest', root: string) => {
+  const start = async (runner: 'mocha' | 'jest' | 'vitest', root: string) => {
     roots.push(root);
     const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     const command = runnerWorkerCommand(runner, { root, baseEnv: process.env, manifest: { scripts: manifest.scripts } as never });
     assert.ok(typeof command !== 'string', String(command));
     const options = { root, command, javascriptDir, perTestTimeoutMs: 30_000, loadTimeoutMs: 120_000, signal: new AbortController().signal, logger: silentLogger };
-    const worker = await (runner === 'mocha' ? startMochaWorker(options) : startJestWorker(options));
+    const worker = await { mocha: startMochaWorker, jest: startJestWorker, vitest: startVitestWorker }[runner](options);
     workers.push(worker);
     return worker;
   };
-  const run = async (worker: JsWorker, testIds: string[]) => loadFailuresAsTests(await worker.run({ testIds, files: [], signal: new AbortController().signal }));
+  const run = async (worker: JsWorker, testIds: string[], files: string[] = []) => loadFailuresAsTests(await worker.run({ testIds, files, signal: new AbortController().signal }));
   const installed = (name: string) => (existsSync(path.join(fixturesDir, 'js', name, 'node_modules')) ? undefined : `the ${name} fixture is not installed`);
 
   afterEach(async () => {
@@ -245,5 +246,20 @@ describe('Mocha and Jest workers', () => {
     const module = path.join(root, 'src', 'cart.js');
     writeFileSync(module, readFileSync(module, 'utf8').replace('if (amount > 100) {', 'if (amount >= 100) {'));
     assert.deepEqual(outcomes(await run(worker, [from100, below])), { [from100]: 'passed', [below]: 'passed' });
+  });
+
+  test('Vitest 3: the changed module is invalidated and the requested file re-run in the live Vitest', { skip: installed('vitest') }, async () => {
+    const root = copyFixture('vitest');
+    const worker = await start('vitest', root);
+    assert.match(worker.description, /Vitest 3\./);
+    const exactly = 'test/text.test.ts > wrap > fills a line up to exactly the width';
+    const short = 'test/text.test.ts > wrap > keeps short text on one line';
+    assert.deepEqual(outcomes(await run(worker, [exactly, short])), { [exactly]: 'failed', [short]: 'passed' });
+    const module = path.join(root, 'src', 'text.ts');
+    const original = readFileSync(module, 'utf8');
+    writeFileSync(module, original.replace('candidate.length < options.width', 'candidate.length <= options.width'));
+    assert.deepEqual(outcomes(await run(worker, [exactly, short], [module])), { [exactly]: 'passed', [short]: 'passed' });
+    writeFileSync(module, original);
+    assert.deepEqual(outcomes(await run(worker, [exactly, short], [module])), { [exactly]: 'failed', [short]: 'passed' });
   });
 });

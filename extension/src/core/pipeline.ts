@@ -15,6 +15,7 @@ import { confirmPatch, proposePatches, type ExtraCandidate, type PatchStats, typ
 import { verifyReplay } from './exec/jsWorker';
 import { startJestWorker } from './exec/jestWorker';
 import { startMochaWorker } from './exec/mochaWorker';
+import { startVitestWorker } from './exec/vitestWorker';
 import { startNodeTestWorker } from './exec/nodeTestWorker';
 import { startPytestWorker } from './exec/pytestWorker';
 import { WorkerUnavailable, type TestWorker, type WorkerFactory } from './exec/types';
@@ -391,7 +392,7 @@ function markUnconfirmed(stats: PatchStats, patchId: string): void {
 function warmWorkerFor(request: CheckRequest, run: TestRun, sandbox: SandboxKind | undefined, coldRun: (request: TestRunRequest) => Promise<TestRun>): WorkerFactory | undefined {
   if (request.settings.patch.warmWorkers === false) return undefined;
   if (request.settings.testCommand?.length) return undefined;
-  if (run.framework === 'node:test' || run.framework === 'mocha' || run.framework === 'jest') return jsWorkerFor(request, run, sandbox, coldRun);
+  if (run.framework !== 'pytest') return jsWorkerFor(request, run, sandbox, coldRun);
   const python = run.command[0];
   if (run.framework !== 'pytest' || !python) return undefined;
   return async (root, signal) => {
@@ -424,7 +425,7 @@ function warmWorkerFor(request: CheckRequest, run: TestRun, sandbox: SandboxKind
 }
 
 /**
- * The warm node:test, Mocha or Jest worker for a copy, trusted only after it reproduced the capture's outcomes
+ * The warm node:test, Mocha, Jest or Vitest worker for a copy, trusted only after it reproduced the capture's outcomes
  * for the test files validation will ask for (those of the failing tests and of the passing tests that
  * run a line a failing test runs); other files, and file-level ids, run cold.
  */
@@ -446,10 +447,11 @@ function jsWorkerFor(request: CheckRequest, run: TestRun, sandbox: SandboxKind |
         : {}),
     };
     let worker: TestWorker;
-    if (framework === 'mocha' || framework === 'jest') {
+    if (framework === 'mocha' || framework === 'jest' || framework === 'vitest') {
       const command = runnerWorkerCommand(framework, input);
       if (typeof command === 'string') throw new WorkerUnavailable(command);
-      worker = await (framework === 'mocha' ? startMochaWorker : startJestWorker)({ ...common, command });
+      const start = { mocha: startMochaWorker, jest: startJestWorker, vitest: startVitestWorker }[framework];
+      worker = await start({ ...common, command });
     } else {
       const command = nodeTestWorkerCommand(input);
       if (typeof command === 'string') throw new WorkerUnavailable(command);

@@ -190,7 +190,7 @@ export class JsWorker implements TestWorker {
       const done = new Promise<Message>((resolve, reject) => {
         this.pending = { id, resolve, reject };
       });
-      this.child.stdin.write(`${JSON.stringify({ ...this.requestFields, id, files, output })}\n`);
+      this.child.stdin.write(`${JSON.stringify({ ...this.requestFields, id, files, changed: request.files, output })}\n`);
       if (request.signal.aborted) onAbort();
       else request.signal.addEventListener('abort', onAbort, { once: true });
       await done;

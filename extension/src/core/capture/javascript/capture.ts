@@ -165,16 +165,16 @@ export async function captureJavaScript(options: CaptureOptions): Promise<TestRu
 }
 
 /**
- * The `TestRun` of one warm worker run (node:test events, or a Jest `--json` report), read the way a cold
+ * The `TestRun` of one warm worker run (node:test events, or a Jest or Vitest JSON report), read the way a cold
  * capture reads the same report, without coverage.
  */
-export async function workerRunFromReport(input: { framework: 'node:test' | 'jest'; root: string; javascriptDir: string; command: string[]; text: string; process: ProcessResult; testIds: string[]; perTestTimeoutMs: number }): Promise<TestRun> {
+export async function workerRunFromReport(input: { framework: 'node:test' | 'jest' | 'vitest'; root: string; javascriptDir: string; command: string[]; text: string; process: ProcessResult; testIds: string[]; perTestTimeoutMs: number }): Promise<TestRun> {
   const records: CaptureRecords = { tests: new Map(), scripts: new Map(), deltas: [], lingering: [], notes: [], sawCoverage: false };
   let report: ParsedReport;
   if (input.framework === 'node:test') report = parseNodeTestEvents(input.text, input.root);
   else {
     const value = extractJsonObject(input.text, looksLikeJestReport);
-    report = value ? parseJestLikeReport(value, 'jest', input.root) : { tests: [], problems: [], found: false };
+    report = value ? parseJestLikeReport(value, input.framework, input.root) : { tests: [], problems: [], found: false };
   }
   const run = await assemble({
     framework: input.framework,

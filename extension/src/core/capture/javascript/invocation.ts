@@ -430,7 +430,7 @@ export function nodeTestWorkerCommand(input: { root: string; manifest?: PackageM
   return { program: words[0]!.text, flags, env };
 }
 
-/** How a warm Mocha or Jest worker starts: the words of the project's `mocha …`/`jest …` command, its environment. */
+/** How a warm Mocha, Jest or Vitest worker starts: the words of the project's `mocha …`/`jest …`/`vitest …` command, its environment. */
 export interface RunnerWorkerCommand {
   program: string;
   /** The test script's words after the runner's name; the worker reads them with the runner's config files. */
@@ -439,10 +439,10 @@ export interface RunnerWorkerCommand {
 }
 
 /**
- * The command a warm Mocha or Jest worker can start with, or why none can (the same rules as for
+ * The command a warm Mocha, Jest or Vitest worker can start with, or why none can (the same rules as for
  * node:test: one plain command, no build step before it).
  */
-export function runnerWorkerCommand(runner: 'mocha' | 'jest', input: { root: string; manifest?: PackageManifest; baseEnv: NodeJS.ProcessEnv }): RunnerWorkerCommand | string {
+export function runnerWorkerCommand(runner: 'mocha' | 'jest' | 'vitest', input: { root: string; manifest?: PackageManifest; baseEnv: NodeJS.ProcessEnv }): RunnerWorkerCommand | string {
   const script = input.manifest ? testScript(input.manifest) : undefined;
   if (script === undefined) return 'the project has no "test" script';
   if (input.manifest?.scripts.pretest?.trim()) return 'the project has a "pretest" script';
@@ -451,7 +451,7 @@ export function runnerWorkerCommand(runner: 'mocha' | 'jest', input: { root: str
   const command = commands[0]!;
   let words = programWords(command);
   if (words.length > 1 && baseName(words[0]!.text) === 'npx') words = words.slice(1);
-  const names = runner === 'mocha' ? ['mocha', '_mocha'] : ['jest'];
+  const names = runner === 'mocha' ? ['mocha', '_mocha'] : [runner];
   if (words.length === 0 || !names.includes(baseName(words[0]!.text))) return `the test script is not a plain \`${runner}\` command`;
   const args = words.slice(1).map((word) => word.text);
   const needsShell = args.find((word) => /[$`]/.test(word));
