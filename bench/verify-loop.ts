@@ -10,7 +10,8 @@
  * rounds: the determinism check compares suspects, patches and decisions across idle and loaded rounds.
  *
  * Workspaces: examples/python-bug, examples/typescript-bug (copied to a temporary folder), and a
- * generated pytest project of 5,000 tests in 200 modules with one seeded bug (`--big`).
+ * generated pytest project of 5,000 tests in 200 modules and a generated node:test project of 2,000 tests in
+ * 100 files, each with one seeded bug (`--big`).
  *
  * Usage: npm run build && npm run build:tests &&
  *        node out/bench/verify-loop.js [--rounds 3] [--load 2] [--big] [--out bench/results/verify-loop]
@@ -106,6 +107,48 @@ export function generateBigProject(root: string): void {
   }
 }
 
+/** 100 test files × 20 node:test tests over 100 modules; `lib/mod_0.js` has the seeded bug (`-` for `+`). */
+export function generateBigNodeProject(root: string): void {
+  mkdirSync(path.join(root, 'lib'), { recursive: true });
+  mkdirSync(path.join(root, 'test'), { recursive: true });
+  writeFileSync(path.join(root, 'package.json'), `${JSON.stringify({ name: 'generated-node-test-2000', private: true, type: 'module', scripts: { test: 'node --test' } }, null, 2)}\n`);
+  for (let module = 0; module < 100; module++) {
+    const body = [
+      `/** Generated module ${module}. */`,
+      'export function total(values) {',
+      '  let result = 0;',
+      '  for (const value of values) {',
+      `    result = result ${module === 0 ? '-' : '+'} value;`,
+      '  }',
+      '  return result;',
+      '}',
+      '',
+      'export function scale(value, factor) {',
+      '  if (factor < 0) {',
+      "    throw new RangeError('negative factor');",
+      '  }',
+      '  return value * factor;',
+      '}',
+      '',
+      'export function label(value) {',
+      '  if (value > 100) {',
+      "    return 'big';",
+      '  }',
+      "  return 'small';",
+      '}',
+      '',
+    ].join('\n');
+    writeFileSync(path.join(root, 'lib', `mod_${module}.js`), body);
+    const tests = ["import { test } from 'node:test';", "import * as assert from 'node:assert/strict';", `import { label, scale, total } from '../lib/mod_${module}.js';`, ''];
+    for (let index = 0; index < 20; index++) {
+      if (index % 5 === 0) tests.push(`test('total ${index}', () => assert.equal(total([${index}, 2, 3]), ${index + 5}));`);
+      else if (index % 5 === 1) tests.push(`test('scale ${index}', () => assert.equal(scale(${index}, 3), ${index * 3}));`);
+      else tests.push(`test('label ${index}', () => assert.equal(label(${index * 9}), '${index * 9 > 100 ? 'big' : 'small'}'));`);
+    }
+    writeFileSync(path.join(root, 'test', `mod_${module}.test.js`), `${tests.join('\n')}\n`);
+  }
+}
+
 function workspaces(base: string, big: boolean): Workspace[] {
   const list: Workspace[] = [];
   const pythonBug = path.join(base, 'python-bug');
@@ -118,6 +161,9 @@ function workspaces(base: string, big: boolean): Workspace[] {
     const bigRoot = path.join(base, 'pytest-5000');
     generateBigProject(bigRoot);
     list.push({ name: 'generated pytest, 5,000 tests', root: bigRoot, plain: [python, '-m', 'pytest', '-q', '-p', 'no:cacheprovider'], fix: '+        result = result + value', extraArgs: ['--python', python] });
+    const nodeRoot = path.join(base, 'node-test-2000');
+    generateBigNodeProject(nodeRoot);
+    list.push({ name: 'generated node:test, 2,000 tests', root: nodeRoot, plain: ['node', '--test'], fix: '+    result = result + value;', extraArgs: [] });
   }
   return list;
 }
