@@ -221,6 +221,9 @@ void test('a reordering that drops or adds elements contradicts "return the list
   // Picking a few elements "in order" is not a reordering of the whole list.
   const pick = ZIGZAG.replace('return the list in zigzag order', 'select the two closest and return them in order');
   assert.ok(!analyzeTaskText(pick.replace('[7, 7, 7]\n', '[7]\n')).findings.contradictions.some((contradiction) => contradiction.kind === 'permutation'));
+  // Nor is a sorted list that drops some elements by design.
+  const dropping = ZIGZAG.replace('return the list in zigzag order', 'return the list in zigzag order, dropping repeated values');
+  assert.ok(!analyzeTaskText(dropping.replace('[7, 7, 7]\n', '[7]\n')).findings.contradictions.some((contradiction) => contradiction.kind === 'permutation'));
 });
 
 void test('examples that all give the same answer for different calls are a finding the warning names', () => {
@@ -258,6 +261,9 @@ void test('plain requests: needs the asker leaves unstated, material not include
   const material = analyzeTaskText('Summarize the article and translate the text into French.');
   assert.equal(material.features.missingMaterial, 1);
   assert.deepEqual(material.findings.missingMaterial, ['the article', 'the text']);
+  // What the request asks to be made is the deliverable, not missing material; "to me" states no need.
+  assert.equal(analyzeTaskText('Write a script in Python that prints the date.').features.missingMaterial, 0);
+  assert.equal(analyzeTaskText('Explain to me how tides work.').features.personalNeeds, 0);
   const lookup = analyzeTaskText('Find the cast of the movie "Inception" released in 2010.');
   assert.deepEqual(
     [lookup.features.lookupRequest, lookup.features.namedItem, lookup.features.personalNeeds, lookup.features.missingMaterial],

@@ -250,7 +250,8 @@ function checkPromises(description: string, examples: { example: TaskExample; va
   const reordering = claims.find(
     (sentence) =>
       /\b(?:return|returns)\b[^.]*\b(?:list|array)\b[^.]*\b(?:order|sorted|sorting)\b|\bsort (?:the |this |a |given )*(?:list|array)\b/.test(sentence) &&
-      !/\b(unique|distinct|remove|removed|filter|only|common|duplicates?|first|last|top|k)\b/.test(sentence),
+      // Words that make the result a selection, not a reordering of every element.
+      !/\b(unique|distinct|remov\w*|filter\w*|only|common|duplicates?|first|last|top|k|n|drop\w*|without|except|exclud\w*|skip\w*|ignor\w*|select\w*|even|odd|positive|negative|greater|less|smaller|larger|merg\w*|flatten\w*|count\w*)\b/.test(sentence),
   );
   for (const { example, value } of examples) {
     const items = comparableItems(value);

@@ -44,6 +44,7 @@ export const FEATURE_NAMES = [
   'subjectiveWord',
   'missingMaterial',
   'namedItem',
+  'statedQuantity',
 ] as const;
 
 /** One feature's name. */
@@ -181,15 +182,18 @@ const COLLECTION_TYPE = /^(list|str|string|array|sequence|tuple|dict|set|iterabl
 
 // Plain requests only (no signature, no example): what the answer depends on that the request leaves out.
 const PERSONAL_NEEDS_PATTERN =
-  /\b(?:for me|to me|help me(?: to)? (?:decide|choose|pick|find|plan|select|figure)|my (?:needs|preferences?|taste|budget|situation|style|skills?|level|goals?|requirements|schedule|interests?)|suits? me|based on my|tailored|personali[sz]ed|my own)\b/gi;
+  /\b(?:for me|help me(?: to)? (?:decide|choose|pick|find|plan|select|figure)|my (?:needs|preferences?|taste|budget|situation|style|skills?|level|goals?|requirements|schedule|interests?)|suits? me|based on my|tailored|personali[sz]ed|my own)\b/gi;
 const FIRST_PERSON_PATTERN = /\b(?:I|my|me|mine|I'm|I'd|I've|I'll)\b/g;
 // Asking for something to be made or planned (a plan, a design, a text) rather than looked up.
 const MAKE_PATTERN = /\b(?:plan|design|create|write|draft|compose|build|develop|organi[sz]e|set up|prepare|make|generate|come up with|recommend|suggest|advise|guide|teach|help)\b/i;
 // Asking for a fact that exists somewhere: a look-up or a question with one answer.
 const LOOKUP_PATTERN = /^(?:please\s+)?(?:find(?: out)?|search(?: for)?|look up|identify|list|tell me|show me|get|retrieve|check|what|when|who|which|where|how (?:many|much|long|far|old|tall|big))\b/i;
 const SUBJECTIVE_PATTERN = /\b(?:best|better|good|great|nice|popular|top|ideal|perfect|favou?rite|interesting|fun|cool|recommended|trendy|latest trends?|worth)\b/gi;
+// Not the object of a verb that makes it ("write a script", "create a document"): that is the deliverable.
 const MISSING_MATERIAL_PATTERN =
-  /\b(?:a|an|the|this|that|my|given|some)\s+(?:given\s+)?(?:text|file|files|document|documents|dataset|data ?set|data|script|code|program|issue|problem|bug|error|website|web ?page|article|essay|paper|email|letter|report|spreadsheet|photo|picture|image|video|recording|message|sentence|paragraph|passage|table|chart|draft|resume|link)\b(?!\s+(?:about|on|of|for|by|from|called|named|titled)\b)/gi;
+  /(?<!\b(?:write|writing|create|creating|draft|drafting|compose|composing|generate|generating|make|making|design|designing|build|building|develop|developing|prepare|preparing|produce|producing|record|recording|take|taking|start|starting|code|coding|program|programming)\s+)\b(?:a|an|the|this|that|my|given|some)\s+(?:given\s+)?(?:text|file|files|document|documents|dataset|data ?set|data|script|code|program|issue|problem|bug|error|website|web ?page|article|essay|paper|email|letter|report|spreadsheet|photo|picture|image|video|recording|message|sentence|paragraph|passage|table|chart|draft|resume|link)\b(?!\s+(?:about|on|of|for|by|from|called|named|titled)\b)/gi;
+// "five recipes", "the top 3 hits", "two examples": how many the answer should hold.
+const STATED_QUANTITY_PATTERN = /\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|fifty|hundred|a few|a couple of|a dozen)\s+(?:of\s+the\s+)?(?:[a-z]+-)?[a-z]{3,}/i;
 const NAMED_ITEM_PATTERN = /["'\u2018\u201c][^"'\u2019\u201d]{2,60}["'\u2019\u201d]|\b(?:1[5-9]|20)\d\d\b/;
 
 function alternativesIn(text: string, parameterNames: Set<string>): string[] {
@@ -301,6 +305,7 @@ export function computeFeatures(
     subjectiveWord: subjectiveWords.length > 0 ? 1 : 0,
     missingMaterial: missingMaterial.length > 0 ? 1 : 0,
     namedItem: plain && NAMED_ITEM_PATTERN.test(description) ? 1 : 0,
+    statedQuantity: plain && STATED_QUANTITY_PATTERN.test(description) ? 1 : 0,
   };
   return {
     features,

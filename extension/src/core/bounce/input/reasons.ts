@@ -92,7 +92,7 @@ function messageFor(name: FeatureName, analysis: TaskAnalysis): string | undefin
         ? `the request works on ${quoteList(findings.missingMaterial)}, which it does not include: paste it or say where it is`
         : undefined;
     case 'makeRequest':
-      return 'it asks for something to be made or planned without its requirements: say what it must contain, for whom, and its size or scope';
+      return 'it asks for a plan, a design, a recommendation or help without saying what the result must meet: say for whom, what it must contain, and its size, budget or other limits';
     case 'unfinishedSentence':
       return 'the description seems to stop mid-sentence';
     default:
