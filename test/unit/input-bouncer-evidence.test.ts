@@ -178,3 +178,109 @@ void test('a plain request (no signature, no example) is judged by the plain-req
   const withoutProse = loadVaguenessModel({ ...shipped, ...sure(-8), codeThreshold: 0.5, prose: undefined });
   assert.equal((await assessTask(plain, { model: withoutProse })).verdict, 'actionable');
 });
+
+// Written for these tests (not from the data the weights were fitted on).
+const PRIMES_BELOW = `
+def primes_below(n: int) -> list:
+    """Return a list of the prime numbers less than n, in ascending order.
+    >>> primes_below(10)
+    [2, 3, 5, 7]
+    >>> primes_below(3)
+    [2]
+    """
+`;
+
+void test('a listed number that is not prime contradicts "return the prime numbers"', () => {
+  assert.deepEqual(analyzeTaskText(PRIMES_BELOW).findings.contradictions, []);
+  const wrong = analyzeTaskText(PRIMES_BELOW.replace('[2, 3, 5, 7]', '[1, 2, 3, 5, 7]'));
+  assert.deepEqual(
+    wrong.findings.contradictions.map((contradiction) => contradiction.kind),
+    ['prime'],
+  );
+  assert.match(wrong.findings.contradictions[0].message, /`primes_below\(10\)`.*holds 1, not a prime/);
+});
+
+const ZIGZAG = `
+def zigzag(values: list) -> list:
+    """Given a list of integers, return the list in zigzag order: the smallest, then the largest of the rest, and so on.
+    >>> zigzag([1, 2, 3, 4])
+    [1, 4, 2, 3]
+    >>> zigzag([7, 7, 7])
+    [7, 7, 7]
+    """
+`;
+
+void test('a reordering that drops or adds elements contradicts "return the list in … order"', async () => {
+  assert.deepEqual(analyzeTaskText(ZIGZAG).findings.contradictions, []);
+  const wrong = ZIGZAG.replace('[7, 7, 7]\n', '[7]\n');
+  const kinds = analyzeTaskText(wrong).findings.contradictions.map((contradiction) => contradiction.kind);
+  assert.deepEqual(kinds, ['permutation']);
+  const assessment = await assessTask(wrong);
+  assert.equal(assessment.verdict, 'vague');
+  assert.ok((assessment.missing ?? []).some((reason) => /`zigzag\(\[7, 7, 7\]\)`.*does not hold the same elements as the input/.test(reason)), JSON.stringify(assessment.missing));
+  // Picking a few elements "in order" is not a reordering of the whole list.
+  const pick = ZIGZAG.replace('return the list in zigzag order', 'select the two closest and return them in order');
+  assert.ok(!analyzeTaskText(pick.replace('[7, 7, 7]\n', '[7]\n')).findings.contradictions.some((contradiction) => contradiction.kind === 'permutation'));
+  // Nor is a sorted list that drops some elements by design.
+  const dropping = ZIGZAG.replace('return the list in zigzag order', 'return the list in zigzag order, dropping repeated values');
+  assert.ok(!analyzeTaskText(dropping.replace('[7, 7, 7]\n', '[7]\n')).findings.contradictions.some((contradiction) => contradiction.kind === 'permutation'));
+});
+
+void test('examples that all give the same answer for different calls are a finding the warning names', () => {
+  const varied = analyzeTaskText(PRIMES_BELOW);
+  assert.equal(varied.features.constantOutputs, 0);
+  assert.equal(varied.findings.constantOutput, undefined);
+  const constant = analyzeTaskText(
+    PRIMES_BELOW.replace('Return a list of the prime numbers less than n, in ascending order.', 'Return the sum of the digits of n.').replace('[2, 3, 5, 7]', '0').replace('[2]', '0'),
+  );
+  assert.equal(constant.features.constantOutputs, 1);
+  assert.equal(constant.findings.constantOutput, '0');
+  // Booleans repeat in clear tasks ("is it valid?"); they do not count.
+  const booleans = analyzeTaskText(PRIMES_BELOW.replace('[2, 3, 5, 7]', 'True').replace('[2]', 'True'));
+  assert.equal(booleans.features.constantOutputs, 0);
+});
+
+void test('a definition announced but not given ("defined as follows:") is a gap', () => {
+  const text = `
+def fib3(n: int) -> int:
+    """The Fib3 sequence is defined as follows: Please write a function to compute the n-th element.
+    >>> fib3(1)
+    0
+    """
+`;
+  assert.deepEqual(analyzeTaskText(text).findings.gaps, ['as follows:']);
+  const given = text.replace('defined as follows: Please', 'defined as follows: fib3(0) = 0, fib3(1) = 0, fib3(2) = 1, fib3(n) = fib3(n-1) + fib3(n-2) + fib3(n-3). Please');
+  assert.deepEqual(analyzeTaskText(given).findings.gaps, []);
+});
+
+void test('plain requests: needs the asker leaves unstated, material not included, a look-up with a named item', () => {
+  const personal = analyzeTaskText('Help me choose a laptop that suits my budget.');
+  assert.equal(personal.features.personalNeeds, 1);
+  assert.equal(personal.features.makeRequest, 1);
+  assert.equal(personal.features.lookupRequest, 0);
+  const material = analyzeTaskText('Summarize the article and translate the text into French.');
+  assert.equal(material.features.missingMaterial, 1);
+  assert.deepEqual(material.findings.missingMaterial, ['the article', 'the text']);
+  // What the request asks to be made is the deliverable, not missing material; "to me" states no need.
+  assert.equal(analyzeTaskText('Write a script in Python that prints the date.').features.missingMaterial, 0);
+  assert.equal(analyzeTaskText('Explain to me how tides work.').features.personalNeeds, 0);
+  const lookup = analyzeTaskText('Find the cast of the movie "Inception" released in 2010.');
+  assert.deepEqual(
+    [lookup.features.lookupRequest, lookup.features.namedItem, lookup.features.personalNeeds, lookup.features.missingMaterial],
+    [1, 1, 0, 0],
+  );
+  // A docstring is not a plain request: "the given text" there names a parameter, not missing material.
+  const docstring = analyzeTaskText('def shout(text: str) -> str:\n    """Return the given text in upper case; help me with my needs."""\n');
+  assert.deepEqual(
+    [docstring.features.missingMaterial, docstring.features.personalNeeds, docstring.features.makeRequest, docstring.features.firstPersonCount],
+    [0, 0, 0, 0],
+  );
+});
+
+void test('the shipped plain-request model bounces a request that hinges on unstated needs and passes a precise look-up', async () => {
+  const vague = await assessTask('I need a new phone. Compare the latest models and help me decide which one suits my needs.');
+  assert.equal(vague.verdict, 'vague', JSON.stringify(vague));
+  assert.ok((vague.missing ?? []).some((reason) => /your own needs/.test(reason)), JSON.stringify(vague.missing));
+  const clear = await assessTask('Find the bus schedule for route number 10 in Boston.');
+  assert.equal(clear.verdict, 'actionable', JSON.stringify(clear));
+});

@@ -10,7 +10,7 @@ import { splitTopLevel, type ParsedTask, type TaskExample, type TaskSignature } 
 
 /** Why a task's examples cannot all be right. */
 export interface Contradiction {
-  kind: 'arity' | 'conflicting-examples' | 'return-type' | 'order' | 'uniqueness' | 'sign' | 'code';
+  kind: 'arity' | 'conflicting-examples' | 'return-type' | 'order' | 'uniqueness' | 'sign' | 'prime' | 'permutation' | 'code';
   /** In words a developer can act on, naming the example. */
   message: string;
 }
@@ -211,6 +211,30 @@ export function checkExamples(task: ParsedTask): Contradiction[] {
   return contradictions;
 }
 
+function isPrime(value: number): boolean {
+  if (!Number.isInteger(value) || value < 2) return false;
+  for (let divisor = 2; divisor * divisor <= value; divisor++) if (value % divisor === 0) return false;
+  return true;
+}
+
+/**
+ * Examples whose calls differ but whose expected outputs are all the same non-boolean value: they do not
+ * show how the result depends on the input (and a rewrite that changed every output often looks like
+ * this). Not a contradiction — a clear task can have two examples with one answer — so it is a feature the
+ * model weighs, not a hard rule. Returns the shared output, or `undefined`.
+ */
+export function constantOutput(task: ParsedTask): string | undefined {
+  const signature = task.signature;
+  const examples = task.examples
+    .filter((example) => (!signature || example.functionName === signature.name) && example.expected !== undefined)
+    .map((example) => ({ call: parseLiteral(`[${example.argumentsText}]`), value: parseLiteral(example.expected!) }))
+    .filter((entry): entry is { call: LiteralValue; value: LiteralValue } => entry.call !== undefined && entry.value !== undefined);
+  if (examples.length < 2 || examples[0].value.kind === 'boolean') return undefined;
+  const calls = new Set(examples.map((entry) => formatLiteral(entry.call)));
+  const outputs = new Set(examples.map((entry) => formatLiteral(entry.value)));
+  return calls.size >= 2 && outputs.size === 1 ? formatLiteral(examples[0].value) : undefined;
+}
+
 /** Checks list outputs against what the prose promises about them: order, uniqueness, sign. */
 function checkPromises(description: string, examples: { example: TaskExample; value: LiteralValue }[]): Contradiction[] {
   const found: Contradiction[] = [];
@@ -220,6 +244,15 @@ function checkPromises(description: string, examples: { example: TaskExample; va
   const descending = claims.find((sentence) => /\b(descending|decreasing order)\b/.test(sentence) && !/\b(ascending|increasing)/.test(sentence) && !keyed(sentence));
   const unique = claims.find((sentence) => /\b(unique|distinct|without duplicates|no duplicates)\b/.test(sentence));
   const positive = claims.find((sentence) => /\bpositive (numbers|values|elements|integers)\b/.test(sentence) && !/\b(non-?positive|negative)\b/.test(sentence));
+  // "return a list of the prime numbers ...": every number listed must be prime.
+  const primes = claims.find((sentence) => /\bprimes?\b|\bprime numbers?\b/.test(sentence) && !/\b(not|non-?)\s*prime|\bcomposite\b|\bfactor/.test(sentence));
+  // "return the list in (some) order", "return a sorted copy of the array": the same elements, reordered.
+  const reordering = claims.find(
+    (sentence) =>
+      /\b(?:return|returns)\b[^.]*\b(?:list|array)\b[^.]*\b(?:order|sorted|sorting)\b|\bsort (?:the |this |a |given )*(?:list|array)\b/.test(sentence) &&
+      // Words that make the result a selection, not a reordering of every element.
+      !/\b(unique|distinct|remov\w*|filter\w*|only|common|duplicates?|first|last|top|k|n|drop\w*|without|except|exclud\w*|skip\w*|ignor\w*|select\w*|even|odd|positive|negative|greater|less|smaller|larger|merg\w*|flatten\w*|count\w*)\b/.test(sentence),
+  );
   for (const { example, value } of examples) {
     const items = comparableItems(value);
     if (items && ascending && items.some((item, index) => index > 0 && items[index - 1] > item)) {
@@ -230,6 +263,20 @@ function checkPromises(description: string, examples: { example: TaskExample; va
       found.push({ kind: 'uniqueness', message: `the examples contradict the description: \`${example.call}\` is said to return ${formatLiteral(value)}, which has repeated elements, but the text says "${unique.trim()}"` });
     } else if (value.kind === 'list' && positive && value.items.some((item) => item.kind === 'number' && item.value <= 0)) {
       found.push({ kind: 'sign', message: `the examples contradict the description: \`${example.call}\` is said to return ${formatLiteral(value)}, which holds numbers that are not positive, but the text says "${positive.trim()}"` });
+    }
+    if (found.length === 0 && value.kind === 'list' && primes && value.items.length > 0 && value.items.every((item) => item.kind === 'number')) {
+      const notPrime = value.items.find((item) => item.kind === 'number' && !isPrime(item.value));
+      if (notPrime) {
+        found.push({ kind: 'prime', message: `the examples contradict the description: \`${example.call}\` is said to return ${formatLiteral(value)}, which holds ${formatLiteral(notPrime)}, not a prime, but the text says "${primes.trim()}"` });
+      }
+    }
+    if (found.length === 0 && value.kind === 'list' && reordering) {
+      const input = parseLiteral(`[${example.argumentsText}]`);
+      const list = input?.kind === 'list' && input.items.length === 1 && input.items[0].kind === 'list' ? input.items[0] : undefined;
+      const multiset = (items: LiteralValue[]): string => items.map(formatLiteral).sort().join('\u0000');
+      if (list && multiset(list.items) !== multiset(value.items)) {
+        found.push({ kind: 'permutation', message: `the examples contradict the description: \`${example.call}\` is said to return ${formatLiteral(value)}, which does not hold the same elements as the input, but the text says "${reordering.trim()}"` });
+      }
     }
     if (found.length > 0) break;
   }

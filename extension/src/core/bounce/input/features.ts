@@ -3,7 +3,7 @@
  * log scale or shares in [0, 1]); `TaskFindings` keeps the phrases behind them so the reasons shown to
  * the developer can quote the text.
  */
-import type { CodeCheck, Contradiction } from './consistency';
+import { constantOutput, type CodeCheck, type Contradiction } from './consistency';
 import { undefinedNames } from './names';
 import type { ParsedTask } from './parse';
 
@@ -36,6 +36,15 @@ export const FEATURE_NAMES = [
   'textContradictions',
   'codeChecked',
   'codeMismatchShare',
+  'constantOutputs',
+  'personalNeeds',
+  'firstPersonCount',
+  'makeRequest',
+  'lookupRequest',
+  'subjectiveWord',
+  'missingMaterial',
+  'namedItem',
+  'statedQuantity',
 ] as const;
 
 /** One feature's name. */
@@ -60,6 +69,14 @@ export interface TaskFindings {
   collectionParameters: string[];
   examplesWithoutOutput: string[];
   contradictions: Contradiction[];
+  /** The one output every example gives, when they all give the same (non-boolean) one. */
+  constantOutput?: string;
+  /** Plain requests: phrases that make the answer depend on the asker's unstated needs ("for me", "my budget"). */
+  personalNeeds: string[];
+  /** Plain requests: judgement words that leave the criterion open ("best", "popular"). */
+  subjectiveWords: string[];
+  /** Plain requests: things the request works on but does not include ("a text", "the script"). */
+  missingMaterial: string[];
 }
 
 // Words and phrases that leave a decision to the reader, whatever else the text says.
@@ -81,6 +98,8 @@ const HEDGE_PATTERN = new RegExp(
     String.raw`\+/-`,
     String.raw`\band/or\b`,
     String.raw`\bmeet(?:s|ing)? (?:a|the) condition\b`,
+    // "'a' is one of negative integers": which one?
+    String.raw`\b(?:is|be|return|returns|returning|pick|choose|select)\s+(?:only\s+)?one of\b`,
   ].join('|'),
   'gi',
 );
@@ -154,10 +173,28 @@ const ACTION_PATTERN =
   /(?:^|[.!?:,;]\s+|\bto\s+|\bthat\s+|\band\s+|\bwhich\s+)(?:\w+ly\s+)?(?:find|finds|count|counts|compute|computes|calculate|calculates|check|checks|determine|determines|decide|decides|remove|removes|filter|filters|concatenate|concatenates|sort|sorts|replace|replaces|convert|converts|evaluate|evaluates|insert|inserts|reverse|reverses|split|splits|merge|merges|encode|encodes|decode|decodes|add|adds|multiply|multiplies|round|rounds|test|tests|tell|tells|sum|sums|return|returns|get|gets|obtain|obtains|generate|generates|make|makes|create|creates|list|lists|give|gives)\b/i;
 // Words cut out of a sentence: a copula, preposition or article followed directly by punctuation.
 const GAP_PATTERN = /\b(?:is|are|be|of|with|by|the|a|an|to|than|and|as|for|from|into|in)\s+[,;]|\b(?:is|are|of|with|by|the|an|than|as|from|into)\s*\.(?:\s|$)/gi;
+// A definition announced but not given: "defined as follows:" with nothing after it, or a new sentence.
+const DANGLING_DEFINITION_PATTERN = /\b(?:as follows|the following|defined as|is defined by)\s*:?\s*(?=$|[A-Z][a-z]+ [a-z])/g;
 // A worked example written as prose rather than as a call ("E.g. (()()) has two levels", "for example 4 = 2 + 2").
 const PROSE_EXAMPLE_PATTERN = /\b(?:e\.g\.|for example|for instance|example:)\s*,?\s*(?:if\s+)?\S*(?:["'\d([{])/i;
 const PRONOUN_START = /^(?:it|this|that|they|these|those|them|he|she)\b/i;
 const COLLECTION_TYPE = /^(list|str|string|array|sequence|tuple|dict|set|iterable)\b|\[\]$|^(List|Sequence|Tuple|Dict|Set|Iterable|Array)\b/i;
+
+// Plain requests only (no signature, no example): what the answer depends on that the request leaves out.
+const PERSONAL_NEEDS_PATTERN =
+  /\b(?:for me|help me(?: to)? (?:decide|choose|pick|find|plan|select|figure)|my (?:needs|preferences?|taste|budget|situation|style|skills?|level|goals?|requirements|schedule|interests?)|suits? me|based on my|tailored|personali[sz]ed|my own)\b/gi;
+const FIRST_PERSON_PATTERN = /\b(?:I|my|me|mine|I'm|I'd|I've|I'll)\b/g;
+// Asking for something to be made or planned (a plan, a design, a text) rather than looked up.
+const MAKE_PATTERN = /\b(?:plan|design|create|write|draft|compose|build|develop|organi[sz]e|set up|prepare|make|generate|come up with|recommend|suggest|advise|guide|teach|help)\b/i;
+// Asking for a fact that exists somewhere: a look-up or a question with one answer.
+const LOOKUP_PATTERN = /^(?:please\s+)?(?:find(?: out)?|search(?: for)?|look up|identify|list|tell me|show me|get|retrieve|check|what|when|who|which|where|how (?:many|much|long|far|old|tall|big))\b/i;
+const SUBJECTIVE_PATTERN = /\b(?:best|better|good|great|nice|popular|top|ideal|perfect|favou?rite|interesting|fun|cool|recommended|trendy|latest trends?|worth)\b/gi;
+// Not the object of a verb that makes it ("write a script", "create a document"): that is the deliverable.
+const MISSING_MATERIAL_PATTERN =
+  /(?<!\b(?:write|writing|create|creating|draft|drafting|compose|composing|generate|generating|make|making|design|designing|build|building|develop|developing|prepare|preparing|produce|producing|record|recording|take|taking|start|starting|code|coding|program|programming)\s+)\b(?:a|an|the|this|that|my|given|some)\s+(?:given\s+)?(?:text|file|files|document|documents|dataset|data ?set|data|script|code|program|issue|problem|bug|error|website|web ?page|article|essay|paper|email|letter|report|spreadsheet|photo|picture|image|video|recording|message|sentence|paragraph|passage|table|chart|draft|resume|link)\b(?!\s+(?:about|on|of|for|by|from|called|named|titled)\b)/gi;
+// "five recipes", "the top 3 hits", "two examples": how many the answer should hold.
+const STATED_QUANTITY_PATTERN = /\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|fifty|hundred|a few|a couple of|a dozen)\s+(?:of\s+the\s+)?(?:[a-z]+-)?[a-z]{3,}/i;
+const NAMED_ITEM_PATTERN = /["'\u2018\u201c][^"'\u2019\u201d]{2,60}["'\u2019\u201d]|\b(?:1[5-9]|20)\d\d\b/;
 
 function alternativesIn(text: string, parameterNames: Set<string>): string[] {
   const found: string[] = [];
@@ -211,7 +248,7 @@ export function computeFeatures(
 
   const hedges = [...description.matchAll(HEDGE_PATTERN)].map((match) => match[0]);
   const commonHedges = [...description.matchAll(COMMON_HEDGE_PATTERN)].map((match) => match[0]);
-  const gaps = [...description.matchAll(GAP_PATTERN)].map((match) => match[0].trim());
+  const gaps = [...description.matchAll(GAP_PATTERN), ...description.matchAll(DANGLING_DEFINITION_PATTERN)].map((match) => match[0].trim());
   const parameterNames = new Set(parameters.map((parameter) => parameter.name));
   const alternatives = alternativesIn(description, parameterNames);
   const known = new Set<string>([...task.codeNames, ...(extraKnownNames ?? []), ...parameterNames, ...task.examples.map((example) => example.functionName)]);
@@ -222,6 +259,13 @@ export function computeFeatures(
   const mentioned = parameters.filter((parameter) => new RegExp(`(?<![\\w])${parameter.name.replace(/\$/g, '\\$')}(?![\\w])`).test(description));
   const examplesWithoutOutput = task.examples.filter((example) => example.expected === undefined).map((example) => example.call);
   const collectionParameters = parameters.filter((parameter) => parameter.type && COLLECTION_TYPE.test(parameter.type)).map((parameter) => parameter.name);
+
+  const constant = constantOutput(task);
+  // Request features are measured only on plain requests; a docstring reads differently ("the given text").
+  const plain = !signature && task.examples.length === 0;
+  const personalNeeds = plain ? [...description.matchAll(PERSONAL_NEEDS_PATTERN)].map((match) => match[0]) : [];
+  const subjectiveWords = plain ? [...description.matchAll(SUBJECTIVE_PATTERN)].map((match) => match[0]) : [];
+  const missingMaterial = plain ? [...description.matchAll(MISSING_MATERIAL_PATTERN)].map((match) => match[0]) : [];
 
   const features: FeatureVector = {
     tinyDescription: words.length <= 3 && task.examples.length === 0 ? 1 : 0,
@@ -253,6 +297,15 @@ export function computeFeatures(
     textContradictions: Math.min(contradictions.length, 2),
     codeChecked: codeCheck && codeCheck.checked > 0 ? 1 : 0,
     codeMismatchShare: codeCheck && codeCheck.checked > 0 ? codeCheck.mismatches.length / codeCheck.checked : 0,
+    constantOutputs: constant === undefined ? 0 : 1,
+    personalNeeds: personalNeeds.length > 0 ? 1 : 0,
+    firstPersonCount: plain ? Math.log1p((description.match(FIRST_PERSON_PATTERN) ?? []).length) : 0,
+    makeRequest: plain && MAKE_PATTERN.test(description) ? 1 : 0,
+    lookupRequest: plain && LOOKUP_PATTERN.test(description.trim()) ? 1 : 0,
+    subjectiveWord: subjectiveWords.length > 0 ? 1 : 0,
+    missingMaterial: missingMaterial.length > 0 ? 1 : 0,
+    namedItem: plain && NAMED_ITEM_PATTERN.test(description) ? 1 : 0,
+    statedQuantity: plain && STATED_QUANTITY_PATTERN.test(description) ? 1 : 0,
   };
   return {
     features,
@@ -268,6 +321,10 @@ export function computeFeatures(
       collectionParameters,
       examplesWithoutOutput,
       contradictions: [...contradictions, ...(codeCheck?.mismatches ?? [])],
+      constantOutput: constant,
+      personalNeeds,
+      subjectiveWords,
+      missingMaterial,
     },
   };
 }

@@ -54,7 +54,7 @@ function messageFor(name: FeatureName, analysis: TaskAnalysis): string | undefin
         ? `vague wording ${quoteList(findings.commonHedges)}${findings.words < 40 ? ' in a short description' : ''}: say exactly which, how many or what`
         : undefined;
     case 'textGap':
-      return findings.gaps.length > 0 ? `words seem to be missing at ${quoteList(findings.gaps)}: finish the sentence` : undefined;
+      return findings.gaps.length > 0 ? `words seem to be missing at ${quoteList(findings.gaps)}: finish the sentence, or give what it announces` : undefined;
     case 'alternativeCount':
       return findings.alternatives.length > 0 ? `${quoteList(findings.alternatives)} leaves a choice open: say which one` : undefined;
     case 'undefinedSymbol':
@@ -74,6 +74,25 @@ function messageFor(name: FeatureName, analysis: TaskAnalysis): string | undefin
     case 'precisionWordCount':
     case 'numberCount':
       return findings.words < 25 ? `the description is short (${findings.words} words) and states few concrete conditions` : undefined;
+    case 'constantOutputs':
+      return findings.constantOutput !== undefined
+        ? `every example is said to return ${findings.constantOutput}, so the examples do not show how the result depends on the input: check them, and add one with a different result`
+        : undefined;
+    case 'personalNeeds':
+    case 'firstPersonCount':
+      return findings.personalNeeds.length > 0
+        ? `the answer depends on your own needs (${quoteList(findings.personalNeeds)}) that the request does not state: say what they are (budget, level, constraints)`
+        : undefined;
+    case 'subjectiveWord':
+      return findings.subjectiveWords.length > 0
+        ? `${quoteList(findings.subjectiveWords)} by what measure? Say how to rank or choose (rating, price, date, size)`
+        : undefined;
+    case 'missingMaterial':
+      return findings.missingMaterial.length > 0
+        ? `the request works on ${quoteList(findings.missingMaterial)}, which it does not include: paste it or say where it is`
+        : undefined;
+    case 'makeRequest':
+      return 'it asks for a plan, a design, a recommendation or help without saying what the result must meet: say for whom, what it must contain, and its size, budget or other limits';
     case 'unfinishedSentence':
       return 'the description seems to stop mid-sentence';
     default:
