@@ -102,3 +102,37 @@ describe('the verify loop', { skip: pythonMissing }, () => {
     }
   });
 });
+
+/**
+ * node:test with a warm worker: `count` counts down a `while` loop whose condition a candidate can turn
+ * into an endless one (`>` → `>=` on a counter that never drops below zero… or `-=` → `+=`), so some
+ * candidates end their worker; the copy opens a new one and the answer is the cold one.
+ */
+const NODE_PLAIN = {
+  'package.json': JSON.stringify({ type: 'module', scripts: { test: 'node --test' } }),
+  'src/calc.js': 'export function add(a, b) {\n  return a - b;\n}\n\nexport function countdown(n) {\n  const out = [];\n  while (n > 0) {\n    out.push(n);\n    n -= 1;\n  }\n  return out;\n}\n',
+  'test/calc.test.js':
+    "import { test } from 'node:test';\nimport * as assert from 'node:assert/strict';\nimport { add, countdown } from '../src/calc.js';\n\ntest('adds', () => assert.equal(add(2, 3), 5));\ntest('adds zero', () => assert.equal(add(4, 0), 4));\ntest('counts down', () => assert.deepEqual(countdown(2), [2, 1]));\n",
+};
+
+describe('the verify loop on node:test', () => {
+  let root = '';
+  before(() => {
+    root = project(NODE_PLAIN);
+  });
+  after(() => rmSync(path.dirname(root), { recursive: true, force: true }));
+
+  test('warm and cold validation give the same patches and decision, and the warm one ran in a worker', async () => {
+    const summary = (result: CheckResult) => ({
+      suspects: result.report.suspects.map((suspect) => [suspect.file, suspect.line, suspect.score]),
+      patches: result.report.patches.map((patch) => [patch.title, patch.validated, patch.checked]),
+      decision: [result.report.decision?.action, result.report.decision?.patch],
+    });
+    const warm = await check(root, true);
+    const cold = await check(root, false);
+    assert.ok((warm.patchStats?.warmRuns ?? 0) > 0, 'validation ran in warm node:test workers');
+    assert.equal(cold.patchStats?.warmRuns ?? 0, 0);
+    assert.ok(warm.outcome.patches.some((patch) => patch.validated && patch.newText.includes('return a + b')), 'the fix was validated');
+    assert.deepEqual(summary(warm), summary(cold));
+  });
+});
