@@ -5,10 +5,11 @@
  * bench/results/faults.{md,json}. Run: `npm run build:tests && nice node out/bench/faults/run.js [--runs N]`.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { captureJavaScript } from '../../extension/src/core/capture/javascript/index';
 import { findSymlinkLoops } from '../../extension/src/core/capture/walk';
 import { excludeFlakyTests, findFlakyTests } from '../../extension/src/core/flaky';
 import { LlmError } from '../../extension/src/core/llm/errors';
@@ -32,6 +33,7 @@ interface Row {
 }
 
 const runner = new NodeProcessRunner();
+const jsAssets = { grammarsDir: path.resolve(__dirname, '..', '..', '..', 'grammars'), pythonDir: path.resolve(__dirname, '..', '..', '..', 'extension', 'python') };
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
 
 function sleepers(marker: string): number {
@@ -180,6 +182,45 @@ async function faultCases(): Promise<Row[]> {
     rmSync(looped, { recursive: true, force: true });
     add('symlink loop pkg/up -> ..', 'named and skipped', loops.map((loop) => `${loop.link} -> ${loop.target}`).join(', ') || 'not found', loops.length === 1);
 
+    // 13b. Symbolic link loops in JS projects (pkg/up -> .., test/back -> ..): each runner, and the copies.
+    for (const { fixture, script, expected } of [
+      { fixture: 'node-test', script: undefined, expected: 'node:test' },
+      { fixture: 'mocha', script: 'mocha --recursive test', expected: 'Mocha --recursive' },
+      { fixture: 'jest', script: undefined, expected: 'Jest' },
+      { fixture: 'vitest', script: undefined, expected: 'Vitest' },
+    ]) {
+      const source = path.join(repoRoot, 'test', 'fixtures', 'js', fixture);
+      if (!existsSync(path.join(source, fixture === 'node-test' ? 'package.json' : 'node_modules'))) {
+        add(`symlink loops in a ${expected} project`, 'named and skipped, same tests', 'fixture not installed (node test/fixtures-setup/install-js-fixtures.cjs)', false);
+        continue;
+      }
+      const plain = await captureJavaScript({ root: source, runner, logger: silentLogger, assets: jsAssets, perTestTimeoutMs: 10_000, totalTimeoutMs: 120_000 });
+      const root = mkdtempSync(path.join(os.tmpdir(), `revise-bench-loop-${fixture}-`));
+      cpSync(source, root, { recursive: true, filter: (file) => path.basename(file) !== 'node_modules' });
+      if (existsSync(path.join(source, 'node_modules'))) symlinkSync(path.join(source, 'node_modules'), path.join(root, 'node_modules'));
+      if (script) {
+        const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+        manifest.scripts.test = script;
+        writeFileSync(path.join(root, 'package.json'), JSON.stringify(manifest));
+      }
+      mkdirSync(path.join(root, 'pkg'));
+      symlinkSync('..', path.join(root, 'pkg', 'up'));
+      symlinkSync('..', path.join(root, 'test', 'back'));
+      const started = Date.now();
+      const looped = await captureJavaScript({ root, runner, logger: silentLogger, assets: jsAssets, perTestTimeoutMs: 10_000, totalTimeoutMs: 120_000 });
+      const elapsed = Date.now() - started;
+      const named = looped.problems.filter((problem) => /symbolic link loop/.test(problem.message)).map((problem) => problem.message.split(':')[0]!.replace('Skipped ', ''));
+      const plan = await planCopy(root, { maxFiles: 20_000, maxBytes: 200 * 1024 * 1024 });
+      const copySkips = 'refused' in plan ? [] : plan.skippedLoops.map((link) => link.path);
+      rmSync(root, { recursive: true, force: true });
+      add(
+        `symlink loops in a ${expected} project (pkg/up, test/back -> ..)`,
+        'named and skipped, the same tests, complete; copies leave them out',
+        `${looped.tests.length} tests (${plain.tests.length} without loops) in ${elapsed} ms, ${looped.complete ? 'complete' : 'incomplete'}; named: ${named.sort().join(', ') || 'none'}; copies skip: ${copySkips.sort().join(', ') || 'none'}`,
+        looped.complete && looped.tests.length === plain.tests.length && plain.tests.length > 0 && named.length === 2 && copySkips.length === 2,
+      );
+    }
+
     // 14. Flaky test.
     const run = (outcome: 'passed' | 'failed'): TestRun => ({ framework: 'pytest', root: '/p', command: [], tests: [{ id: 't', outcome, durationMs: 1, frames: [] }], problems: [], durationMs: 1, coverageMethod: 'none', complete: true, testFiles: [] });
     const flaky = findFlakyTests(run('failed'), run('passed'));
@@ -191,13 +232,42 @@ async function faultCases(): Promise<Row[]> {
   return rows;
 }
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return Math.round(sorted[Math.floor(sorted.length / 2)]! * 10) / 10;
+}
+
+async function candidateRunCost(sandbox: Awaited<ReturnType<typeof detectSandbox>>, repetitions: number): Promise<{ plain: number; boxed: number; repetitions: number }> {
+  const copy = mkdtempSync(path.join(os.tmpdir(), 'revise-bench-cost-'));
+  cpSync(path.join(repoRoot, 'test', 'fixtures', 'js', 'node-test'), copy, { recursive: true });
+  const temp = await makeTempDir('cost');
+  const plain: number[] = [];
+  const boxed: number[] = [];
+  try {
+    for (let index = 0; index < repetitions; index++) {
+      for (const [target, times] of [[runner, plain], [sandboxedRunner(runner, sandbox, { writable: [copy], tempDir: temp, network: false }), boxed]] as const) {
+        const started = process.hrtime.bigint();
+        const run = await captureJavaScript({ root: copy, runner: target, logger: silentLogger, assets: jsAssets, perTestTimeoutMs: 10_000, totalTimeoutMs: 60_000, coverage: false, tempDir: temp });
+        if (!run.complete || run.tests.length === 0) throw new Error('the node:test fixture did not run while measuring the sandbox');
+        times.push(Number(process.hrtime.bigint() - started) / 1e6);
+      }
+    }
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+    rmSync(temp, { recursive: true, force: true });
+  }
+  return { plain: median(plain), boxed: median(boxed), repetitions };
+}
+
 async function main(): Promise<void> {
   const runsArgument = process.argv.indexOf('--runs');
   const runs = runsArgument > 0 ? Number(process.argv[runsArgument + 1]) : 10_000;
   const rows = await faultCases();
   const sandbox = await detectSandbox(runner);
-  const cost = sandbox.kind === 'none' ? undefined : await measureSandboxCost(sandbox, { repetitions: 30 });
+  const cost = sandbox.kind === 'none' ? undefined : await measureSandboxCost(sandbox, { repetitions: 30, program: existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3' });
   const costTrue = sandbox.kind === 'none' ? undefined : await measureSandboxCost(sandbox, { repetitions: 30, program: 'true', args: [] });
+  // What a JS candidate's validation pays: one cold node:test run of the fixture, sandboxed or not, interleaved.
+  const perRun = sandbox.kind === 'none' ? undefined : await candidateRunCost(sandbox, 9);
   const fuzzStarted = Date.now();
   const fuzz = await fuzzParsers(runs, 20261204);
   const fuzzMs = Date.now() - fuzzStarted;
@@ -206,7 +276,7 @@ async function main(): Promise<void> {
   const lines = [
     '# Reliability: faults injected, inputs fuzzed, sandbox cost',
     '',
-    `Machine: ${os.cpus()[0]?.model ?? 'unknown'} ×${os.cpus().length}, ${os.platform()} ${os.release()}, Node ${process.version}; sandbox: ${sandbox.kind === 'none' ? `none (${sandbox.reason})` : sandbox.kind}. ${new Date().toISOString()}.`,
+    `Machine: ${os.cpus()[0]?.model ?? 'unknown'} ×${os.cpus().length}, ${os.platform()} ${os.release()}, Node ${process.version}, load average at the end ${os.loadavg().map((value) => value.toFixed(1)).join(' / ')} (shared with other jobs); sandbox: ${sandbox.kind === 'none' ? `none (${sandbox.reason})` : sandbox.kind}. ${new Date().toISOString()}.`,
     '',
     '## Faults',
     '',
@@ -233,12 +303,17 @@ async function main(): Promise<void> {
           ...[cost, costTrue].map((item) => `| \`${item.program}\` | ${item.unsandboxedMedianMs} | ${item.sandboxedMedianMs} | ${item.overheadMs} | ${item.repetitions} |`),
         ]
       : ['No sandbox on this machine.']),
+    ...(perRun
+      ? [`| node:test run of test/fixtures/js/node-test (one JS candidate validation, in a copy) | ${perRun.plain} | ${perRun.boxed} | ${Math.round((perRun.boxed - perRun.plain) * 10) / 10} | ${perRun.repetitions} |`]
+      : []),
+    '',
+    'A pytest project pays the sandbox once per validation lane: its warm worker starts inside the sandbox and runs every candidate there.',
     '',
   ];
   const resultsDir = path.join(repoRoot, 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });
   writeFileSync(path.join(resultsDir, 'faults.md'), lines.join('\n'));
-  writeFileSync(path.join(resultsDir, 'faults.json'), JSON.stringify({ sandbox, rows, fuzz, fuzzMs, inputs, cost, costTrue }, null, 2));
+  writeFileSync(path.join(resultsDir, 'faults.json'), JSON.stringify({ sandbox, rows, fuzz, fuzzMs, inputs, cost, costTrue, perRun, loadAverage: os.loadavg() }, null, 2));
   process.stdout.write(lines.join('\n'));
   if (rows.some((row) => !row.pass) || fuzz.some((item) => item.failure)) process.exitCode = 1;
 }

@@ -9,6 +9,42 @@ const runtime = require('./runtime.cjs');
 // Mocha requires this file before the spec files: their code (and what they import) gets block counters.
 runtime.startCoverage();
 
+/**
+ * Mocha follows links when it walks a folder (`--recursive`, a folder as spec): a symbolic link loop would
+ * keep it walking the same tree deeper and deeper. Mocha requires this file before it looks for spec
+ * files, so the loops Revise found (REVISE_LOOP_LINKS, absolute paths) are made to look like dangling
+ * links to `fs.statSync`, which Mocha's walk calls and skips a file on when it throws.
+ */
+(function guardLoops() {
+  let loops;
+  try {
+    loops = JSON.parse(process.env.REVISE_LOOP_LINKS || '[]');
+  } catch {
+    return;
+  }
+  if (!Array.isArray(loops) || loops.length === 0) return;
+  const fs = require('node:fs');
+  const path = require('node:path');
+  const original = fs.statSync;
+  const inLoop = (target) => {
+    if (typeof target !== 'string') return false;
+    const full = path.resolve(target);
+    return loops.some((loop) => full === loop || full.startsWith(loop + path.sep));
+  };
+  fs.statSync = function statSync(target, options) {
+    if (inLoop(target)) {
+      if (options && options.throwIfNoEntry === false) return undefined;
+      const error = new Error(`ELOOP: a symbolic link loop that Revise skips, stat '${target}'`);
+      error.code = 'ELOOP';
+      error.errno = -40;
+      error.syscall = 'stat';
+      error.path = target;
+      throw error;
+    }
+    return original.apply(this, arguments);
+  };
+})();
+
 /** Titles from the outermost suite to the test (`titlePath()` exists from Mocha 4.1 on). */
 function titlePath(test) {
   if (typeof test.titlePath === 'function') return test.titlePath();

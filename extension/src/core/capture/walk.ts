@@ -103,3 +103,54 @@ export async function findSymlinkLoops(root: string, options: { skipped: Readonl
   }
   return loops;
 }
+
+/** How a report names a symbolic link loop that was skipped. */
+export function symlinkLoopMessage(loop: SymlinkLoop): string {
+  return `Skipped ${loop.link}: it is a symbolic link loop (it points to ${loop.target || 'itself'} and leads back to itself), which would repeat the tests below it without end.`;
+}
+
+/** Node 20's rule for a test file found by `node --test` without file arguments (outside a `test` folder). */
+const NODE_TEST_FILE = /^(?:test(?:-.+)?|.+[.\-_]test)\.[cm]?js$/;
+const NODE_SCRIPT = /\.[cm]?js$/;
+
+/**
+ * The files `node --test` (Node 20, no file arguments) would run from `root`, found the way it finds them
+ * (every folder but node_modules, all scripts below a `test` folder, `test*.js` and `*[.-_]test.js`
+ * elsewhere, links followed) except that the `loops` (relative link paths) are not entered and no folder
+ * is entered twice. Relative paths with forward slashes, sorted; at most `maxFolders` folders are read.
+ */
+export async function nodeTestFiles(root: string, loops: readonly string[], maxFolders = 5000): Promise<string[]> {
+  const skipped = new Set(loops.map((loop) => loop.split('/').join(path.sep)));
+  const files: string[] = [];
+  const seen = new Set<string>();
+  const pending: Array<{ relative: string; underTest: boolean }> = [{ relative: '', underTest: false }];
+  let foldersRead = 0;
+  while (pending.length > 0 && foldersRead++ < maxFolders) {
+    const { relative, underTest } = pending.pop()!;
+    let names: string[];
+    try {
+      const real = await fs.realpath(path.join(root, relative));
+      if (seen.has(real)) continue;
+      seen.add(real);
+      names = await fs.readdir(path.join(root, relative));
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const childRelative = path.join(relative, name);
+      if (skipped.has(childRelative)) continue;
+      let stats;
+      try {
+        stats = await fs.stat(path.join(root, childRelative));
+      } catch {
+        continue; // dangling, unreadable or a loop Node would trip over: Revise leaves it out
+      }
+      if (stats.isDirectory()) {
+        if (name !== 'node_modules') pending.push({ relative: childRelative, underTest: underTest || name === 'test' });
+      } else if (stats.isFile() && ((underTest && NODE_SCRIPT.test(name)) || NODE_TEST_FILE.test(name))) {
+        files.push(childRelative.split(path.sep).join('/'));
+      }
+    }
+  }
+  return files.sort();
+}

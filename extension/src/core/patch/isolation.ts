@@ -33,6 +33,8 @@ export interface CopyPlan {
   symlinks: { path: string; target: string }[];
   /** Heavy folders linked to the original (absolute `target`). */
   linkedDirectories: { path: string; target: string }[];
+  /** Symbolic links left out of the copies because they lead back into their own folder (loops). */
+  skippedLoops: { path: string; target: string }[];
   fileCount: number;
   byteCount: number;
 }
@@ -44,7 +46,7 @@ export interface CopyRefusal {
 
 /** Walks the project once and decides what each copy holds; refuses trees beyond `limits`. */
 export async function planCopy(root: string, limits: IsolationLimits, signal?: AbortSignal): Promise<CopyPlan | CopyRefusal> {
-  const plan: CopyPlan = { root, directories: [], files: [], symlinks: [], linkedDirectories: [], fileCount: 0, byteCount: 0 };
+  const plan: CopyPlan = { root, directories: [], files: [], symlinks: [], linkedDirectories: [], skippedLoops: [], fileCount: 0, byteCount: 0 };
   const pending: string[] = [''];
   while (pending.length > 0) {
     throwIfCancelled(signal);
@@ -62,7 +64,9 @@ export async function planCopy(root: string, limits: IsolationLimits, signal?: A
       if (SKIPPED_NAMES.has(entry.name)) continue;
       if (entry.isSymbolicLink()) {
         const target = await linkTarget(root, childAbsolute);
-        if (target !== undefined) plan.symlinks.push({ path: childRelative, target });
+        // A loop is not recreated: the runners that follow links would walk it without end in the copy.
+        if (target !== undefined && (await isLoop(childAbsolute))) plan.skippedLoops.push({ path: childRelative, target });
+        else if (target !== undefined) plan.symlinks.push({ path: childRelative, target });
       } else if (entry.isDirectory()) {
         if (LINKED_NAMES.has(entry.name) || fs.existsSync(path.join(childAbsolute, 'pyvenv.cfg'))) {
           plan.linkedDirectories.push({ path: childRelative, target: childAbsolute });
@@ -91,6 +95,17 @@ export async function planCopy(root: string, limits: IsolationLimits, signal?: A
   }
   plan.directories.sort((a, b) => a.length - b.length);
   return plan;
+}
+
+/** Whether a symbolic link leads to itself or to a folder that holds it (never followed further). */
+async function isLoop(link: string): Promise<boolean> {
+  try {
+    const resolved = await fsp.realpath(link);
+    const folder = await fsp.realpath(path.dirname(link));
+    return folder === resolved || folder.startsWith(resolved + path.sep);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ELOOP';
+  }
 }
 
 /** How a symbolic link is written in a copy: relative links inside the tree stay relative, the rest become absolute. */

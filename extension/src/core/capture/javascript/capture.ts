@@ -24,9 +24,12 @@ import { originalPositionFor, type OriginalPosition } from './sourceMap';
 import { SourceMapResolver } from './sourceMaps';
 import { mapFrames, messageOf, parseV8Stack, stripAnsi } from './stack';
 import { isJavaScriptTestFile } from './testFiles';
+import { findSymlinkLoops, nodeTestFiles, symlinkLoopMessage } from '../walk';
 
 /** Longest failure message kept. */
 const MAX_MESSAGE_CHARS = 500;
+/** Folders not searched for symbolic link loops: installed packages (links there are the package manager's). */
+const LOOP_SKIPPED_FOLDERS = new Set(['node_modules', 'bower_components']);
 const PROGRESS_INTERVAL_MS = 500;
 /** Separator between the parts of a test id: `test/math.test.js > suite > test`. */
 export const ID_SEPARATOR = ' > ';
@@ -106,6 +109,11 @@ export async function captureJavaScript(options: CaptureOptions): Promise<TestRu
     throwIfCancelled(signal);
     const coverageRequested = options.coverage !== false;
     const selected: SelectedTest[] | undefined = options.testIds?.map((id) => ({ titles: parseTestId(id).titles }));
+    // Runners that follow links while looking for tests would walk a loop without end (node:test stops
+    // with ELOOP, Mocha's --recursive never returns, Vitest runs the tests again): loops are kept out.
+    const loops = await findSymlinkLoops(root, { skipped: LOOP_SKIPPED_FOLDERS });
+    const loopLinks = loops.map((loop) => loop.link);
+    const testFiles = loops.length > 0 && framework === 'node:test' ? await nodeTestFiles(root, loopLinks) : undefined;
     const invocation = await buildInvocation({
       framework,
       root,
@@ -119,6 +127,8 @@ export async function captureJavaScript(options: CaptureOptions): Promise<TestRu
       ...(selected ? { selected } : {}),
       baseEnv: process.env,
       ...(frameworkVersion ? { frameworkVersion } : {}),
+      ...(loops.length > 0 ? { loopLinks } : {}),
+      ...(testFiles ? { nodeTestFiles: testFiles } : {}),
     });
     logger.debug(`${framework} capture: running ${invocation.command.join(' ')} in ${root}`);
     const stopProgress = options.onProgress ? watchProgress(captureDir, options.onProgress, logger) : undefined;
@@ -153,6 +163,7 @@ export async function captureJavaScript(options: CaptureOptions): Promise<TestRu
       totalTimeoutMs: options.totalTimeoutMs,
       ...(options.testIds ? { testIds: options.testIds } : {}),
     });
+    for (const loop of loops) run.problems.push({ kind: 'skipped-file', message: symlinkLoopMessage(loop), file: path.join(root, loop.link) });
     run.durationMs = Date.now() - started;
     const failed = run.tests.filter((test) => test.outcome === 'failed').length;
     logger.info(

@@ -38,6 +38,14 @@ export interface InvocationInput {
   baseEnv: NodeJS.ProcessEnv;
   /** The installed framework's version (`package.json` of its package), when known. */
   frameworkVersion?: string;
+  /**
+   * Symbolic link loops in the project (relative link paths, forward slashes), to be kept out of the
+   * runner's search for test files: Vitest gets `--exclude`, Mocha a guard on its folder walk, and
+   * node:test without file arguments `nodeTestFiles` instead of its own walk.
+   */
+  loopLinks?: string[];
+  /** The files `node --test` would find without entering `loopLinks` (see `nodeTestFiles` in walk.ts). */
+  nodeTestFiles?: string[];
 }
 
 /** A ready-to-run command. */
@@ -112,6 +120,22 @@ function findNodeTestCommand(commands: ShellCommand[]): { command: ShellCommand;
     }
   }
   return undefined;
+}
+
+/** Node flags whose value is the next word (so that word is not a file argument). */
+const NODE_VALUE_FLAGS = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader', '--test-reporter', '--test-reporter-destination', '--test-name-pattern', '--test-skip-pattern', '--test-concurrency', '--test-timeout', '--test-shard', '--conditions', '-C', '--input-type', '--env-file', '--stack-size', '--max-old-space-size', '--eval', '-e']);
+
+/** Whether a `node … --test` command's words (program first) name files or folders to run. */
+export function hasFileArguments(words: string[]): boolean {
+  for (let index = 1; index < words.length; index++) {
+    const word = words[index]!;
+    if (word.startsWith('-')) {
+      if (NODE_VALUE_FLAGS.has(word)) index++;
+      continue;
+    }
+    return true;
+  }
+  return false;
 }
 
 /** Counts `--test-reporter` and `--test-reporter-destination` flags a command already has. */
@@ -259,9 +283,13 @@ export async function buildInvocation(input: InvocationInput): Promise<Invocatio
       }
       const pattern = titlesPattern(' ');
       if (pattern) appended.push(`--testNamePattern=${pattern}`);
+      // Vitest follows links while it looks for tests: a loop would run every test below it again.
+      for (const loop of input.loopLinks ?? []) appended.push(`--exclude=${loop}/**`);
       break;
     }
     case 'mocha': {
+      // Mocha's folder walk (`--recursive`, a folder as spec) follows links; its hooks make loops look missing.
+      if (input.loopLinks?.length) env.REVISE_LOOP_LINKS = JSON.stringify(input.coverageRoots.flatMap((root) => input.loopLinks!.map((loop) => path.join(root, loop))));
       env.REVISE_WATCHDOG_MS = String(perTestTimeoutMs + WATCHDOG_GRACE_MS);
       const major = majorVersion(input.frameworkVersion) ?? MODERN_MOCHA;
       // Mocha 6 moved to yargs: `--reporter-option` and `--no-bail` exist from there on; Mocha 4 added
@@ -299,7 +327,7 @@ export async function buildInvocation(input: InvocationInput): Promise<Invocatio
       if (['node', 'tsx', 'ts-node'].includes(baseName(program))) {
         const counts = countReporterFlags(rest);
         const extra = Array.from({ length: Math.max(0, counts.reporters - counts.destinations) }, () => '--test-reporter-destination=stdout');
-        args = [...front, ...rest, ...extra];
+        args = [...front, ...rest, ...extra, ...loopFreeFiles(input, base.argv)];
       } else {
         env.NODE_OPTIONS = nodeOptions(env.NODE_OPTIONS, front);
         args = rest;
@@ -315,7 +343,8 @@ export async function buildInvocation(input: InvocationInput): Promise<Invocatio
         const counts = countReporterFlags(found.command.map((word) => word.text));
         const extra = Array.from({ length: Math.max(0, counts.reporters - counts.destinations) }, () => '--test-reporter-destination=stdout');
         const end = found.command[found.command.length - 1]!.end;
-        if (extra.length > 0) script = `${script.slice(0, end)} ${extra.join(' ')}${script.slice(end)}`;
+        const words = [...extra, ...loopFreeFiles(input, programWords(found.command).map((word) => word.text)).map(quoteShellWord)];
+        if (words.length > 0) script = `${script.slice(0, end)} ${words.join(' ')}${script.slice(end)}`;
         script = insertAfter(script, found.programEnd, front);
       } else {
         env.NODE_OPTIONS = nodeOptions(env.NODE_OPTIONS, front);
@@ -329,6 +358,16 @@ export async function buildInvocation(input: InvocationInput): Promise<Invocatio
   const invocation: Invocation = { program, args, env, command: [program, ...args], reportFile };
   if (hooksMissing) invocation.hooksMissing = hooksMissing;
   return invocation;
+}
+
+/**
+ * Files to hand a `node --test` command (its words, program first) so that it does not search the tree
+ * itself: only when the project has symbolic link loops (Node 20's search stops with ELOOP on them) and
+ * the command names no files of its own.
+ */
+function loopFreeFiles(input: InvocationInput, words: string[]): string[] {
+  if (!input.loopLinks?.length || !input.nodeTestFiles?.length || hasFileArguments(words)) return [];
+  return input.nodeTestFiles;
 }
 
 /** Mocha's major version assumed when its package cannot be read. */

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { ReviseError, throwIfCancelled } from '../../errors';
 import type { Logger, ProcessResult } from '../../ports';
 import { makeTempDir } from '../../tempfiles';
-import { findSymlinkLoops } from '../walk';
+import { findSymlinkLoops, symlinkLoopMessage } from '../walk';
 import type { CaptureProblem, TestRun } from '../../types';
 import type { CaptureOptions } from '../types';
 import { assembleTestRun } from './assemble';
@@ -102,7 +102,7 @@ export async function capturePytest(options: CaptureOptions): Promise<TestRun> {
 
     const run = await readPytestRun(outputDir, { root, command, process: result, coverageRequested, pluginExpected: !customCommand, totalTimeoutMs: options.totalTimeoutMs });
     for (const loop of loops) {
-      run.problems.push({ kind: 'skipped-file', message: `Skipped ${loop.link}: it is a symbolic link loop (it points to ${loop.target || 'itself'} and leads back to itself), which would repeat the tests below it without end.`, file: path.join(root, loop.link) });
+      run.problems.push({ kind: 'skipped-file', message: symlinkLoopMessage(loop), file: path.join(root, loop.link) });
     }
     run.durationMs = Date.now() - started;
     const failed = run.tests.filter((test) => test.outcome === 'failed').length;
