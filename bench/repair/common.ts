@@ -207,8 +207,9 @@ const judgeRunner = new NodeProcessRunner();
  * Runs the task's full hidden `test` against `source` in its own temp folder (never the project Revise
  * worked on), with a time limit: a patch that loops forever is wrong.
  */
-export async function judgeWithHiddenTests(task: RepairTask, source: string, timeoutMs = 20_000): Promise<HiddenVerdict> {
+export async function judgeWithHiddenTests(task: RepairTask, source: string, timeoutMs = 20_000, extraFiles: Record<string, string> = {}): Promise<HiddenVerdict> {
   return withTempDir('revise-judge-', async (dir) => {
+    writeFiles(dir, extraFiles);
     let program: string;
     let args: string[];
     if (task.language === 'python') {

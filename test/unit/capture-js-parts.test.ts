@@ -15,7 +15,9 @@ import { decodeMappings, findSourceMappingUrl, loadSourceMap, originalPositionFo
 import { SourceMapResolver } from '../../extension/src/core/capture/javascript/sourceMaps';
 import { mapFrames, messageOf, parseV8Stack } from '../../extension/src/core/capture/javascript/stack';
 import { codeLines, isJavaScriptTestFile } from '../../extension/src/core/capture/javascript/testFiles';
-import { repoRoot } from './helpers';
+import { placeFilelessTests, UNKNOWN_TEST_FILE } from '../../extension/src/core/capture/javascript/capture';
+import type { TestResult } from '../../extension/src/core/types';
+import { fixturesDir, repoRoot } from './helpers';
 
 async function withTempDir<T>(body: (folder: string) => Promise<T>): Promise<T> {
   const folder = await fs.mkdtemp(path.join(os.tmpdir(), 'revise-js-parts-'));
@@ -493,5 +495,28 @@ describe('framework reports', () => {
         ['s "before each" hook for "d"', 'failed', 'setup failed'],
       ],
     );
+  });
+});
+
+describe('a test id always carries its file', () => {
+  test('a test without a file is placed by its titles in the loaded test files, else says its file is unknown', async () => {
+    const root = path.join(fixturesDir, 'js', 'mocha3');
+    const words = path.join(root, 'test', 'words.test.js');
+    const count = path.join(root, 'test', 'count.test.js');
+    const tests: TestResult[] = [
+      { id: ' > countWords > counts the words of a sentence', outcome: 'failed', durationMs: 1, frames: [] },
+      { id: ' > words > splits on spaces', outcome: 'passed', durationMs: 1, frames: [] },
+      { id: ' > nowhere > a test no file holds', outcome: 'passed', durationMs: 1, frames: [] },
+    ];
+    await placeFilelessTests(tests, root, [path.join(root, 'src', 'words.js'), count, words], new SourceMapResolver(root), new Map());
+    assert.deepEqual(
+      tests.map((test) => [test.id, test.file && path.relative(root, test.file), test.line]),
+      [
+        ['test/count.test.js > countWords > counts the words of a sentence', path.join('test', 'count.test.js'), 6],
+        ['test/words.test.js > words > splits on spaces', path.join('test', 'words.test.js'), 6],
+        [`${UNKNOWN_TEST_FILE} > nowhere > a test no file holds`, undefined, undefined],
+      ],
+    );
+    assert.ok(tests.every((test) => !test.id.startsWith(' > ')));
   });
 });

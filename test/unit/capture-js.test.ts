@@ -498,6 +498,48 @@ describe('runners as projects have them', () => {
   }
 });
 
+describe("the project's bail in Mocha's own configuration", () => {
+  /** A copy of a Mocha fixture (its installed node_modules linked) with files replaced; removed afterwards. */
+  async function withMochaCopy(name: string, files: Record<string, string>, body: (root: string) => Promise<void>): Promise<void> {
+    const copy = await fs.mkdtemp(path.join(os.tmpdir(), `revise-bail-${name}-`));
+    try {
+      await fs.cp(fixture(name), copy, { recursive: true, filter: (file) => !file.includes(`${path.sep}node_modules`) });
+      await fs.symlink(path.join(fixture(name), 'node_modules'), path.join(copy, 'node_modules'), 'dir');
+      for (const [file, text] of Object.entries(files)) await fs.writeFile(path.join(copy, file), text);
+      await body(copy);
+    } finally {
+      await fs.rm(copy, { recursive: true, force: true });
+    }
+  }
+  const manifest = (name: string, extra: Record<string, unknown> = {}) =>
+    JSON.stringify({ ...JSON.parse(readFileSync(path.join(fixture(name), 'package.json'), 'utf8')), scripts: { test: 'mocha' }, ...extra }, null, 2);
+  const configs: Array<{ name: string; fixture: string; files: (fixtureName: string) => Record<string, string> }> = [
+    { name: 'test/mocha.opts (Mocha 3)', fixture: 'mocha3', files: (name) => ({ 'package.json': manifest(name), 'test/mocha.opts': '--reporter dot\n--bail\n' }) },
+    { name: '--opts FILE in the script (Mocha 3)', fixture: 'mocha3', files: (name) => ({ 'package.json': JSON.stringify({ ...JSON.parse(manifest(name)), scripts: { test: 'mocha --opts test/ci.opts test/' } }), 'test/ci.opts': '-b\n' }) },
+    { name: '.mocharc.json (Mocha 10)', fixture: 'mocha10', files: (name) => ({ 'package.json': manifest(name), '.mocharc.json': '{ "bail": true }\n' }) },
+    { name: 'package.json "mocha" (Mocha 10)', fixture: 'mocha10', files: (name) => ({ 'package.json': manifest(name, { mocha: { bail: true } }) }) },
+  ];
+  for (const config of configs) {
+    test(`--bail in ${config.name} is switched off for the capture: every test runs`, async () => {
+      await withMochaCopy(config.fixture, config.files(config.fixture), async (root) => {
+        const run = await captureJavaScript(options(root));
+        assert.equal(run.framework, 'mocha');
+        assert.deepEqual(
+          run.tests.map((test) => [test.id, test.outcome]).sort(),
+          [
+            ['test/count.test.js > countWords > counts the words of a sentence', 'failed'],
+            ['test/words.test.js > words > counts no words in an empty text', 'failed'],
+            ['test/words.test.js > words > finds the longest word', 'passed'],
+            ['test/words.test.js > words > splits on spaces', 'passed'],
+          ],
+          JSON.stringify(run.command),
+        );
+        assert.equal(run.complete, true);
+      });
+    });
+  }
+});
+
 describe('code that does not load', () => {
   const cases: Array<{ name: string; file: string; from: string; to: string; testId: string }> = [
     { name: 'node-test', file: 'src/stats.js', from: 'let total = 0;', to: 'let total = (0;', testId: 'test/stats.test.js' },

@@ -77,7 +77,7 @@ test('the report says where the task came from', () => {
   };
   const given = formatReport({ ...base, task: { text: 'x', vagueness: 0.1, verdict: 'actionable', source: 'user' } }, 1);
   assert.match(given, /^Task \(given with --task\): actionable/m);
-  const docstring = formatReport({ ...base, task: { text: 'x', vagueness: 0.1, verdict: 'actionable', source: 'docstring', file: 'src/a.py', line: 3 } }, 1);
-  assert.match(docstring, /^Task \(docstring, src\/a\.py:3\): actionable/m);
+  const docstring = formatReport({ ...base, task: { text: 'x', vagueness: 0.1, verdict: 'actionable', source: 'docstring', function: 'total', file: 'src/a.py', line: 3 } }, 1);
+  assert.match(docstring, /^Task \(docstring of `total`, src\/a\.py:3\): actionable/m);
   assert.doesNotMatch(formatReport(base, 1), /^Task/m);
 });

@@ -442,3 +442,15 @@ void test('busy state comes and goes and dims the stale report', () => {
   model = receiveHostMessage(model, { method: 'report/show', params: { report: sampleReport() } });
   assert.equal(model.view.busy, undefined, 'a new report ends the busy state');
 });
+
+void test('the task section says where the task text came from', () => {
+  const report = sampleReport();
+  const docstring = byClass(renderView(withReport(report).view), 'task-source');
+  assert.equal(docstring.length, 1);
+  assert.equal(docstring[0].text, 'From: docstring of `loyalty_points`, shop/cart.py:27');
+  const given = byClass(renderView(withReport({ ...report, task: { text: 'Double the points.', vagueness: 0.2, verdict: 'actionable', source: 'user' } }).view), 'task-source');
+  assert.equal(given[0]?.text, 'From: given by you');
+  // A report that does not say (an older one) shows no origin rather than a wrong one.
+  const unknown = byClass(renderView(withReport({ ...report, task: { text: 'Double the points.', vagueness: 0.2, verdict: 'actionable' } }).view), 'task-source');
+  assert.equal(unknown.length, 0);
+});

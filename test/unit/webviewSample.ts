@@ -14,6 +14,10 @@ export function sampleReport(): CheckReport {
       text: 'From 100 spent, loyalty points should count double.',
       vagueness: 0.18,
       verdict: 'actionable',
+      source: 'docstring',
+      function: 'loyalty_points',
+      file: 'shop/cart.py',
+      line: 27,
     },
     tests: {
       framework: 'pytest',

@@ -4,6 +4,7 @@
  * turns the tree into elements, with text always set as text.
  */
 import type { CheckReport } from '../../extension/src/core/types';
+import { describeTaskSource } from '../../extension/src/core/taskSource';
 
 /** Elements the view uses; `main.ts` creates nothing else. */
 export type ViewTag =
@@ -329,6 +330,8 @@ function renderTask(task: NonNullable<CheckReport['task']>): ViewNode {
     },
     { tag: 'p', className: 'task-text', text: task.text },
   ];
+  const origin = describeTaskSource(task, 'given by you');
+  if (origin) children.splice(1, 0, { tag: 'p', className: 'muted task-source', text: `From: ${origin}` });
   if (task.missing && task.missing.length > 0) {
     children.push({ tag: 'p', className: 'muted', text: 'Missing:' });
     children.push({ tag: 'ul', children: task.missing.map((item) => ({ tag: 'li', text: item })) });

@@ -10,6 +10,7 @@ import { describeChecks } from '../core/patch/describe';
 import { DEFAULT_SETTINGS, runCheck, type CheckSettings } from '../core/pipeline';
 import type { Logger } from '../core/ports';
 import { MAX_TIMER_MS } from '../core/process';
+import { describeTaskSource } from '../core/taskSource';
 import type { CheckReport } from '../core/types';
 
 /** The model used when a key or base URL is given without `--llm-model`. */
@@ -265,7 +266,8 @@ export function formatReport(report: CheckReport, top: number): string {
   lines.push(`Revise check of ${report.root}`);
   if (report.task) {
     // Where the task text came from: the user (--task, --task-file) or the suspect function's docstring.
-    const where = report.task.source === 'user' ? ' (given with --task)' : report.task.file ? ` (docstring, ${report.task.file}:${report.task.line})` : '';
+    const origin = describeTaskSource(report.task, 'given with --task');
+    const where = origin ? ` (${origin})` : '';
     lines.push(`Task${where}: ${report.task.verdict}, vagueness ${Math.round(report.task.vagueness * 100)}%`);
     if (report.task.verdict === 'vague') for (const missing of report.task.missing ?? []) lines.push(`  ? ${missing}`);
   }

@@ -311,7 +311,8 @@ async function assessTheTask(
   if (!found) return undefined;
   const testInputs = await callsInTests(run, functionName(found.signature), sources);
   const assessment = await assessTask(found.text, { signature: found.signature, testInputs });
-  return judged({ ...assessment, source: 'docstring', location: { file: found.file, line: found.line, endLine: found.endLine } }, found.signature);
+  const name = functionName(found.signature);
+  return judged({ ...assessment, source: 'docstring', ...(name ? { function: name } : {}), location: { file: found.file, line: found.line, endLine: found.endLine } }, found.signature);
 }
 
 /** What every test run of one check shares: the interpreter, the command, the limits, the log. */

@@ -5,6 +5,19 @@ import type { ProcessResult, ProcessRunner, RunOptions } from './ports';
 /** The longest delay Node's timers hold (2^31 − 1 ms, about 24.8 days); longer ones fire at once. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** The longest time limit a setting may ask for, in seconds (a day; well within what timers hold, with room for grace periods). */
+export const MAX_SETTING_SECONDS = 86_400;
+
+/**
+ * A time-limit setting in milliseconds: `seconds` clamped to [`minimum`, `MAX_SETTING_SECONDS`]; anything
+ * that is not a finite number (a hand-edited settings file) gives `fallback` seconds. A setting can thus
+ * never overflow Node's timers (`--timeout 2147484`), which would stop a run at once.
+ */
+export function settingMs(seconds: unknown, minimum: number, fallback: number): number {
+  const value = typeof seconds === 'number' && Number.isFinite(seconds) ? seconds : fallback;
+  return Math.round(Math.min(MAX_SETTING_SECONDS, Math.max(minimum, value)) * 1000);
+}
+
 const DEFAULT_MAX_OUTPUT = 8 * 1024 * 1024;
 /** Time a tree gets to finish writing reports after SIGINT before it is killed outright. */
 const GRACE_MS = 2000;

@@ -57,6 +57,7 @@ export function toCheckReport(outcome: CheckOutcome): CheckReport {
             verdict: outcome.task.verdict,
             ...(outcome.task.missing?.length ? { missing: outcome.task.missing } : {}),
             ...(outcome.task.source ? { source: outcome.task.source } : {}),
+            ...(outcome.task.function ? { function: outcome.task.function } : {}),
             ...(outcome.task.location ? { file: relativePath(root, outcome.task.location.file), line: outcome.task.location.line } : {}),
           },
         }

@@ -189,6 +189,8 @@ export interface TaskAssessment {
   missing?: string[];
   /** Where the description came from: the user, or the docstring / doc comment of the function under test. */
   source?: 'user' | 'docstring';
+  /** For a docstring: the name of the function it describes. */
+  function?: string;
   /** For a docstring: its absolute path and 1-based first and last lines. */
   location?: { file: string; line: number; endLine: number };
 }
@@ -222,6 +224,8 @@ export interface CheckReport {
     verdict: 'actionable' | 'vague';
     missing?: string[];
     source?: 'user' | 'docstring';
+    /** The function whose docstring (doc comment) the task is. */
+    function?: string;
     /** Relative path and 1-based line of a docstring task. */
     file?: string;
     line?: number;

@@ -11,6 +11,7 @@ import { ReportPanel } from './report/reportPanel';
 import { ResultsView, statusText } from './results';
 import { readCheckSettings, readDisplaySettings, readLlmApiKey, readLlmSettings } from './settings';
 import type { TestPlace } from '../core/focus';
+import { vagueTaskMessage } from '../core/taskSource';
 
 /** A check in flight for one folder. */
 interface RunningCheck {
@@ -235,10 +236,8 @@ export class CheckController implements vscode.Disposable {
     const decision = outcome.decision;
     const failed = outcome.run.tests.filter((test) => test.outcome === 'failed').length;
     if (outcome.task?.verdict === 'vague' && (failed === 0 || outcome.task.source === 'user')) {
-      const missing = outcome.task.missing?.length ? ` Missing: ${outcome.task.missing.join('; ')}.` : '';
-      const whose = outcome.task.source === 'user' ? 'Your task description' : 'The description of the function under test';
       void vscode.window.showWarningMessage(
-        `Revise: ${whose} is too vague to act on (vagueness ${Math.round(outcome.task.vagueness * 100)}%).${missing}${failed === 0 ? ' No patch is offered.' : ' The failing tests still point at suspect lines.'}`,
+        `Revise: ${vagueTaskMessage(outcome.task, (file) => vscode.workspace.asRelativePath(file))}${failed === 0 ? ' No patch is offered.' : ' The failing tests still point at suspect lines.'}`,
       );
     }
     if (failed === 0) {

@@ -3,6 +3,7 @@ import type { CheckOutcome } from '../core/report';
 import { relativePath } from '../core/report';
 import type { CaptureProblem, LineScore } from '../core/types';
 import type { DisplaySettings } from './settings';
+import { vagueTaskMessage } from '../core/taskSource';
 
 /** `Diagnostic.code` of a suspect line; code actions find their diagnostics through it. */
 export const SUSPECT_CODE = 'suspect';
@@ -115,7 +116,7 @@ export class ResultsView implements vscode.Disposable {
     if (task?.verdict === 'vague' && task.location && (failing === 0 || task.source === 'user')) {
       const diagnostic = new vscode.Diagnostic(
         new vscode.Range(task.location.line - 1, 0, task.location.endLine - 1, Number.MAX_SAFE_INTEGER),
-        `This description is too vague to act on (vagueness ${Math.round(task.vagueness * 100)}%)${task.missing?.length ? `: ${task.missing.join('; ')}` : ''}.`,
+        vagueTaskMessage(task, (file) => vscode.workspace.asRelativePath(file)),
         vscode.DiagnosticSeverity.Warning,
       );
       diagnostic.source = DIAGNOSTIC_SOURCE;

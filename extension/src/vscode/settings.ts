@@ -4,6 +4,7 @@ import type { CheckSettings } from '../core/pipeline';
 import type { LlmRole } from '../core/llm/check';
 import { displayUrl } from '../core/llm/errors';
 import { OPENAI_BASE_URL } from '../core/llm/openai';
+import { settingMs } from '../core/process';
 
 /** Display settings for results in the editor. */
 export interface DisplaySettings {
@@ -21,11 +22,11 @@ export function readCheckSettings(folder: vscode.WorkspaceFolder): CheckSettings
   return {
     ...(pythonPath ? { pythonPath: resolveVariables(pythonPath, folder) } : {}),
     ...(command.length > 0 ? { testCommand: command.map((part) => resolveVariables(part, folder)) } : {}),
-    perTestTimeoutMs: Math.max(1, config.get<number>('test.timeoutPerTestSeconds', 30)) * 1000,
-    totalTimeoutMs: Math.max(5, config.get<number>('test.totalTimeoutSeconds', 300)) * 1000,
+    perTestTimeoutMs: settingMs(config.get<number>('test.timeoutPerTestSeconds', 30), 1, 30),
+    totalTimeoutMs: settingMs(config.get<number>('test.totalTimeoutSeconds', 300), 5, 300),
     patch: {
       maxCandidates: Math.max(1, Math.round(config.get<number>('patch.maxCandidates', 60))),
-      timeMs: Math.max(5, config.get<number>('patch.timeBudgetSeconds', 300)) * 1000,
+      timeMs: settingMs(config.get<number>('patch.timeBudgetSeconds', 300), 5, 300),
       workers: Math.round(config.get<number>('patch.workers', 0)) || Math.max(1, Math.min(4, os.cpus().length)),
       maxLines: Math.max(1, Math.round(config.get<number>('patch.maxLines', 6))),
       warmWorkers: config.get<boolean>('patch.warmWorkers', true),
@@ -57,7 +58,7 @@ export function readLlmSettings(folder: vscode.WorkspaceFolder | undefined): Llm
     model: config.get<string>('llm.model', 'gpt-4o-mini').trim() || 'gpt-4o-mini',
     maxRequests: Math.max(1, Math.round(config.get<number>('llm.maxRequests', 8))),
     maxTokens: Math.max(1000, Math.round(config.get<number>('llm.maxTokens', 60_000))),
-    timeoutMs: Math.max(5, config.get<number>('llm.timeoutSeconds', 60)) * 1000,
+    timeoutMs: Math.min(600_000, settingMs(config.get<number>('llm.timeoutSeconds', 60), 5, 60)),
     roles: {
       critic: config.get<boolean>('llm.critic', true),
       patches: config.get<boolean>('llm.patches', true),

@@ -113,6 +113,13 @@ export function reviseTests(spec: WorkspaceSpec, folder: vscode.WorkspaceFolder)
           { file: spec.buggyFile, line: buggyLine + 1 },
           `top suspect; all suspects: ${result.suspects.map((suspect) => `${suspect.file}:${suspect.line} ${suspect.score.toFixed(2)}`).join(', ')}`,
         );
+        if (spec.loadError) {
+          // Load failures are failures: the test file that cannot import the module fails with its error.
+          const failure = result.tests.failures.find((candidate) => candidate.id === spec.loadError?.testId);
+          assert.ok(failure, `${spec.loadError.testId} is a failed test; failures: ${result.tests.failures.map((candidate) => candidate.id).join(', ')}`);
+          assert.ok(failure.message.includes(spec.loadError.message), `its message holds the load error: ${failure.message}`);
+          assert.ok(top.evidence.some((item) => item.kind === 'load-error'), `the top suspect's evidence is the load error: ${JSON.stringify(top.evidence)}`);
+        }
         for (let index = 1; index < result.suspects.length; index++) {
           assert.ok(result.suspects[index - 1].score >= result.suspects[index].score, 'suspects are sorted by score, highest first');
         }
@@ -135,7 +142,7 @@ export function reviseTests(spec: WorkspaceSpec, folder: vscode.WorkspaceFolder)
         assert.ok(match, `message starts with "NN% likely faulty": ${JSON.stringify(diagnostic.message)}`);
         const percent = Number(match[1]);
         assert.ok(percent > 0 && percent <= 100, `probability ${percent}% is within (0, 100]`);
-        assert.match(diagnostic.message, /failing/, 'the message names the failing-test evidence');
+        assert.match(diagnostic.message, spec.loadError ? /cannot load/ : /failing/, 'the message names the failing-test (or load-error) evidence');
         const percentages = diagnostics.map((other) => Number(MESSAGE_PATTERN.exec(other.message)?.[1] ?? 0));
         assert.equal(percent, Math.max(...percentages), `the buggy line has the highest probability: ${diagnostics.map((other) => other.message).join(' | ')}`);
         assert.ok(diagnostic.severity === vscode.DiagnosticSeverity.Warning || diagnostic.severity === vscode.DiagnosticSeverity.Information, 'a warning or information, never an error');
@@ -162,6 +169,10 @@ export function reviseTests(spec: WorkspaceSpec, folder: vscode.WorkspaceFolder)
         }
         const best = validated[0];
         assert.equal(best.file, spec.buggyFile, 'the best validated patch edits the buggy file');
+        if (spec.loadError) {
+          assert.equal(best.origin, 'template:syntax-repair', `a file that does not load is repaired by a syntax repair: ${best.title} (${best.origin})`);
+          assert.equal(result.decision?.action, 'propose', `the syntax repair is proposed; decision: ${JSON.stringify(result.decision)}`);
+        }
         assert.equal(best.testsFailed, 0, 'a validated patch makes every test pass');
         const range = new vscode.Range(buggyLine, 0, buggyLine, 0);
         const actions = (await vscode.commands.executeCommand<(vscode.CodeAction | vscode.Command)[]>('vscode.executeCodeActionProvider', buggyUri, range)) ?? [];

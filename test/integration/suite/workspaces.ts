@@ -25,6 +25,12 @@ export interface WorkspaceSpec {
    */
   expectPatch: boolean;
   /**
+   * Set when the buggy file does not even load: the test file (relative id) whose import fails, and a
+   * pattern of its error. The check must then report that file as a failed test with the error, blame
+   * the error's line and propose a syntax repair.
+   */
+  loadError?: { testId: string; message: string };
+  /**
    * Seconds the harness waits for the whole suite in this workspace (default 180): a bound on a hang,
    * sized for three checks (two Check and Fix) on a busy 2-core machine.
    */
@@ -61,6 +67,17 @@ export const workspaces: readonly WorkspaceSpec[] = [
     buggyFile: 'src/cart.js',
     buggyLineText: 'if (amount > 100) {',
     expectPatch: true, // `>` → `>=`
+    timeoutSeconds: 900, // a hang guard, not a speed expectation
+  },
+  {
+    // A module that does not load (a SyntaxError at import): its test file is a failed test with the error.
+    name: 'broken-module',
+    fixture: 'test/fixtures/python/broken-module',
+    settings: { 'revise.python.path': '/usr/bin/python3' },
+    buggyFile: 'shop/prices.py',
+    buggyLineText: 'if total >= 100',
+    expectPatch: true, // add the missing `:`
+    loadError: { testId: 'tests/test_prices.py', message: "SyntaxError: expected ':'" },
     timeoutSeconds: 900, // a hang guard, not a speed expectation
   },
 ];

@@ -7,6 +7,7 @@ import { changedLineCount } from './diff';
 import { defaultPriors, variantWeight, type TemplatePriors } from './priors';
 import { familyOf, syntaxErrorCount } from './syntaxFacts';
 import { TEMPLATES, type LineContext } from './templates';
+import { unresolvedNames, type ProjectNames } from './nameRepair';
 import type { Candidate, ExtraCandidate, TemplateEdit, TemplateName, TextEdit } from './types';
 
 /** A suspect line and its fault probability. */
@@ -31,6 +32,11 @@ export interface CandidateRequest {
   templates?: TemplateName[];
   /** At most this many candidates per line are considered, best first (default 80). */
   maxPerLine?: number;
+  /**
+   * The project's top-level definitions (for the missing-import repair), asked for only when a suspect
+   * line holds a name that resolves nowhere in the file.
+   */
+  project?: () => Promise<ProjectNames | undefined>;
   /** Stop after this many candidates passed the syntax check (the rest are left unchecked); default: check all. */
   limit?: number;
   signal?: AbortSignal;
@@ -173,10 +179,14 @@ export async function generateCandidateSet(request: CandidateRequest): Promise<C
     originalErrors = syntaxErrorCount(tree.rootNode);
     const rows = new Set(request.lines.filter((entry) => entry.line >= 1 && entry.line <= starts.length).map((entry) => entry.line - 1));
     const buckets = nodesByRow(tree.rootNode, rows);
+    let project: ProjectNames | undefined;
+    if (request.project && [...buckets.values()].some((nodes) => unresolvedNames(family, source, tree.rootNode, nodes).length > 0)) {
+      project = await request.project().catch(() => undefined);
+    }
     for (const { line, score } of request.lines) {
       const nodes = buckets.get(line - 1);
       if (!nodes || nodes.length === 0) continue;
-      const context: LineContext = { family, source, root: tree.rootNode, row: line - 1, nodes };
+      const context: LineContext = { family, source, root: tree.rootNode, row: line - 1, nodes, file: request.file, ...(project ? { project } : {}) };
       const lineDrafts: Candidate[] = [];
       for (const name of names) {
         const proposals: TemplateEdit[] = TEMPLATES[name](context);

@@ -11,6 +11,9 @@ import { languageForFile } from '../syntax/treeSitter';
 import type { Patch, RepairOutcome, SourceLanguage, TestRun } from '../types';
 import { compareCandidates, extraCandidateSet, generateCandidateSet, type ScoredLine } from './candidates';
 import { unifiedDiff } from './diff';
+import type { ProjectNames } from './nameRepair';
+import { indexProjectDefinitions } from './projectNames';
+import { familyOf, type Family } from './syntaxFacts';
 import { DEFAULT_ISOLATION_LIMITS, WorkspaceCopy, planCopy, removeStaleCopies } from './isolation';
 import { coveringTests, indexBaseline, validateCandidate, type Lane, type ValidationResult, type ValidationSession } from './validate';
 import type { Candidate, ExtraCandidate, PatchEvidence, PatchOptions, PatchResult, PatchStats, StopReason } from './types';
@@ -164,12 +167,19 @@ export async function proposePatches(options: PatchOptions): Promise<PatchResult
   // Candidates from the templates.
   const sources = new Map<string, string>();
   const candidates: Candidate[] = [];
+  // The project's definitions, read at most once per family, and only when a suspect line needs them.
+  const projects = new Map<Family, Promise<ProjectNames>>();
+  const projectOf = (family: Family) => () => {
+    let index = projects.get(family);
+    if (!index) projects.set(family, (index = indexProjectDefinitions(root, family, isTestFile, (file) => options.sources.read(file))));
+    return index;
+  };
   for (const [file, { language, lines }] of linesByFile) {
     const source = await options.sources.read(file);
     throwIfCancelled(options.signal);
     if (source === undefined) continue;
     sources.set(file, source);
-    const set = await generateCandidateSet({ file, source, language, lines, syntax: options.syntax, signal: options.signal, limit: budget.maxCandidates });
+    const set = await generateCandidateSet({ file, source, language, lines, syntax: options.syntax, signal: options.signal, limit: budget.maxCandidates, project: projectOf(familyOf(language)) });
     throwIfCancelled(options.signal);
     candidates.push(...set.candidates);
     stats.droppedUnparsable += set.droppedUnparsable;

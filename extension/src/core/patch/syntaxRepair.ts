@@ -1,14 +1,16 @@
 /**
  * Syntax repair: edits for what people mistype so that a file no longer parses — an unclosed bracket,
  * parenthesis or string, a missing `:` or `,`, a block at the wrong indentation, `=` where a condition
- * needs `==`, a misspelled keyword, a name declared twice. Only for files tree-sitter cannot parse
- * cleanly; a candidate is kept only when it leaves fewer syntax errors than the file had (see
+ * needs `==`, a misspelled keyword, a name declared twice; and, in files that parse, a name that resolves
+ * nowhere: misspelled, or defined in another project file but not imported (`nameRepair.ts`). Otherwise
+ * only for files tree-sitter cannot parse cleanly; a candidate is kept only when it leaves fewer syntax errors than the file had (see
  * `generateCandidateSet`), and like every candidate it is validated by running the tests.
  */
 import type { Node } from 'web-tree-sitter';
 import { indentUnit, lineEndOffset, lineStartOffset, type Family } from './syntaxFacts';
 import type { TemplateEdit, TextEdit } from './types';
 import type { LineContext } from './templates';
+import { nameRepair } from './nameRepair';
 
 const OPENERS: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
 const CLOSERS: Record<string, string> = { ')': '(', ']': '[', '}': '{' };
@@ -107,7 +109,7 @@ function declaredEarlierInBlock(anchor: Node, name: string, row: number): boolea
 }
 
 /** Syntax-repair edits for one line of a file that does not parse. */
-export function syntaxRepair({ family, source, root, row, nodes }: LineContext): TemplateEdit[] {
+export function syntaxRepair({ family, source, root, row, nodes, file, project }: LineContext): TemplateEdit[] {
   const anchor = nodes[0];
   if (!anchor) return [];
   const start = lineStartOffset(source, anchor.startIndex);
@@ -119,7 +121,8 @@ export function syntaxRepair({ family, source, root, row, nodes }: LineContext):
   const badIndent = family === 'python' && indentationLooksWrong(source, start, indentation);
   const redeclared = family === 'javascript' ? /^(?:let|const)\s+([A-Za-z_$][\w$]*)/.exec(text.trim()) : null;
   const isRedeclared = redeclared !== null && declaredEarlierInBlock(anchor, redeclared[1]!, row);
-  if (!root.hasError && !badIndent && !isRedeclared) return [];
+  // A file that parses may still not load: a name that resolves nowhere (NameError, ReferenceError).
+  if (!root.hasError && !badIndent && !isRedeclared) return nameRepair(family, source, root, nodes, file, project);
   const insert = (offset: number, value: string): TextEdit => ({ start: start + offset, end: start + offset, text: value });
 
   // Tree-sitter's MISSING nodes on this line: the token it had to invent.

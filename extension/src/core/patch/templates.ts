@@ -21,6 +21,7 @@ import {
   type Family,
 } from './syntaxFacts';
 import { syntaxRepair } from './syntaxRepair';
+import type { ProjectNames } from './nameRepair';
 import type { TemplateEdit, TemplateName, TextEdit } from './types';
 
 /** What every template sees: one suspect line of one parsed file. */
@@ -32,6 +33,10 @@ export interface LineContext {
   row: number;
   /** Every node (named and anonymous) that starts on `row`, in document order. */
   nodes: Node[];
+  /** Absolute path of the file, when known (the missing-import repair needs it). */
+  file?: string;
+  /** The project's top-level definitions, when a name on the line resolves nowhere in the file. */
+  project?: ProjectNames;
 }
 
 /** A repair template: proposes edits for one line. */

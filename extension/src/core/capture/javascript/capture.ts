@@ -384,6 +384,7 @@ async function assemble(input: AssembleInput): Promise<TestRun> {
     }
     tests.push(test);
   }
+  await placeFilelessTests(tests, root, [...records.scripts.values()].map((script) => canonical(script.file)), resolver, testFileLines);
 
   // Coverage.
   let coverageMethod: TestRun['coverageMethod'] = 'none';
@@ -521,6 +522,31 @@ function testFileOfLoadFailure(text: string, root: string, failure: CaptureProbl
  * of its suites' titles (so that a title used in two suites is told apart). Undefined when the title is
  * not written out (a title built from a template or a table).
  */
+/** Stands for the file of a test whose file no report, record or search could tell. */
+export const UNKNOWN_TEST_FILE = '(unknown file)';
+
+/**
+ * A test id always carries its file: a test no report or record placed (an old reporter without files,
+ * a runner without Revise's hooks) is looked for by its titles in the test files the run loaded or other
+ * tests named; when none holds it, its id says that its file is unknown instead of starting with ` > `.
+ */
+export async function placeFilelessTests(tests: TestResult[], root: string, loaded: string[], resolver: SourceMapResolver, linesOf: Map<string, string[]>): Promise<void> {
+  const fileless = tests.filter((test) => !test.file);
+  if (fileless.length === 0) return;
+  const candidates = [...new Set([...tests.map((test) => test.file).filter((file): file is string => file !== undefined), ...loaded.filter((file) => isJavaScriptTestFile(file, root))])].sort();
+  for (const test of fileless) {
+    const titles = parseTestId(test.id).titles;
+    for (const file of candidates) {
+      const line = await definitionLine(file, titles, resolver, linesOf);
+      if (line === undefined) continue;
+      test.file = file;
+      test.line = line;
+      break;
+    }
+    test.id = [test.file ? path.relative(root, test.file) || test.file : UNKNOWN_TEST_FILE, ...titles].join(ID_SEPARATOR);
+  }
+}
+
 async function definitionLine(file: string, titles: string[], resolver: SourceMapResolver, linesOf: Map<string, string[]>): Promise<number | undefined> {
   const title = titles[titles.length - 1];
   if (!title) return undefined;

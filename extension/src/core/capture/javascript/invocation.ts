@@ -231,6 +231,7 @@ export async function buildInvocation(input: InvocationInput): Promise<Invocatio
       : undefined;
   let hooksMissing: string | undefined;
   let bailRemoved = false;
+  let optsReplacement: { original: string; copy: string } | undefined;
   let front: string[] = [];
   let appended: string[] = [];
 
@@ -307,7 +308,16 @@ export async function buildInvocation(input: InvocationInput): Promise<Invocatio
         String(perTestTimeoutMs),
         ...(major >= 6 ? ['--no-bail'] : []),
       ];
-      if (major < 6) bailRemoved = true;
+      if (major < 6) {
+        bailRemoved = true;
+        // Mocha before 6 also reads its flags from `test/mocha.opts` (or `--opts FILE`): a `--bail` there is
+        // taken out of a copy that the run reads instead.
+        const opts = await optsWithoutBail(input.root, captureDir, base);
+        if (opts) {
+          if (opts.replaced) optsReplacement = opts;
+          else appended.push('--opts', opts.copy);
+        }
+      }
       const pattern = titlesPattern(' ');
       if (pattern) appended.push('--grep', pattern);
       break;
@@ -319,6 +329,11 @@ export async function buildInvocation(input: InvocationInput): Promise<Invocatio
   if (bailRemoved) {
     if (base.kind === 'argv') base.argv = withoutBailWords(base.argv);
     else base.script = scriptWithoutBail(base.script);
+  }
+  if (optsReplacement) {
+    const { original, copy } = optsReplacement;
+    if (base.kind === 'argv') base.argv = base.argv.map((word, index) => (index > 0 && base.argv[index - 1] === '--opts' && word === original ? copy : word));
+    else base.script = replaceOptsPath(base.script, original, copy);
   }
   if (base.kind === 'argv') {
     const [first, ...rest] = base.argv;
@@ -396,6 +411,47 @@ export function scriptWithoutBail(script: string): string {
   let result = script;
   for (const cut of cuts.sort((a, b) => b.start - a.start)) result = `${result.slice(0, cut.start).trimEnd()} ${result.slice(cut.end).trimStart()}`.trimEnd();
   return result;
+}
+
+/** Mocha's options file when the command names none (Mocha 3 to 7 read it by default). */
+const DEFAULT_MOCHA_OPTS = path.join('test', 'mocha.opts');
+
+/**
+ * When the Mocha options file the run reads (`--opts FILE`, else `test/mocha.opts`) holds `--bail` or
+ * `-b`, writes a copy without them into the capture folder. `replaced`: the command names the file
+ * itself, so its `--opts` value is to be replaced (Mocha before 6 reads only the first `--opts`).
+ */
+export async function optsWithoutBail(
+  root: string,
+  captureDir: string,
+  base: { kind: 'argv'; argv: string[] } | { kind: 'script'; script: string },
+): Promise<{ copy: string; original: string; replaced: boolean } | undefined> {
+  const words = base.kind === 'script' ? parseShellScript(base.script).flat().map((word) => word.text) : base.argv;
+  const at = words.indexOf('--opts');
+  const named = at >= 0 ? words[at + 1] : undefined;
+  const original = named ?? DEFAULT_MOCHA_OPTS;
+  const text = await fs.readFile(path.resolve(root, original), 'utf8').catch(() => undefined);
+  if (text === undefined) return undefined;
+  const lines = text.split(/\r?\n/);
+  const kept = lines.map((line) => line.trim().split(/\s+/).filter((word) => word !== '' && !BAIL_WORD.test(word)).join(' '));
+  if (kept.join('\n') === lines.map((line) => line.trim().split(/\s+/).filter((word) => word !== '').join(' ')).join('\n')) return undefined;
+  const copy = path.join(captureDir, 'mocha.opts');
+  await fs.writeFile(copy, `${kept.join('\n')}\n`);
+  return { copy, original, replaced: named !== undefined };
+}
+
+/** The script with the value of its `--opts` word replaced (quoted for the shell). */
+function replaceOptsPath(script: string, original: string, copy: string): string {
+  for (const command of parseShellScript(script)) {
+    const words = command;
+    for (let index = 0; index + 1 < words.length; index++) {
+      if (words[index]!.text === '--opts' && words[index + 1]!.text === original) {
+        const word = words[index + 1]!;
+        return `${script.slice(0, word.start)}${quoteShellWord(copy)}${script.slice(word.end)}`;
+      }
+    }
+  }
+  return script;
 }
 
 /** Adds flags to NODE_OPTIONS (only those Node allows there: --require, reporters). */
