@@ -19,8 +19,9 @@ after SIGINT); otherwise ``sys.monitoring`` (3.12+) or ``sys.settrace`` recordin
 each test's lines written in its own record. Lines run during setup, call and teardown (fixtures
 included) belong to the test. Lines run at import time during collection (module-level code, class
 bodies, ``def`` lines with their decorators and default arguments) are recorded too, per test module
-whose collection ran them, and credited to every test that depends on them: the tests of that module,
-and every test that runs any line of the same file (its functions exist only because the import ran).
+whose collection ran them, and credited to the tests that depend on them: a function's header to the
+tests that run the function, a class body to the tests that run the class's code, and module-level
+lines to the tests of the module whose import ran them and to every test that runs code of the file.
 """
 
 from __future__ import annotations
@@ -124,31 +125,98 @@ class Recorder:
 IMPORT_CONTEXT = "revise-import:"
 
 
-def _credit_import_lines(nodeid: str, files: dict, imports: dict) -> dict:
+def _import_scopes(path: str):
+    """Where each import-time line of a file matters, from its syntax (``ast``), or None when unreadable.
+
+    Returns ``{line: (first, last)}``: a function's header lines (decorators, signature with its default
+    arguments) matter to the tests that run its body (``first..last``); a class's header and the
+    statements of its body outside methods matter to the tests that run any of its lines. Lines not in
+    the map are module level and matter to every test that depends on the file.
+    """
+    import ast
+
+    try:
+        with open(path, "rb") as handle:
+            tree = ast.parse(handle.read(), path)
+    except Exception:
+        return None
+    scopes: dict = {}
+
+    def visit(node, owner) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                first = child.body[0].lineno if child.body else child.lineno
+                last = getattr(child, "end_lineno", None) or first
+                header_start = min([child.lineno] + [d.lineno for d in child.decorator_list])
+                for line in range(header_start, max(first, child.lineno + 1)):
+                    scopes[line] = (first, last)
+                # Nested definitions run when the function runs: the tests running it cover them already.
+            elif isinstance(child, ast.ClassDef):
+                last = getattr(child, "end_lineno", None) or child.lineno
+                first = min([child.lineno] + [d.lineno for d in child.decorator_list])
+                span = owner or (first, last)
+                for line in range(first, (child.body[0].lineno if child.body else child.lineno + 1)):
+                    scopes[line] = span
+                visit(child, span)
+            elif isinstance(child, ast.stmt):
+                if owner is not None:
+                    for line in range(child.lineno, (getattr(child, "end_lineno", None) or child.lineno) + 1):
+                        scopes.setdefault(line, owner)
+                visit(child, owner)
+
+    visit(tree, None)
+    return scopes
+
+
+def _credit_import_lines(nodeid: str, files: dict, imports: dict, scopes: dict) -> dict:
     """``files`` ({path: sorted lines}) plus the import-time lines this test depends on.
 
     ``imports`` maps a collection context (``IMPORT_CONTEXT`` + the test module's node id, or just
     ``IMPORT_CONTEXT`` for imports outside any test module, e.g. by a conftest) to {path: set of lines}.
-    A test depends on the lines its own module's import ran, and on the import-time lines of every file
-    whose code it runs, whichever module imported that file first.
+    Module-level lines go to the tests of the module whose import ran them and to every test that runs
+    code of the same file; function headers and class bodies only to tests that run that function or
+    class (``_import_scopes``). ``scopes`` caches ``_import_scopes`` per path.
     """
     if not imports:
         return files
-    by_file: dict = imports.get(None)
+    by_file = imports.get(None)
     if by_file is None:
         by_file = {}
-        for per_file in imports.values():
+        for context, per_file in imports.items():
+            if context is None:
+                continue
             for path, lines in per_file.items():
                 by_file.setdefault(path, set()).update(lines)
         imports[None] = by_file
+    module_files = imports.get(IMPORT_CONTEXT + nodeid.split("::", 1)[0], {})
     extra: dict = {}
-    for path in files:
-        lines = by_file.get(path)
-        if lines:
-            extra[path] = lines
-    module = nodeid.split("::", 1)[0]
-    for path, lines in imports.get(IMPORT_CONTEXT + module, {}).items():
-        extra.setdefault(path, set()).update(lines)
+    for path, lines in by_file.items():
+        covered = files.get(path)
+        if not covered and path not in module_files:
+            continue
+        if path not in scopes:
+            scopes[path] = _import_scopes(path)
+        where = scopes[path]
+        own = covered or []
+        kept = set()
+        for line in lines:
+            span = where.get(line) if where else None
+            if span is None:
+                kept.add(line)
+            elif own:
+                first, last = span
+                # ``own`` is sorted: is any covered line inside first..last?
+                low, high = 0, len(own)
+                while low < high:
+                    middle = (low + high) // 2
+                    if own[middle] < first:
+                        low = middle + 1
+                    else:
+                        high = middle
+                if low < len(own) and own[low] <= last:
+                    kept.add(line)
+        if kept:
+            extra[path] = kept
     if not extra:
         return files
     merged = dict(files)
@@ -525,6 +593,7 @@ class RevisePlugin:
         # Import-time lines by collection context (see _credit_import_lines) and the tests emitted so far.
         self._imports: dict = {}
         self._import_context = None
+        self._import_scopes: dict = {}
         self._emitted_ids: list = []
         self.recorder = None
         self.coverage_method = "none"
@@ -617,7 +686,7 @@ class RevisePlugin:
             self._imports[context] = {path: set(lines) for path, lines in files.items()}
         for nodeid in self._emitted_ids:
             by_test.setdefault(nodeid, {})
-        by_test = {nodeid: _credit_import_lines(nodeid, files, self._imports) for nodeid, files in by_test.items()}
+        by_test = {nodeid: _credit_import_lines(nodeid, files, self._imports, self._import_scopes) for nodeid, files in by_test.items()}
         by_test = {nodeid: files for nodeid, files in by_test.items() if files}
         name = "coverage-%s.json" % self.worker if self.worker else "coverage.json"
         target = os.path.join(self.output_dir, name)
@@ -858,7 +927,7 @@ class RevisePlugin:
             record["timedOut"] = True
         recorder = self.recorder
         if isinstance(recorder, LineRecorder):
-            record["coverage"] = _credit_import_lines(state.nodeid, recorder.take(), self._imports)
+            record["coverage"] = _credit_import_lines(state.nodeid, recorder.take(), self._imports, self._import_scopes)
         else:
             self._emitted_ids.append(state.nodeid)
         self.write(record)

@@ -303,10 +303,17 @@ for (const interpreter of interpreters) {
       const settings = path.join(root, 'settings.py');
       assert.deepEqual(failedIds(run), ['test_limits.py::test_under_limit']);
       const failing = get(run, 'test_limits.py::test_under_limit');
-      for (const text of ['LIMIT = 4', '@logged', 'def under_limit(value, limit=LIMIT):', 'capacity = LIMIT * 2', 'return value < limit']) {
+      for (const text of ['LIMIT = 4', '@logged', 'def under_limit(value, limit=LIMIT):', 'return value < limit']) {
         assert.ok(covers(failing, limits, lineOf(limits, text)), `${text} is credited to the failing test`);
       }
+      // A class body and a function header matter only to the tests that run that class or function.
+      assert.ok(!covers(failing, limits, lineOf(limits, 'capacity = LIMIT * 2')));
       assert.ok(!covers(failing, limits, lineOf(limits, 'return count <= self.capacity')), 'a body the test does not run stays uncovered');
+      const box = get(run, 'test_limits.py::test_box');
+      for (const text of ['LIMIT = 4', 'class Box:', 'capacity = LIMIT * 2', 'def fits(self, count):']) {
+        assert.ok(covers(box, limits, lineOf(limits, text)), `${text} is credited to test_box`);
+      }
+      assert.ok(!covers(box, limits, lineOf(limits, 'def under_limit(value, limit=LIMIT):')));
       // The module whose import a test module's collection ran: credited to that module's tests, even
       // those that run none of its functions; tests of other modules that never touch it are not.
       assert.ok(covers(get(run, 'test_settings.py::test_unrelated'), settings, lineOf(settings, 'GREETING')));
