@@ -312,7 +312,7 @@ function markdown(
 ): string {
   const cell = (summary: Summary) => `${percent(summary.top1)} / ${percent(summary.top3)} / ${percent(summary.top5)} / ${percent(summary.top10)}`;
   const lines = [
-    '# Localization on mined real bugs (before the real-project re-fit)',
+    '# Localization on mined real bugs',
     '',
     `Run ${output.date} on ${output.machine.cpus} CPUs (load average ${output.machine.loadAverageAtStart.join(' / ')} at start, ${output.machine.loadAverageAtEnd.join(' / ')} at end; Node ${output.machine.node}; ${output.setup.seconds} s). Weights: ${output.setup.weights.replace(/\.+$/, '')}.`,
     '',

@@ -17,7 +17,11 @@ Per-test coverage: coverage.py with one dynamic context per test when it is impo
 cheapest correct option; data stays in memory and is written to ``coverage.json`` at session end, also
 after SIGINT); otherwise ``sys.monitoring`` (3.12+) or ``sys.settrace`` recording only project files, with
 each test's lines written in its own record. Lines run during setup, call and teardown (fixtures
-included) belong to the test; lines run at import/collection time belong to none.
+included) belong to the test. Lines run at import time during collection (module-level code, class
+bodies, ``def`` lines with their decorators and default arguments) are recorded too, per test module
+whose collection ran them, and credited to the tests that depend on them: a function's header to the
+tests that run the function, a class body to the tests that run the class's code, and module-level
+lines to the tests of the module whose import ran them and to every test that runs code of the file.
 """
 
 from __future__ import annotations
@@ -116,6 +120,110 @@ class Recorder:
     def finish(self):
         """Stops for good; returns {node id: {path: lines}} when the data is only known now, else None."""
         raise NotImplementedError
+
+
+IMPORT_CONTEXT = "revise-import:"
+
+
+def _import_scopes(path: str):
+    """Where each import-time line of a file matters, from its syntax (``ast``), or None when unreadable.
+
+    Returns ``{line: (first, last)}``: a function's header lines (decorators, signature with its default
+    arguments) matter to the tests that run its body (``first..last``); a class's header and the
+    statements of its body outside methods matter to the tests that run any of its lines. Lines not in
+    the map are module level and matter to every test that depends on the file.
+    """
+    import ast
+
+    try:
+        with open(path, "rb") as handle:
+            tree = ast.parse(handle.read(), path)
+    except Exception:
+        return None
+    scopes: dict = {}
+
+    def visit(node, owner) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                first = child.body[0].lineno if child.body else child.lineno
+                last = getattr(child, "end_lineno", None) or first
+                header_start = min([child.lineno] + [d.lineno for d in child.decorator_list])
+                for line in range(header_start, max(first, child.lineno + 1)):
+                    scopes[line] = (first, last)
+                # Nested definitions run when the function runs: the tests running it cover them already.
+            elif isinstance(child, ast.ClassDef):
+                last = getattr(child, "end_lineno", None) or child.lineno
+                first = min([child.lineno] + [d.lineno for d in child.decorator_list])
+                span = owner or (first, last)
+                for line in range(first, (child.body[0].lineno if child.body else child.lineno + 1)):
+                    scopes[line] = span
+                visit(child, span)
+            elif isinstance(child, ast.stmt):
+                if owner is not None:
+                    for line in range(child.lineno, (getattr(child, "end_lineno", None) or child.lineno) + 1):
+                        scopes.setdefault(line, owner)
+                visit(child, owner)
+
+    visit(tree, None)
+    return scopes
+
+
+def _credit_import_lines(nodeid: str, files: dict, imports: dict, scopes: dict) -> dict:
+    """``files`` ({path: sorted lines}) plus the import-time lines this test depends on.
+
+    ``imports`` maps a collection context (``IMPORT_CONTEXT`` + the test module's node id, or just
+    ``IMPORT_CONTEXT`` for imports outside any test module, e.g. by a conftest) to {path: set of lines}.
+    Module-level lines go to the tests of the module whose import ran them and to every test that runs
+    code of the same file; function headers and class bodies only to tests that run that function or
+    class (``_import_scopes``). ``scopes`` caches ``_import_scopes`` per path.
+    """
+    if not imports:
+        return files
+    by_file = imports.get(None)
+    if by_file is None:
+        by_file = {}
+        for context, per_file in imports.items():
+            if context is None:
+                continue
+            for path, lines in per_file.items():
+                by_file.setdefault(path, set()).update(lines)
+        imports[None] = by_file
+    module_files = imports.get(IMPORT_CONTEXT + nodeid.split("::", 1)[0], {})
+    extra: dict = {}
+    for path, lines in by_file.items():
+        covered = files.get(path)
+        if not covered and path not in module_files:
+            continue
+        if path not in scopes:
+            scopes[path] = _import_scopes(path)
+        where = scopes[path]
+        own = covered or []
+        kept = set()
+        for line in lines:
+            span = where.get(line) if where else None
+            if span is None:
+                kept.add(line)
+            elif own:
+                first, last = span
+                # ``own`` is sorted: is any covered line inside first..last?
+                low, high = 0, len(own)
+                while low < high:
+                    middle = (low + high) // 2
+                    if own[middle] < first:
+                        low = middle + 1
+                    else:
+                        high = middle
+                if low < len(own) and own[low] <= last:
+                    kept.add(line)
+        if kept:
+            extra[path] = kept
+    if not extra:
+        return files
+    merged = dict(files)
+    for path, lines in extra.items():
+        own = merged.get(path)
+        merged[path] = sorted(lines.union(own)) if own else sorted(lines)
+    return merged
 
 
 class LineRecorder(Recorder):
@@ -315,6 +423,7 @@ class CoveragePyRecorder(Recorder):
         self._used = False
         data = self._coverage.get_data()
         by_test: dict = {}
+        # Collection-time contexts (IMPORT_CONTEXT...) come back like tests; RevisePlugin moves them.
         for measured in data.measured_files():
             path = self.paths.project_path(measured)
             if path is None:
@@ -481,6 +590,11 @@ class RevisePlugin:
         self._reported_collectors = set()
         self._alarm = None
         self._recorder_started = False
+        # Import-time lines by collection context (see _credit_import_lines) and the tests emitted so far.
+        self._imports: dict = {}
+        self._import_context = None
+        self._import_scopes: dict = {}
+        self._emitted_ids: list = []
         self.recorder = None
         self.coverage_method = "none"
         self.coverage_note = None
@@ -536,8 +650,8 @@ class RevisePlugin:
         self.coverage_method = self.recorder.method
 
     def _start_recorder(self) -> None:
-        # Checked at the first test, not at import time; tracing itself only ever runs inside test phases,
-        # so collection (imports of the user's modules) runs untraced and its lines belong to no test.
+        # Checked at collection (or the first test), not when the plugin is imported; tracing runs only
+        # during collection and inside test phases, so pytest's own work between them runs untraced.
         self._recorder_started = True
         if self.recorder is None:
             return
@@ -567,6 +681,13 @@ class RevisePlugin:
             return
         if by_test is None:
             return  # line recorders put each test's lines in its own record
+        for context in [name for name in by_test if name.startswith(IMPORT_CONTEXT)]:
+            files = by_test.pop(context)
+            self._imports[context] = {path: set(lines) for path, lines in files.items()}
+        for nodeid in self._emitted_ids:
+            by_test.setdefault(nodeid, {})
+        by_test = {nodeid: _credit_import_lines(nodeid, files, self._imports, self._import_scopes) for nodeid, files in by_test.items()}
+        by_test = {nodeid: files for nodeid, files in by_test.items() if files}
         name = "coverage-%s.json" % self.worker if self.worker else "coverage.json"
         target = os.path.join(self.output_dir, name)
         with open(target + ".tmp", "w", encoding="utf-8") as handle:
@@ -596,6 +717,47 @@ class RevisePlugin:
             self._alarm.disarm()
 
     # -- collection -------------------------------------------------------------------------------------
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_collection(self, session):
+        # Imports during collection are recorded under IMPORT_CONTEXT, and under the test module's own
+        # context while that module is collected (pytest_make_collect_report below).
+        if not self._recorder_started:
+            self._start_recorder()
+        self._import_phase(IMPORT_CONTEXT)
+        try:
+            yield
+        finally:
+            self._import_phase(None)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_make_collect_report(self, collector):
+        if not isinstance(collector, pytest.Module):
+            yield
+            return
+        self._import_phase(IMPORT_CONTEXT + collector.nodeid)
+        try:
+            yield
+        finally:
+            self._import_phase(IMPORT_CONTEXT)
+
+    def _import_phase(self, context) -> None:
+        """Ends the current collection context (keeping a line recorder's lines) and starts ``context``."""
+        recorder = self.recorder
+        if recorder is None:
+            return
+        try:
+            recorder.pause()
+            if isinstance(recorder, LineRecorder) and self._import_context is not None:
+                per_file = self._imports.setdefault(self._import_context, {})
+                for path, lines in recorder.take().items():
+                    per_file.setdefault(path, set()).update(lines)
+                recorder.lines = {}
+            self._import_context = context
+            if context is not None:
+                recorder.resume(context)
+        except Exception as error:
+            self._drop_recorder(error)
 
     def pytest_collection_finish(self, session) -> None:
         conftests = set()
@@ -765,7 +927,9 @@ class RevisePlugin:
             record["timedOut"] = True
         recorder = self.recorder
         if isinstance(recorder, LineRecorder):
-            record["coverage"] = recorder.take()
+            record["coverage"] = _credit_import_lines(state.nodeid, recorder.take(), self._imports, self._import_scopes)
+        else:
+            self._emitted_ids.append(state.nodeid)
         self.write(record)
 
     def _failure(self, call, report) -> dict:

@@ -296,6 +296,32 @@ for (const interpreter of interpreters) {
       assertCoverageShape(run);
     });
 
+    test('import-time lines are credited to the tests that depend on them', async () => {
+      const run = await capture('import-time', python);
+      const root = fixture('import-time');
+      const limits = path.join(root, 'limits.py');
+      const settings = path.join(root, 'settings.py');
+      assert.deepEqual(failedIds(run), ['test_limits.py::test_under_limit']);
+      const failing = get(run, 'test_limits.py::test_under_limit');
+      for (const text of ['LIMIT = 4', '@logged', 'def under_limit(value, limit=LIMIT):', 'return value < limit']) {
+        assert.ok(covers(failing, limits, lineOf(limits, text)), `${text} is credited to the failing test`);
+      }
+      // A class body and a function header matter only to the tests that run that class or function.
+      assert.ok(!covers(failing, limits, lineOf(limits, 'capacity = LIMIT * 2')));
+      assert.ok(!covers(failing, limits, lineOf(limits, 'return count <= self.capacity')), 'a body the test does not run stays uncovered');
+      const box = get(run, 'test_limits.py::test_box');
+      for (const text of ['LIMIT = 4', 'class Box:', 'capacity = LIMIT * 2', 'def fits(self, count):']) {
+        assert.ok(covers(box, limits, lineOf(limits, text)), `${text} is credited to test_box`);
+      }
+      assert.ok(!covers(box, limits, lineOf(limits, 'def under_limit(value, limit=LIMIT):')));
+      // The module whose import a test module's collection ran: credited to that module's tests, even
+      // those that run none of its functions; tests of other modules that never touch it are not.
+      assert.ok(covers(get(run, 'test_settings.py::test_unrelated'), settings, lineOf(settings, 'GREETING')));
+      assert.ok(covers(get(run, 'test_settings.py::test_greeting'), settings, lineOf(settings, 'GREETING')));
+      assert.ok(!(limits in (get(run, 'test_settings.py::test_unrelated').coveredLines ?? {})));
+      assertCoverageShape(run);
+    });
+
     test('runs only the requested test ids, and without coverage when asked', async () => {
       const run = await capture('one-bug', python, { testIds: ['tests/test_stats.py::test_average_of_two'], coverage: false });
       assert.deepEqual(run.tests.map((test) => [test.id, test.outcome]), [['tests/test_stats.py::test_average_of_two', 'failed']]);
@@ -386,7 +412,7 @@ describe('capturePytest failures and fallbacks', () => {
 
 describe('detectPytest and isPythonTestFile', () => {
   test('recognises every fixture project', async () => {
-    for (const name of ['clean', 'one-bug', 'two-bugs', 'syntax-error', 'hanging', 'no-tests', 'src-layout', 'parametrized']) {
+    for (const name of ['clean', 'one-bug', 'two-bugs', 'syntax-error', 'hanging', 'no-tests', 'src-layout', 'parametrized', 'import-time']) {
       assert.equal(await detectPytest(fixture(name)), true, name);
     }
   });

@@ -290,3 +290,37 @@ void test('lexical facts ignore strings and comments', () => {
   assert.equal(lexicalFacts('    return True', true).isTrivial, true);
   assert.equal(lexicalFacts('    return x + 1', true).isTrivial, false);
 });
+
+void test('method-level and call-stack features: the function, the line inside it, its distance from the traceback end', async () => {
+  const syntax = new SyntaxService(grammarsDir);
+  // divide (lines 2-5) calls nothing; the failing test's traceback goes through add (line 8) and ends in divide (line 4).
+  const run = testRun([
+    result('test_fails', 'failed', { [calc]: [1, 2, 4, 5, 7, 8] }, [
+      { file: testFile, line: 3 },
+      { file: calc, line: 8 },
+      { file: calc, line: 4 },
+    ]),
+    result('test_passes', 'passed', { [calc]: [1, 2, 3, 4, 5] }),
+  ]);
+  const scores = await localizeFaults({ run, sources, syntax });
+  const features = (line: number) => find(scores, calc, line).features;
+  // `def` lines run at import time: module level; body lines are not.
+  assert.equal(features(1).moduleLevel, 1);
+  assert.equal(features(7).moduleLevel, 1);
+  assert.equal(features(4).moduleLevel, 0);
+  // add's body (line 8) is run only by the failing test: add is the most suspicious function, and line 8 its best line.
+  assert.ok(features(8).methodOchiai > features(4).methodOchiai);
+  assert.equal(features(8).methodRank, 1);
+  assert.equal(features(8).lineInMethod, 1);
+  assert.equal(features(4).lineInMethod, 1);
+  // Both functions are on the one failing test's stack; divide is the deepest frame, add one above it.
+  assert.equal(features(4).stackFunction, 1);
+  assert.equal(features(4).stackProximity, 1);
+  assert.equal(features(8).stackFunction, 1);
+  assert.equal(features(8).stackProximity, 0.5);
+  assert.equal(features(1).stackFunction, 0, 'module level is not on the stack');
+  // Without a syntax service nothing is known about functions: all 0.
+  const plain = await localizeFaults({ run, sources });
+  assert.equal(find(plain, calc, 8).features.methodRank, 0);
+  assert.equal(find(plain, calc, 1).features.moduleLevel, 0);
+});

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { SyntaxService, languageForFile } from '../../extension/src/core/syntax/treeSitter';
+import { SyntaxService, functionScopes, languageForFile } from '../../extension/src/core/syntax/treeSitter';
 import { grammarsDir } from './helpers';
 
 const syntax = new SyntaxService(grammarsDir);
@@ -33,4 +33,31 @@ test('maps file extensions to grammars', () => {
   assert.equal(languageForFile('x.mjs'), 'javascript');
   assert.equal(languageForFile('x.tsx'), 'tsx');
   assert.equal(languageForFile('x.txt'), undefined);
+});
+
+void test('functionScopes: each line maps to its innermost function; headers and one-line functions to the enclosing scope', async () => {
+  const service = new SyntaxService(grammarsDir);
+  const python = ['X = 1', '@wrap', 'def outer(a=X):', '    def inner():', '        return a', '    return inner', 'class K:', '    size = 2', '    def get(self):', '        return self.size'].join('\n');
+  const tree = await service.parse('python', python);
+  try {
+    const scopes = functionScopes(tree.rootNode);
+    assert.deepEqual([1, 2, 3, 7, 8, 9].map((line) => scopes.get(line)), [undefined, undefined, undefined, undefined, undefined, undefined]);
+    assert.equal(scopes.get(4), 3);
+    assert.equal(scopes.get(5), 4);
+    assert.equal(scopes.get(6), 3);
+    assert.equal(scopes.get(10), 9);
+  } finally {
+    tree.delete();
+  }
+  const js = ['const f = (x) => {', '  return [x].map((y) => y + 1);', '};', 'class A {', '  m() {', '    return 1;', '  }', '}'].join('\n');
+  const jsTree = await service.parse('javascript', js);
+  try {
+    const scopes = functionScopes(jsTree.rootNode);
+    assert.equal(scopes.get(1), undefined);
+    assert.equal(scopes.get(2), 1);
+    assert.equal(scopes.get(6), 5);
+    assert.equal(scopes.get(5), undefined);
+  } finally {
+    jsTree.delete();
+  }
 });

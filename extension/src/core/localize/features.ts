@@ -1,6 +1,7 @@
 import type { LineRole, RepairOutcome } from '../types';
 import type { LexicalFacts } from './lexical';
 import type { LineSpectrum, SpectrumCounts } from './spectrum';
+import type { StructureFacts } from './structure';
 
 /** A reviewer's (e.g. an LLM critic's) probability that a line is faulty, with its reason. */
 export interface CriticOpinion {
@@ -19,6 +20,8 @@ export interface LineContext {
   repairs: RepairOutcome[];
   /** A reviewer's view of the line; `source` names it in the evidence (e.g. `the LLM reviewer (gpt-4o-mini)`). */
   critic?: CriticOpinion;
+  /** Method-level and call-stack facts (structure.ts); absent: all 0. */
+  structure?: StructureFacts;
 }
 
 /** Ochiai suspiciousness: ef / sqrt(F · (ef + ep)). */
@@ -87,6 +90,7 @@ export function lineFeatures(
   const role = context.role;
   const lexical = context.lexical;
   const critic = context.critic;
+  const structure = context.structure;
   let criticLogit = 0;
   if (critic && Number.isFinite(critic.probability)) {
     const probability = Math.min(1 - CRITIC_CLAMP, Math.max(CRITIC_CLAMP, critic.probability));
@@ -126,6 +130,12 @@ export function lineFeatures(
     isTrivial: lexical.isTrivial ? 1 : 0,
     isDefinition: lexical.isDefinition ? 1 : 0,
     tokenCount: Math.min(lexical.tokenCount, TOKEN_CAP),
+    methodOchiai: structure?.methodOchiai ?? 0,
+    methodRank: structure?.methodRank ?? 0,
+    lineInMethod: structure?.lineInMethod ?? 0,
+    moduleLevel: structure?.moduleLevel ?? 0,
+    stackFunction: structure?.stackFunction ?? 0,
+    stackProximity: structure?.stackProximity ?? 0,
     repairFixedFraction: repair.fixedFraction,
     repairPlausible: repair.plausible,
     repairNoFix: repair.noFix,

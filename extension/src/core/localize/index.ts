@@ -13,7 +13,8 @@ import { lineFeatures, rankFractions, ochiai, dstar, type CriticOpinion, type Li
 import { lexicalFacts, NO_LEXICAL_FACTS, type LexicalFacts } from './lexical';
 import { withLoadErrorPlaces } from './loadErrors';
 import { defaultModel, FEATURE_KINDS, sigmoid, type ScorerModel } from './model';
-import { spectrumCounts } from './spectrum';
+import { createScopeFilter, spectrumCounts } from './spectrum';
+import { NO_STRUCTURE, structureFacts } from './structure';
 
 export { spectrumCounts, createScopeFilter } from './spectrum';
 export type { SpectrumCounts, LineSpectrum } from './spectrum';
@@ -57,7 +58,7 @@ export async function localizeFaults(options: LocalizeOptions): Promise<LineScor
   const files = [...new Set(counts.lines.map((line) => line.file))];
   const texts = await readSources(files, sources);
   throwIfCancelled(signal);
-  const roles = syntax ? await lineRolesOf(texts, syntax, signal) : new Map<string, Map<number, LineRole>>();
+  const { roles, scopes } = syntax ? await lineStructureOf(texts, syntax, signal) : { roles: new Map<string, Map<number, LineRole>>(), scopes: new Map<string, Map<number, number>>() };
 
   const edits = new Map<string, Set<number>>();
   for (const [file, lines] of Object.entries(options.recentEdits ?? {})) edits.set(path.resolve(file), new Set(lines));
@@ -77,6 +78,7 @@ export async function localizeFaults(options: LocalizeOptions): Promise<LineScor
     dstarValues[index] = dstar(line.failedCovering, line.passedCovering, line.failedNotCovering);
   });
   const ochiaiRanks = rankFractions(ochiaiValues);
+  const structure = structureFacts(counts.lines, ochiaiValues, scopes, run, createScopeFilter(run), counts.totalFailed);
   const dstarRanks = rankFractions(dstarValues);
 
   const terms = Object.entries(model.features).map(([name, { weight, reference }]) => ({ name, weight, reference, kind: FEATURE_KINDS[name] as EvidenceKind | undefined }));
@@ -94,6 +96,7 @@ export async function localizeFaults(options: LocalizeOptions): Promise<LineScor
       edited: edits.get(resolved)?.has(spectrum.line) ?? false,
       repairs: repairs.get(`${resolved}:${spectrum.line}`) ?? [],
       critic: options.critic?.get(`${spectrum.file}:${spectrum.line}`) ?? options.critic?.get(`${resolved}:${spectrum.line}`),
+      structure: structure[index] ?? NO_STRUCTURE,
     };
     const features = lineFeatures(spectrum, counts, ochiaiRanks[index], dstarRanks[index], context);
     let logit = model.intercept;
@@ -159,21 +162,24 @@ async function readSources(files: string[], sources: SourceReader): Promise<Map<
   return new Map(files.map((file, index) => [file, texts[index]?.split(/\r\n|\r|\n/)]));
 }
 
-async function lineRolesOf(
+async function lineStructureOf(
   texts: Map<string, string[] | undefined>,
   syntax: SyntaxService,
   signal: AbortSignal | undefined,
-): Promise<Map<string, Map<number, LineRole>>> {
+): Promise<{ roles: Map<string, Map<number, LineRole>>; scopes: Map<string, Map<number, number>> }> {
   const roles = new Map<string, Map<number, LineRole>>();
+  const scopes = new Map<string, Map<number, number>>();
   for (const [file, lines] of texts) {
     const language = languageForFile(file);
     if (!lines || !language) continue;
     try {
-      roles.set(file, await syntax.lineRoles(language, lines.join('\n')));
+      const structure = await syntax.lineStructure(language, lines.join('\n'));
+      roles.set(file, structure.roles);
+      scopes.set(file, structure.scopes);
     } catch {
       // A file tree-sitter cannot parse just loses its role features; the other evidence still counts.
     }
     throwIfCancelled(signal);
   }
-  return roles;
+  return { roles, scopes };
 }

@@ -68,6 +68,16 @@ export class SyntaxService {
     }
   }
 
+  /** Roles (as `lineRoles`) and each line's enclosing function (as `functionScopes`), from one parse. */
+  async lineStructure(language: SourceLanguage, source: string): Promise<{ roles: Map<number, LineRole>; scopes: Map<number, number> }> {
+    const tree = await this.parse(language, source);
+    try {
+      return { roles: classifyLines(tree.rootNode), scopes: functionScopes(tree.rootNode) };
+    } finally {
+      tree.delete();
+    }
+  }
+
   private init(): Promise<typeof import('web-tree-sitter')> {
     this.parserModule ??= (async () => {
       const module = await import('web-tree-sitter');
@@ -141,4 +151,36 @@ function roleOf(node: Node): LineRole | undefined {
   if (ASSIGNMENT_TYPES.has(type)) return 'assignment';
   if (CONDITION_PARENTS.has(type)) return 'condition';
   return undefined;
+}
+
+const FUNCTION_TYPES = new Set([
+  'function_definition',
+  'function_declaration',
+  'generator_function_declaration',
+  'function_expression',
+  'function',
+  'generator_function',
+  'arrow_function',
+  'method_definition',
+]);
+
+/**
+ * Each line's innermost enclosing function, as the 1-based line its definition starts on; lines outside
+ * every function (module level, class bodies) are absent. A function's own first line (`def f(x=…):`,
+ * with its default arguments) runs when the enclosing scope runs, so it belongs to the enclosing scope,
+ * and so does a one-line function (`xs.map((x) => x + 1)`).
+ */
+export function functionScopes(root: Node): Map<number, number> {
+  const scopes = new Map<number, number>();
+  const visit = (node: Node) => {
+    if (FUNCTION_TYPES.has(node.type)) {
+      const start = node.startPosition.row + 1;
+      const end = node.endPosition.row + 1;
+      // Inner functions are visited later and overwrite their own lines.
+      for (let line = start + 1; line <= end; line++) scopes.set(line, start);
+    }
+    for (const child of node.namedChildren) if (child) visit(child);
+  };
+  visit(root);
+  return scopes;
 }

@@ -1,0 +1,307 @@
+/**
+ * Re-fits the line scorer with the real bugs of bench/real-bugs/dataset.json, split by project
+ * (leave-one-project-out: a project's bugs are scored only by models fitted without any of them), and
+ * checks that HumanEvalFix does not get worse. Compares feature sets so that each new feature is kept
+ * only when it earns its place on the held-out projects.
+ *
+ * Needs the captures cached by `localize.js` (real bugs, /tmp/revise-real/cache), `humanevalfix.js
+ * --capture-only` and `mutants.js` (Python) and `localize-js/humanevalfix.js --capture-only` (JS).
+ *
+ * Usage: node out/bench/real-bugs/refit.js [--cache /tmp/revise-real/cache] [--l2 300] [--write SET]
+ * Writes bench/results/real-bugs-refit.{json,md}; `--write SET` fits SET on everything and writes
+ * extension/src/core/localize/weights.json.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { localizeFaults, modelLogit, rankLineScores, sigmoid, type ScorerModel } from '../../extension/src/core/localize/index';
+import { SyntaxService } from '../../extension/src/core/syntax/treeSitter';
+import type { LineScore, TestRun } from '../../extension/src/core/types';
+import { BASELINES, targetRank, type LabeledCase } from '../localize/cases';
+import { parseArguments, repoRoot, resultsRoot } from '../localize/common';
+import { assignFolds, DEFAULT_L2, FITTED_FEATURES, fitLogistic, loadLabeledCases, PRIOR_WEIGHTS } from '../localize/fit';
+import { percent, round, summarizeRanks, type RankSummary } from '../localize/metrics';
+
+interface Bug {
+  id: string;
+  project: string;
+  parent: string;
+  language: 'python' | 'js';
+  faultyLines: Record<string, number[]>;
+  insertOnly: boolean;
+}
+
+/** A real bug as a labeled case; `keys` are `${absolute file}\n${line}` of its faulty lines. */
+interface RealCase extends LabeledCase {
+  project: string;
+  language: string;
+  keys: Set<string>;
+}
+
+const NEW_FEATURES = ['methodOchiai', 'methodRank', 'lineInMethod', 'moduleLevel', 'stackFunction', 'stackProximity'];
+/** Bench-only (not computed by the scorer): from `git blame` of the check's parent commit. */
+const GIT_FEATURES = ['gitRecency', 'gitNewest'];
+const BASE = FITTED_FEATURES.filter((name) => !NEW_FEATURES.includes(name));
+
+/** The feature sets compared: the shipped set, and it plus each group of new features. */
+const FEATURE_SETS: Record<string, string[]> = {
+  base: BASE,
+  'base+method': [...BASE, 'methodOchiai', 'methodRank', 'lineInMethod'],
+  'base+moduleLevel': [...BASE, 'moduleLevel'],
+  'base+stack': [...BASE, 'stackFunction', 'stackProximity'],
+  'base+all': [...BASE, ...NEW_FEATURES],
+  'base+git': [...BASE, ...GIT_FEATURES],
+  'base+all+git': [...BASE, ...NEW_FEATURES, ...GIT_FEATURES],
+};
+
+/**
+ * Commit time of each line's last change at `commit` (git blame), per file; cached in `cacheFile`.
+ * The clone is the one `mine.py --prepare` leaves in /tmp/revise-real/clones/<project>.
+ */
+function blameTimes(clone: string, commit: string, file: string, cache: Record<string, number[]>): number[] {
+  const key = `${clone}\n${commit}\n${file}`;
+  if (cache[key]) return cache[key];
+  const result = spawnSync('git', ['-C', clone, 'blame', '--porcelain', commit, '--', file], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const times: number[] = [];
+  if (result.status === 0) {
+    const commitTimes = new Map<string, number>();
+    let current = '';
+    let finalLine = 0;
+    for (const text of result.stdout.split('\n')) {
+      const header = /^([0-9a-f]{40}) \d+ (\d+)/.exec(text);
+      if (header) {
+        current = header[1];
+        finalLine = Number(header[2]);
+        continue;
+      }
+      if (text.startsWith('author-time ')) commitTimes.set(current, Number(text.slice(12)));
+      else if (text.startsWith('\t')) times[finalLine] = commitTimes.get(current) ?? 0;
+    }
+  }
+  cache[key] = times;
+  return times;
+}
+
+/** Adds `gitRecency` (rank fraction of the last-change time among the case's lines; newest 1) and `gitNewest` (last changed by the newest commit among them). */
+function addGitFeatures(labeled: RealCase, clone: string, commit: string, root: string, cache: Record<string, number[]>): void {
+  const times = labeled.lines.map((line) => blameTimes(clone, commit, path.relative(root, line.file), cache)[line.line] ?? 0);
+  const newest = Math.max(0, ...times);
+  const ranks = rankFractionsOf(times);
+  labeled.lines.forEach((line, index) => {
+    line.features.gitRecency = times[index] === 0 ? 0 : ranks[index];
+    line.features.gitNewest = times[index] !== 0 && times[index] === newest ? 1 : 0;
+  });
+}
+
+function rankFractionsOf(values: number[]): number[] {
+  const order = values.map((_, index) => index).sort((left, right) => values[right] - values[left]);
+  const result = new Array<number>(values.length).fill(0);
+  let position = 0;
+  while (position < order.length) {
+    let end = position;
+    while (end + 1 < order.length && values[order[end + 1]] === values[order[position]]) end += 1;
+    for (let index = position; index <= end; index++) result[order[index]] = 1 - position / order.length;
+    position = end + 1;
+  }
+  return result;
+}
+
+function realRank(labeled: RealCase, model: ScorerModel): number | undefined {
+  const scored = rankLineScores(labeled.lines.map((line) => ({ ...line, score: sigmoid(modelLogit(model, line.features)), rank: 0 })));
+  let best: number | undefined;
+  for (const line of scored) if (labeled.keys.has(`${line.file}\n${line.line}`) && (best === undefined || line.rank < best)) best = line.rank;
+  return best;
+}
+
+type Summary = RankSummary & { top10: number };
+function summarize(ranks: (number | undefined)[]): Summary {
+  const hits10 = ranks.filter((rank) => rank !== undefined && rank <= 10).length;
+  return { ...summarizeRanks(ranks), top10: ranks.length === 0 ? 0 : round(hits10 / ranks.length) };
+}
+
+async function loadRealCases(cacheDir: string, syntax: SyntaxService): Promise<RealCase[]> {
+  const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'bench', 'real-bugs', 'dataset.json'), 'utf8')) as { bugs: Bug[] };
+  const cases: RealCase[] = [];
+  const blameCacheFile = path.join(cacheDir, '..', 'blame-cache.json');
+  const blameCache = (fs.existsSync(blameCacheFile) ? JSON.parse(fs.readFileSync(blameCacheFile, 'utf8')) : {}) as Record<string, number[]>;
+  for (const bug of manifest.bugs) {
+    const file = path.join(cacheDir, `${bug.id.replace(/[^A-Za-z0-9._-]+/g, '_')}.json`);
+    if (!fs.existsSync(file)) continue;
+    const check = JSON.parse(fs.readFileSync(file, 'utf8')) as { run: TestRun; files: Record<string, string> };
+    if (!check.run.tests.some((test) => test.outcome === 'failed')) continue;
+    const lines: LineScore[] = await localizeFaults({ run: check.run, sources: { read: async (name) => check.files[name] }, syntax });
+    const keys = new Set(Object.entries(bug.faultyLines).flatMap(([source, numbers]) => numbers.map((line) => `${path.join(check.run.root, source)}\n${line}`)));
+    const labels = lines.map((line) => (keys.has(`${line.file}\n${line.line}`) ? 1 : 0));
+    cases.push({
+      id: bug.id,
+      origin: 'humanevalfix',
+      group: bug.project,
+      bugType: 'real',
+      file: '',
+      targets: new Set(),
+      fittable: !bug.insertOnly && labels.some((label) => label === 1),
+      insertOnly: bug.insertOnly,
+      lines,
+      labels,
+      failingTests: check.run.tests.filter((test) => test.outcome === 'failed').length,
+      passingTests: check.run.tests.filter((test) => test.outcome === 'passed').length,
+      project: bug.project,
+      language: bug.language,
+      keys,
+    });
+    const clone = path.join(cacheDir, '..', 'clones', bug.project);
+    if (fs.existsSync(clone)) addGitFeatures(cases[cases.length - 1], clone, bug.parent, check.run.root, blameCache);
+  }
+  fs.writeFileSync(blameCacheFile, JSON.stringify(blameCache));
+  return cases;
+}
+
+interface Evaluation {
+  perProject: Record<string, Summary>;
+  python: Summary;
+  js: Summary;
+  humanEvalFixPython: Summary;
+  humanEvalFixJs: Summary;
+  ranks: Record<string, number | null>;
+}
+
+async function main(): Promise<void> {
+  const options = parseArguments(process.argv.slice(2));
+  const cacheDir = path.resolve(options.get('cache') ?? '/tmp/revise-real/cache');
+  const l2 = Number(options.get('l2') ?? DEFAULT_L2);
+  const realWeight = Number(options.get('real-weight') ?? '1');
+  const syntax = new SyntaxService(path.join(repoRoot, 'grammars'));
+  const started = Date.now();
+  const real = await loadRealCases(cacheDir, syntax);
+  const python = await loadLabeledCases('python');
+  const js = await loadLabeledCases('js');
+  // HumanEvalFix is reported as its own benchmark reports it: tasks with changed lines (insert-only apart).
+  const hefPython = python.humanEvalFix.filter((labeled) => !labeled.insertOnly);
+  const hefJs = js.humanEvalFix.filter((labeled) => !labeled.insertOnly);
+  const projects = [...new Set(real.map((labeled) => labeled.project))].sort();
+  console.log(`${real.length} real bugs (${projects.join(', ')}), ${python.humanEvalFix.length} HumanEvalFix-python, ${python.mutants.length} mutants, ${js.humanEvalFix.length} HumanEvalFix-js`);
+  const isReal = (labeled: LabeledCase): labeled is RealCase => (labeled as RealCase).keys !== undefined;
+  // Real checks have tens to hundreds of candidate lines each; `realWeight` scales their rows.
+  const caseWeight = (labeled: LabeledCase) => (isReal(labeled) ? realWeight : 1);
+
+  const evaluate = (features: string[] | 'shipped'): Evaluation => {
+    const ranks: Record<string, number | null> = {};
+    const fit = (training: LabeledCase[]) => fitLogistic(training, { l2, features: features === 'shipped' ? undefined : features, caseWeight }).model;
+    const shipped = features === 'shipped' ? (JSON.parse(fs.readFileSync(path.join(repoRoot, 'extension', 'src', 'core', 'localize', 'weights.json'), 'utf8')) as ScorerModel) : undefined;
+    // Leave one project out.
+    for (const project of projects) {
+      const model = shipped ?? fit([...python.humanEvalFix, ...python.mutants, ...real.filter((labeled) => labeled.project !== project)]);
+      for (const labeled of real.filter((item) => item.project === project)) ranks[labeled.id] = realRank(labeled, model) ?? null;
+    }
+    // HumanEvalFix-python: 10-fold by task, every real bug and the mutants in training.
+    const foldOf = assignFolds(hefPython.map((labeled) => labeled.group), 10);
+    const hefRanks: (number | undefined)[] = [];
+    for (let fold = 0; fold < 10; fold++) {
+      const model = shipped ?? fit([...python.humanEvalFix.filter((labeled) => foldOf.get(labeled.group) !== fold), ...python.mutants, ...real]);
+      for (const labeled of hefPython) if (foldOf.get(labeled.group) === fold) hefRanks.push(targetRank(labeled, model));
+    }
+    // HumanEvalFix-JS is never trained on: the model fitted on everything else.
+    const full = shipped ?? fit([...python.humanEvalFix, ...python.mutants, ...real]);
+    const perProject: Record<string, Summary> = {};
+    for (const project of projects) perProject[project] = summarize(real.filter((labeled) => labeled.project === project).map((labeled) => ranks[labeled.id] ?? undefined));
+    return {
+      perProject,
+      python: summarize(real.filter((labeled) => labeled.language === 'python').map((labeled) => ranks[labeled.id] ?? undefined)),
+      js: summarize(real.filter((labeled) => labeled.language === 'js').map((labeled) => ranks[labeled.id] ?? undefined)),
+      humanEvalFixPython: summarize(hefRanks),
+      humanEvalFixJs: summarize(hefJs.map((labeled) => targetRank(labeled, full))),
+      ranks,
+    };
+  };
+
+  const baselines: Record<string, Evaluation> = {};
+  for (const [name, model] of Object.entries(BASELINES)) {
+    const ranks: Record<string, number | null> = {};
+    for (const labeled of real) ranks[labeled.id] = realRank(labeled, model) ?? null;
+    const perProject: Record<string, Summary> = {};
+    for (const project of projects) perProject[project] = summarize(real.filter((labeled) => labeled.project === project).map((labeled) => ranks[labeled.id] ?? undefined));
+    baselines[name] = {
+      perProject,
+      python: summarize(real.filter((labeled) => labeled.language === 'python').map((labeled) => ranks[labeled.id] ?? undefined)),
+      js: summarize(real.filter((labeled) => labeled.language === 'js').map((labeled) => ranks[labeled.id] ?? undefined)),
+      humanEvalFixPython: summarize(hefPython.map((labeled) => targetRank(labeled, model))),
+      humanEvalFixJs: summarize(hefJs.map((labeled) => targetRank(labeled, model))),
+      ranks,
+    };
+  }
+  const results: Record<string, Evaluation> = { shipped: evaluate('shipped') };
+  const sets = options.get('sets')?.split(',') ?? Object.keys(FEATURE_SETS);
+  for (const name of sets) {
+    results[name] = evaluate(FEATURE_SETS[name]);
+    console.log(`${name}: ${line(results[name])}`);
+  }
+  console.log(`shipped: ${line(results.shipped)}`);
+  for (const [name, evaluation] of Object.entries(baselines)) console.log(`${name}: ${line(evaluation)}`);
+
+  const output = {
+    benchmark: 'Scorer re-fit with real bugs, leave-one-project-out (bench/real-bugs/refit.ts)',
+    date: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, node: process.version },
+    setup: {
+      l2,
+      realWeight,
+      realBugs: 'each project scored by a model fitted on HumanEvalFix-python, the Python mutants and the other projects\' real bugs',
+      humanEvalFixPython: '10-fold by task; training adds the mutants and every real bug',
+      humanEvalFixJs: 'never trained on: the model fitted on everything else',
+      seconds: Math.round((Date.now() - started) / 1000),
+    },
+    featureSets: Object.fromEntries(sets.map((name) => [name, FEATURE_SETS[name]])),
+    results,
+    baselines,
+  };
+  fs.writeFileSync(path.join(resultsRoot, 'real-bugs-refit.json'), `${JSON.stringify(output, null, 1)}\n`);
+  fs.writeFileSync(path.join(resultsRoot, 'real-bugs-refit.md'), markdown(output.date, { l2, realWeight }, results, baselines, projects));
+
+  const write = options.get('write');
+  if (write) {
+    const features = FEATURE_SETS[write];
+    if (!features) throw new Error(`unknown feature set ${write}`);
+    const result = fitLogistic([...python.humanEvalFix, ...python.mutants, ...real], { l2, features, caseWeight });
+    const realFitted = real.filter((labeled) => labeled.fittable).length;
+    const description =
+      `L2 logistic regression (l2 = ${l2} on standardized features, one row per scored line${realWeight === 1 ? '' : `, real-bug rows weighted ${realWeight}`}) fitted by bench/real-bugs/refit.ts (feature set ${write}) on ` +
+      `${python.humanEvalFix.filter((labeled) => labeled.fittable).length} HumanEvalFix-python bugs, ${python.mutants.filter((labeled) => labeled.fittable).length} injected bugs in bench/localize/programs and ` +
+      `${realFitted} real bugs of ${projects.length} projects (bench/real-bugs; ${result.rows} lines, ${result.positives} faulty). ` +
+      `Optional features (edited, repair*, criticLogit) carry hand-set priors, documented in bench/localize/fit.ts PRIOR_WEIGHTS.`;
+    for (const [name, prior] of Object.entries(PRIOR_WEIGHTS)) result.model.features[name] = { weight: prior.weight, reference: 0 };
+    const target = path.join(repoRoot, 'extension', 'src', 'core', 'localize', 'weights.json');
+    fs.writeFileSync(target, `${JSON.stringify({ description, intercept: result.model.intercept, features: result.model.features }, null, 2)}\n`);
+    console.log(`wrote ${target}`);
+  }
+}
+
+function cell(summary: Summary): string {
+  return `${percent(summary.top1)} / ${percent(summary.top3)} / ${percent(summary.top5)} / ${percent(summary.top10)}`;
+}
+
+function line(evaluation: Evaluation): string {
+  return `python ${cell(evaluation.python)} | js ${cell(evaluation.js)} | HEF-py ${cell(evaluation.humanEvalFixPython)} | HEF-js ${cell(evaluation.humanEvalFixJs)}`;
+}
+
+function markdown(date: string, setup: { l2: number; realWeight: number }, results: Record<string, Evaluation>, baselines: Record<string, Evaluation>, projects: string[]): string {
+  const all = { ...results, ...baselines };
+  const lines = [
+    '# Scorer re-fit on real bugs, split by project',
+    '',
+    `Run ${date} by \`bench/real-bugs/refit.ts\` (l2 = ${setup.l2}, real-bug rows weighted ${setup.realWeight}). Each real project's bugs are ranked by a model fitted without any of that project's bugs (HumanEvalFix-python + the Python mutants + the other projects); HumanEvalFix-python is 10-fold cross-validated by task with every real bug in training; HumanEvalFix-JS is never trained on. "shipped" is weights.json as committed when the run started (no refit); Ochiai and DStar re-rank the same lines. Cells: Top-1 / 3 / 5 / 10.`,
+    '',
+    '| scorer | real Python | real JS | HumanEvalFix-python | HumanEvalFix-JS |',
+    '|---|---|---|---|---|',
+  ];
+  for (const [name, evaluation] of Object.entries(all)) lines.push(`| ${name} | ${cell(evaluation.python)} | ${cell(evaluation.js)} | ${cell(evaluation.humanEvalFixPython)} | ${cell(evaluation.humanEvalFixJs)} |`);
+  lines.push('', '## Per project (held out)', '', `| project | ${Object.keys(all).join(' | ')} |`, `|---|${Object.keys(all).map(() => '---|').join('')}`);
+  for (const project of projects) lines.push(`| ${project} (${all.shipped.perProject[project].cases}) | ${Object.values(all).map((evaluation) => cell(evaluation.perProject[project])).join(' | ')} |`);
+  lines.push('');
+  return lines.join('\n');
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
