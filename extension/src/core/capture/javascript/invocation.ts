@@ -123,7 +123,7 @@ function findNodeTestCommand(commands: ShellCommand[]): { command: ShellCommand;
 }
 
 /** Node flags whose value is the next word (so that word is not a file argument). */
-const NODE_VALUE_FLAGS = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader', '--test-reporter', '--test-reporter-destination', '--test-name-pattern', '--test-skip-pattern', '--test-concurrency', '--test-timeout', '--test-shard', '--conditions', '-C', '--input-type', '--env-file', '--stack-size', '--max-old-space-size', '--eval', '-e']);
+const NODE_VALUE_FLAGS = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader', '--test-reporter', '--test-reporter-destination', '--test-name-pattern', '--test-skip-pattern', '--test-concurrency', '--test-timeout', '--test-shard', '--conditions', '-C', '--input-type', '--env-file', '--stack-size', '--max-old-space-size', '--eval', '-e', '--watch-path', '--title', '--disable-warning']);
 
 /** Whether a `node … --test` command's words (program first) name files or folders to run. */
 export function hasFileArguments(words: string[]): boolean {
@@ -477,12 +477,6 @@ export interface NodeTestWorkerCommand {
   env: NodeJS.ProcessEnv;
 }
 
-/** Node flags that take the next word as their value. */
-const NODE_VALUE_FLAGS = new Set([
-  '--import', '--require', '-r', '--loader', '--experimental-loader', '--conditions', '-C', '--env-file', '--input-type',
-  '--test-reporter', '--test-reporter-destination', '--test-name-pattern', '--test-skip-pattern', '--test-concurrency', '--test-timeout', '--test-shard',
-  '--watch-path', '--stack-size', '--title', '--disable-warning',
-]);
 /** node:test runner flags: the worker runs tests in its own process and reports them itself. */
 const RUNNER_FLAG = /^--(test|watch|experimental-test-coverage|experimental-test-module-mocks)(-|=|$)/;
 
