@@ -11,8 +11,10 @@ candidate's tests do reaches the next. In the child:
 - **swap**: the candidate's file (already written into the copy) is compiled, and every live function
   of the old module gets the new code object (``function.__code__``), so that references taken by
   ``from module import name`` see the candidate too. This is done only when the two versions differ
-  inside functions alone (module and class bodies equal apart from line numbers) and every changed
-  function was found; then the requested test items run through pytest's normal runtest protocol.
+  inside functions alone (module and class bodies equal apart from line numbers), every changed
+  function was found, and none of them ran while the project loaded (a C-level profiler records which
+  functions module-level code, class bodies and decorators called; what those calls computed would keep
+  the old code's answer); then the requested test items run through pytest's normal runtest protocol.
 - **fresh**: anything else (a module- or class-level change, a file that did not import, a requested test
   the session does not have, Python before 3.11) replaces the child with a cold ``python -m pytest`` run
   of the same tests, so the answer is always a correct one, just slower.
@@ -106,6 +108,15 @@ def _plan_swap(old, new, live: dict, plan: dict) -> str:
     return ""
 
 
+def _request_timeout(request: dict):
+    """The request's per-test limit in seconds (a candidate's tighter one), or None to keep the session's."""
+    try:
+        value = float(request.get("timeout") or 0)
+    except (TypeError, ValueError):
+        return None
+    return value if value > 0 else None
+
+
 def _is_body(code) -> bool:
     """Class bodies have no arguments and define ``__qualname__``; function code never stores it."""
     return code.co_argcount == 0 and "__qualname__" in code.co_names
@@ -131,8 +142,13 @@ def _functions_by_file(root: str) -> dict:
     return found
 
 
-def _swap(path: str, original: str, functions: list) -> str:
-    """Gives every live function of ``path`` (a real path) the code of the file's current text. '' on success."""
+def _swap(path: str, original: str, functions: list, ran_at_load=frozenset()) -> str:
+    """Gives every live function of ``path`` (a real path) the code of the file's current text. '' on success.
+
+    A function whose behaviour changes but that already ran while the project loaded (module-level code,
+    a class body or a decorator called it) is not swapped: what that call computed would stay the old
+    code's, so the run needs a fresh import.
+    """
     # Compiled under the name the module was imported with, so that code objects and tracebacks match.
     filename = functions[0].__code__.co_filename if functions else path
     try:
@@ -160,6 +176,9 @@ def _swap(path: str, original: str, functions: list) -> str:
     reason = _plan_swap(old, new, live, plan)
     if reason:
         return reason
+    for old_code, new_code in plan.items():
+        if ran_at_load and not _same(old_code, new_code, True) and any(function.__code__ in ran_at_load for function in live[old_code]):
+            return "%s ran while the project loaded (module-level code called it), so its change needs a fresh import" % old_code.co_qualname
     for old_code, new_code in plan.items():
         for function in live[old_code]:
             function.__code__ = new_code
@@ -194,10 +213,13 @@ def _warm_failure_reports() -> None:
 class WorkerPlugin:
     """Takes over pytest's run loop: collect once, then serve requests until stdin ends."""
 
-    def __init__(self, requests, channel, started: float) -> None:
+    def __init__(self, requests, channel, started: float, profiler=None) -> None:
         self.requests = requests
         self.channel = channel
         self.started = started
+        # Records which functions run while pytest imports and collects (C-level, so loading stays cheap).
+        self.profiler = profiler
+        self.ran_at_load: frozenset = frozenset()
         self.collection_failed = False
         self.sources: dict = {}
         self.functions: dict = {}
@@ -208,6 +230,13 @@ class WorkerPlugin:
             self.collection_failed = True
 
     def pytest_runtestloop(self, session):
+        if self.profiler is not None:
+            self.profiler.disable()
+            try:
+                self.ran_at_load = frozenset(entry.code for entry in self.profiler.getstats() if isinstance(entry.code, types.CodeType))
+            except Exception:  # noqa: BLE001 - without the record every swap stays allowed, as before
+                self.ran_at_load = frozenset()
+            self.profiler = None
         reason = self._unfit_reason(session)
         root = os.path.realpath(os.environ.get("REVISE_ROOT") or os.getcwd())
         # The original text of every project module, read before "ready" (nothing writes into the copy
@@ -320,7 +349,7 @@ class WorkerPlugin:
                 real = os.path.realpath(str(path))
                 original = self.sources.get(real)
                 if original is not None:
-                    reason = _swap(real, original, self.functions.get(real, []))
+                    reason = _swap(real, original, self.functions.get(real, []), self.ran_at_load)
                 # A file no module was loaded from is imported afresh by the tests that need it.
             if reason:
                 self._fresh(request, reason)
@@ -328,6 +357,9 @@ class WorkerPlugin:
                 handle.write(SWAP)
             plugin = session.config.pluginmanager.get_plugin("revise-state")
             if plugin is not None:
+                limit = _request_timeout(request)
+                if limit is not None:
+                    plugin.timeout = limit
                 plugin.retarget(output_dir)
                 plugin.write({"type": "collected", "count": len(wanted), "conftests": []})
             items = [by_id[test] for test in wanted]
@@ -358,6 +390,9 @@ class WorkerPlugin:
             handle.write("%s: %s" % (FRESH_EXIT, reason))
         env = dict(os.environ)
         env["REVISE_OUTPUT_DIR"] = request["outputDir"]
+        limit = _request_timeout(request)
+        if limit is not None:
+            env["REVISE_TEST_TIMEOUT"] = str(limit)
         args = [sys.executable, "-m", "pytest"] + [str(arg) for arg in request["args"]]
         os.execve(sys.executable, args, env)
 
@@ -373,12 +408,22 @@ def main(argv: list) -> int:
     os.close(devnull)
     import pytest
 
-    plugin = WorkerPlugin(requests, channel, started)
+    profiler = None
+    try:
+        import cProfile
+
+        profiler = cProfile.Profile(builtins=False)
+        profiler.enable()
+    except Exception:  # noqa: BLE001 - another profiler is active, or none is available
+        profiler = None
+    plugin = WorkerPlugin(requests, channel, started, profiler)
     try:
         pytest.main(list(argv), plugins=[plugin])
     except BaseException as error:  # noqa: BLE001 - said on the channel, then the worker ends
         _send(channel, {"type": "ready", "warm": False, "reason": "pytest failed to start: %s" % type(error).__name__})
         return 1
+    if plugin.profiler is not None:
+        plugin.profiler.disable()
     if not plugin.announced:
         # pytest ended before its run loop (a usage error, an empty or broken collection).
         _send(channel, {"type": "ready", "warm": False, "reason": "pytest ended before it could serve (no tests or a usage error)"})

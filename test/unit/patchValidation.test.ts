@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { ReviseError } from '../../extension/src/core/errors';
 import { confirmPatch, proposePatches, type PatchOptions, type TestRunRequest } from '../../extension/src/core/patch/index';
 import { liveCopyContainers } from '../../extension/src/core/patch/isolation';
+import { CANDIDATE_SLOWDOWN_LIMIT, CANDIDATE_TEST_TIMEOUT_FLOOR_MS, candidateTestTimeoutMs, indexBaseline } from '../../extension/src/core/patch/validate';
 import { silentLogger, type SourceReader } from '../../extension/src/core/ports';
 import { SyntaxService } from '../../extension/src/core/syntax/treeSitter';
 import type { TestResult, TestRun } from '../../extension/src/core/types';
@@ -312,4 +313,19 @@ test('a tree too big to copy is refused with a message and nothing runs', async 
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+});
+
+test("a candidate's per-test limit comes from its tests' baseline durations, never below the floor", () => {
+  const run = {
+    tests: [
+      { id: 'fast', outcome: 'passed', durationMs: 3 },
+      { id: 'slow', outcome: 'failed', durationMs: 400 },
+      { id: 'odd', outcome: 'passed', durationMs: Number.NaN },
+    ],
+    complete: true,
+  } as unknown as TestRun;
+  const baseline = indexBaseline(run, '/project');
+  assert.equal(candidateTestTimeoutMs(baseline, ['fast']), CANDIDATE_TEST_TIMEOUT_FLOOR_MS);
+  assert.equal(candidateTestTimeoutMs(baseline, ['fast', 'slow']), 400 * CANDIDATE_SLOWDOWN_LIMIT);
+  assert.equal(candidateTestTimeoutMs(baseline, ['odd', 'unknown']), CANDIDATE_TEST_TIMEOUT_FLOOR_MS, 'an unknown or unreadable duration gets the floor');
 });

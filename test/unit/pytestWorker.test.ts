@@ -90,6 +90,19 @@ describe('pytest worker', { skip }, () => {
     assert.ok(broken.problems.some((problem) => problem.kind === 'syntax-error' || problem.kind === 'collection-error'), JSON.stringify(broken.problems));
   });
 
+  test('a function that module-level code called while loading is not swapped: the run is cold, with the cold answer', async () => {
+    // `TABLE` is computed at import from `mean`: swapping `mean`'s code afterwards would leave it stale.
+    writeFileSync(module, `${original}\n\nTABLE = [mean([2, 4])]\n`);
+    writeFileSync(path.join(root, 'tests', 'test_table.py'), 'from stats import TABLE\n\n\ndef test_table():\n    assert TABLE == [3]\n');
+    const withTable = readFileSync(module, 'utf8');
+    const worker = await start();
+    const table = 'tests/test_table.py::test_table';
+    assert.deepEqual(outcomes(await run(worker, [...FAILING, table])), { ...BUGGY, [table]: 'failed' });
+    writeFileSync(module, withTable.replace('sum(values) * len(values)', 'sum(values) / len(values)'));
+    assert.deepEqual(outcomes(await run(worker, [...FAILING, table])), { ...FIXED, [table]: 'passed' }, 'the fixed `mean` recomputed TABLE, as a cold run does');
+    assert.deepEqual(worker.modes, { swap: 1, fresh: 1 });
+  });
+
   test('a hanging test is stopped by the per-test timeout and the worker goes on', async () => {
     const worker = await start({ perTestTimeoutMs: 1000 });
     writeFileSync(module, original.replace('return sum(values) * len(values)', 'while True:\n        pass'));
@@ -98,6 +111,29 @@ describe('pytest worker', { skip }, () => {
     assert.match(hung.tests[0]?.message ?? '', /timed out/);
     writeFileSync(module, original.replace('sum(values) * len(values)', 'sum(values) / len(values)'));
     assert.equal((await run(worker, [FAILING[0]])).tests[0]?.outcome, 'passed');
+  });
+
+  test("a run's tighter per-test limit (a candidate's) applies, swapped or cold, and the next run keeps the worker's own", async () => {
+    const worker = await start({ perTestTimeoutMs: 600_000 });
+    const safety = new AbortController();
+    const timer = setTimeout(() => safety.abort(), 300_000);
+    try {
+      writeFileSync(module, original.replace('return sum(values) * len(values)', 'while True:\n        pass'));
+      const hung = await worker.run({ testIds: [FAILING[0]], files: [module], signal: safety.signal, perTestTimeoutMs: 700 });
+      assert.equal(hung.tests[0]?.outcome, 'failed');
+      assert.match(hung.tests[0]?.message ?? '', /timed out after 0\.7/, 'stopped by the run\'s limit, not by the worker\'s ten minutes');
+      // A change outside function bodies runs cold inside the worker: the limit goes with it.
+      writeFileSync(module, `SCALE = 1\n${original.replace('return sum(values) * len(values)', 'while True:\n        pass')}`);
+      const cold = await worker.run({ testIds: [FAILING[0]], files: [module], signal: safety.signal, perTestTimeoutMs: 700 });
+      assert.equal(cold.tests[0]?.outcome, 'failed');
+      assert.match(cold.tests[0]?.message ?? '', /timed out after 0\.7/);
+      assert.equal(safety.signal.aborted, false);
+      // The limit belongs to that run only: a slow (not endless) test passes in the next run.
+      writeFileSync(module, original.replace('return sum(values) * len(values)', 'import time\n    time.sleep(1.5)\n    return sum(values) / len(values)'));
+      assert.equal((await worker.run({ testIds: [FAILING[0]], files: [module], signal: safety.signal })).tests[0]?.outcome, 'passed');
+    } finally {
+      clearTimeout(timer);
+    }
   });
 
   test('cancelling a run kills its process group; the worker serves the next run', async () => {

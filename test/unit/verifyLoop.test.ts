@@ -21,11 +21,22 @@ const pythonMissing = spawnSync(python, ['-c', 'import pytest'], { encoding: 'ut
 const syntax = new SyntaxService(grammarsDir);
 
 /**
- * `scale` multiplies by 3 where the test wants 2. `FACTORS` is computed at import time, so no test runs
- * `scale`'s line while it runs: per-test coverage says only `test_scale` does. The one-token fix `3` → `2`
- * passes `test_scale` and breaks `test_factors`, which only the whole suite shows.
+ * `scale` multiplies by 3 where `test_scale` wants 2. `test_cli` runs `scale` in a subprocess, which
+ * per-test coverage does not see: it says only `test_scale` runs `scale`'s line. The one-token fix
+ * `3` → `2` passes `test_scale` and breaks `test_cli`, which only the whole suite shows.
  */
 const TRAP = {
+  'conv.py': 'def scale(x):\n    return x * 3\n',
+  'tests/test_conv.py':
+    'import os\nimport subprocess\nimport sys\n\nfrom conv import scale\n\nROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))\n\n\ndef test_scale():\n    assert scale(4) == 8\n\n\ndef test_cli():\n    out = subprocess.run([sys.executable, "-c", "from conv import scale; print(scale(1))"], cwd=ROOT, capture_output=True, text=True, check=True).stdout\n    assert out.strip() == "3"\n',
+  'pytest.ini': '[pytest]\npythonpath = .\n',
+};
+
+/**
+ * `FACTORS` is computed from `scale` at import time. A warm worker that swapped `scale`'s code would
+ * leave `FACTORS` as the old code computed it; it must run such a candidate fresh, as a cold run does.
+ */
+const IMPORT_TIME = {
   'conv.py': 'def scale(x):\n    return x * 3\n\n\nFACTORS = [scale(1), scale(2)]\n',
   'tests/test_conv.py': 'from conv import FACTORS, scale\n\n\ndef test_scale():\n    assert scale(4) == 8\n\n\ndef test_factors():\n    assert FACTORS == [3, 6]\n',
   'pytest.ini': '[pytest]\npythonpath = .\n',
@@ -61,7 +72,7 @@ function check(root: string, warmWorkers: boolean): Promise<CheckResult> {
 describe('the verify loop', { skip: pythonMissing }, () => {
   const roots: string[] = [];
   before(() => {
-    roots.push(project(TRAP), project(PLAIN));
+    roots.push(project(TRAP), project(PLAIN), project(IMPORT_TIME));
   });
   after(() => {
     for (const root of roots) rmSync(path.dirname(root), { recursive: true, force: true });

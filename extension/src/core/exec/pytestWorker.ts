@@ -190,7 +190,8 @@ class PytestWorker implements TestWorker {
       const done = new Promise<Message>((resolve, reject) => {
         this.pending = { id, resolve, reject };
       });
-      this.child.stdin.write(`${JSON.stringify({ id, tests: request.testIds, files: request.files, outputDir, args })}\n`);
+      const timeoutMs = request.perTestTimeoutMs !== undefined && request.perTestTimeoutMs > 0 ? Math.min(request.perTestTimeoutMs, this.options.perTestTimeoutMs > 0 ? this.options.perTestTimeoutMs : Infinity) : undefined;
+      this.child.stdin.write(`${JSON.stringify({ id, tests: request.testIds, files: request.files, outputDir, args, ...(timeoutMs !== undefined ? { timeout: timeoutMs / 1000 } : {}) })}\n`);
       if (request.signal.aborted) onAbort();
       else request.signal.addEventListener('abort', onAbort, { once: true });
       const message = await done;

@@ -12,6 +12,11 @@ export interface WorkerRunRequest {
   files: string[];
   /** Aborted on cancellation or when the run overstays; the worker kills the run's process group. */
   signal: AbortSignal;
+  /**
+   * A tighter per-test limit for this run (a candidate's tests, from their baseline durations); the
+   * worker keeps the smaller of this and its own. Workers that cannot stop a single test ignore it.
+   */
+  perTestTimeoutMs?: number;
 }
 
 /** A long-lived process that has loaded the runner, the project and its tests once. */

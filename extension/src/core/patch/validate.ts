@@ -26,6 +26,25 @@ export interface Baseline {
   coverage: Map<string, Map<number, string[]>>;
   /** Whether any per-test coverage was recorded. */
   hasCoverage: boolean;
+  /** How long each test took in the baseline run, in milliseconds. */
+  durations: Map<string, number>;
+}
+
+/** A candidate's test is stopped as a hang once it runs this many times longer than in the baseline… */
+export const CANDIDATE_SLOWDOWN_LIMIT = 20;
+/** …and longer than this (so that a fast test's limit does not depend on the machine's load). */
+export const CANDIDATE_TEST_TIMEOUT_FLOOR_MS = 2_000;
+
+/**
+ * The per-test limit for a candidate's warm run of `testIds`: the slowest of them in the baseline times
+ * `CANDIDATE_SLOWDOWN_LIMIT`, at least `CANDIDATE_TEST_TIMEOUT_FLOOR_MS`. A candidate that turns a loop
+ * endless then costs seconds, not the user's per-test timeout; the worker keeps the smaller of this and
+ * that setting, and the proposed patch's confirmation runs with the setting alone.
+ */
+export function candidateTestTimeoutMs(baseline: Baseline, testIds: string[]): number {
+  let slowest = 0;
+  for (const id of testIds) slowest = Math.max(slowest, baseline.durations.get(id) ?? 0);
+  return Math.max(CANDIDATE_TEST_TIMEOUT_FLOOR_MS, Math.ceil(slowest * CANDIDATE_SLOWDOWN_LIMIT));
 }
 
 /** Indexes a baseline run for validation. */
@@ -53,6 +72,7 @@ export function indexBaseline(run: TestRun, root: string): Baseline {
     complete: run.complete,
     coverage,
     hasCoverage,
+    durations: new Map(run.tests.map((test) => [test.id, Math.max(0, test.durationMs || 0)])),
   };
 }
 
@@ -149,7 +169,12 @@ async function runInCopy(session: ValidationSession, lane: Lane, candidate: Cand
     let run: TestRun | undefined;
     if (lane.worker && ids) {
       try {
-        run = await lane.worker.run({ testIds: ids, files: [copy.resolve(path.relative(session.baseline.root, candidate.file))], signal: controller.signal });
+        run = await lane.worker.run({
+          testIds: ids,
+          files: [copy.resolve(path.relative(session.baseline.root, candidate.file))],
+          signal: controller.signal,
+          perTestTimeoutMs: candidateTestTimeoutMs(session.baseline, testIds!),
+        });
         lane.warmRuns++;
       } catch (error) {
         if (!(error instanceof WorkerUnavailable)) throw error;
