@@ -43,10 +43,31 @@ export const PRIOR_WEIGHTS: Record<string, { weight: number; why: string }> = {
 /** Features fitted from data: everything the scorer computes except the optional evidence. */
 export const FITTED_FEATURES: readonly string[] = FEATURE_NAMES.filter((name) => !OPTIONAL_FEATURES.includes(name));
 
+/**
+ * Signs the spectrum evidence must keep, whatever the training data: a line run by more of the failing
+ * tests, or named in more of their tracebacks, is never less suspicious; one run by more passing tests is
+ * never more suspicious. Unconstrained, the real-project re-fit gave `failedCoverage` a negative weight
+ * (collinear with Ochiai), which ranked a line run by half the failing tests above the faulty line run
+ * by all of them in a plain two-test case.
+ */
+export const FEATURE_SIGNS: Readonly<Record<string, 1 | -1>> = {
+  failedCoverage: 1,
+  passedCoverage: -1,
+  ochiai: 1,
+  dstar: 1,
+  ochiaiRank: 1,
+  dstarRank: 1,
+  onlyFailing: 1,
+  tracebackFraction: 1,
+  deepestFrameFraction: 1,
+};
+
 export interface FitOptions {
   /** L2 penalty on standardized coefficients (not the intercept). */
   l2: number;
   features?: readonly string[];
+  /** Sign constraints (default `FEATURE_SIGNS`); `{}` fits without any. */
+  signs?: Readonly<Record<string, 1 | -1>>;
   /** Weight of each case's rows (default 1). */
   caseWeight?: (labeled: LabeledCase) => number;
   maxIterations?: number;
@@ -60,6 +81,8 @@ export interface FitResult {
   iterations: number;
   /** Features left out because they never vary in the training rows. */
   constantFeatures: string[];
+  /** Features fixed at 0 because the data pulled them against their sign (`FEATURE_SIGNS`). */
+  pinnedFeatures: string[];
 }
 
 /** Fits on the fittable cases; returns a model with training means as references and the priors added. */
@@ -81,15 +104,38 @@ export function fitLogistic(cases: LabeledCase[], options: FitOptions): FitResul
   const totalWeight = weights.reduce((sum, weight) => sum + weight, 0);
   const means = names.map((_, column) => rows.reduce((sum, row, index) => sum + weights[index] * row[column], 0) / totalWeight);
   const deviations = names.map((_, column) => Math.sqrt(rows.reduce((sum, row, index) => sum + weights[index] * (row[column] - means[column]) ** 2, 0) / totalWeight));
-  const kept = names.map((_, column) => column).filter((column) => deviations[column] > 1e-9);
+  let kept = names.map((_, column) => column).filter((column) => deviations[column] > 1e-9);
   const constantFeatures = names.filter((_, column) => deviations[column] <= 1e-9);
-  const standardized = rows.map((row) => [1, ...kept.map((column) => (row[column] - means[column]) / deviations[column])]);
-  const { coefficients, iterations } = newtonLogistic(standardized, labels, weights, options.l2, options.maxIterations ?? 100);
+  const signs = options.signs ?? FEATURE_SIGNS;
+  // Active set: the feature most against its sign is fixed at 0 and the fit repeated, until none is.
+  const pinned: number[] = [];
+  let coefficients: number[];
+  let iterations = 0;
+  for (;;) {
+    const standardized = rows.map((row) => [1, ...kept.map((column) => (row[column] - means[column]) / deviations[column])]);
+    const fitted = newtonLogistic(standardized, labels, weights, options.l2, options.maxIterations ?? 100);
+    coefficients = fitted.coefficients;
+    iterations += fitted.iterations;
+    let worst = -1;
+    let worstValue = 0;
+    kept.forEach((column, index) => {
+      const sign = signs[names[column]];
+      const value = sign === undefined ? 0 : sign * coefficients[index + 1];
+      if (value < worstValue) {
+        worstValue = value;
+        worst = index;
+      }
+    });
+    if (worst < 0) break;
+    pinned.push(kept[worst]);
+    kept = kept.filter((_, index) => index !== worst);
+  }
 
   const features: ScorerModel['features'] = {};
   kept.forEach((column, index) => {
     features[names[column]] = { weight: round6(coefficients[index + 1] / deviations[column]), reference: round6(means[column]) };
   });
+  for (const column of pinned) features[names[column]] = { weight: 0, reference: round6(means[column]) };
   for (const [name, prior] of Object.entries(PRIOR_WEIGHTS)) features[name] = { weight: prior.weight, reference: 0 };
   return {
     model: { intercept: round6(coefficients[0]), features },
@@ -97,6 +143,7 @@ export function fitLogistic(cases: LabeledCase[], options: FitOptions): FitResul
     positives: labels.filter((label) => label === 1).length,
     iterations,
     constantFeatures,
+    pinnedFeatures: pinned.map((column) => names[column]),
   };
 }
 

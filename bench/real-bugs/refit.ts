@@ -185,9 +185,9 @@ async function main(): Promise<void> {
   // Real checks have tens to hundreds of candidate lines each; `realWeight` scales their rows.
   const caseWeight = (labeled: LabeledCase) => (isReal(labeled) ? realWeight : 1);
 
-  const evaluate = (features: string[] | 'shipped'): Evaluation => {
+  const evaluate = (features: string[] | 'shipped', signs?: Record<string, 1 | -1>): Evaluation => {
     const ranks: Record<string, number | null> = {};
-    const fit = (training: LabeledCase[]) => fitLogistic(training, { l2, features: features === 'shipped' ? undefined : features, caseWeight }).model;
+    const fit = (training: LabeledCase[]) => fitLogistic(training, { l2, features: features === 'shipped' ? undefined : features, caseWeight, ...(signs ? { signs } : {}) }).model;
     const shipped = features === 'shipped' ? (JSON.parse(fs.readFileSync(path.join(repoRoot, 'extension', 'src', 'core', 'localize', 'weights.json'), 'utf8')) as ScorerModel) : undefined;
     // Leave one project out.
     for (const project of projects) {
@@ -236,6 +236,12 @@ async function main(): Promise<void> {
     results[name] = evaluate(FEATURE_SETS[name]);
     console.log(`${name}: ${line(results[name])}`);
   }
+  // The spectrum's sign constraints (FEATURE_SIGNS) against a free fit of the same set.
+  const unconstrained = options.get('unconstrained') ?? 'base+moduleLevel';
+  if (FEATURE_SETS[unconstrained]) {
+    results[`${unconstrained}, unconstrained`] = evaluate(FEATURE_SETS[unconstrained], {});
+    console.log(`${unconstrained}, unconstrained: ${line(results[`${unconstrained}, unconstrained`])}`);
+  }
   console.log(`shipped: ${line(results.shipped)}`);
   for (const [name, evaluation] of Object.entries(baselines)) console.log(`${name}: ${line(evaluation)}`);
 
@@ -268,6 +274,7 @@ async function main(): Promise<void> {
       `L2 logistic regression (l2 = ${l2} on standardized features, one row per scored line${realWeight === 1 ? '' : `, real-bug rows weighted ${realWeight}`}) fitted by bench/real-bugs/refit.ts (feature set ${write}) on ` +
       `${python.humanEvalFix.filter((labeled) => labeled.fittable).length} HumanEvalFix-python bugs, ${python.mutants.filter((labeled) => labeled.fittable).length} injected bugs in bench/localize/programs and ` +
       `${realFitted} real bugs of ${projects.length} projects (bench/real-bugs; ${result.rows} lines, ${result.positives} faulty). ` +
+      `Spectrum weights keep their signs (bench/localize/fit.ts FEATURE_SIGNS)${result.pinnedFeatures.length ? `; fixed at 0 because the data pulled them the other way: ${result.pinnedFeatures.join(', ')}` : ''}. ` +
       `Optional features (edited, repair*, criticLogit) carry hand-set priors, documented in bench/localize/fit.ts PRIOR_WEIGHTS.`;
     for (const [name, prior] of Object.entries(PRIOR_WEIGHTS)) result.model.features[name] = { weight: prior.weight, reference: 0 };
     const target = path.join(repoRoot, 'extension', 'src', 'core', 'localize', 'weights.json');
@@ -289,7 +296,7 @@ function markdown(date: string, setup: { l2: number; realWeight: number }, resul
   const lines = [
     '# Scorer re-fit on real bugs, split by project',
     '',
-    `Run ${date} by \`bench/real-bugs/refit.ts\` (l2 = ${setup.l2}, real-bug rows weighted ${setup.realWeight}). Each real project's bugs are ranked by a model fitted without any of that project's bugs (HumanEvalFix-python + the Python mutants + the other projects); HumanEvalFix-python is 10-fold cross-validated by task with every real bug in training; HumanEvalFix-JS is never trained on. "shipped" is weights.json as committed when the run started (no refit); Ochiai and DStar re-rank the same lines. Cells: Top-1 / 3 / 5 / 10.`,
+    `Run ${date} by \`bench/real-bugs/refit.ts\` (l2 = ${setup.l2}, real-bug rows weighted ${setup.realWeight}). Each real project's bugs are ranked by a model fitted without any of that project's bugs (HumanEvalFix-python + the Python mutants + the other projects); HumanEvalFix-python is 10-fold cross-validated by task with every real bug in training; HumanEvalFix-JS is never trained on. "shipped" is weights.json as committed when the run started (no refit); Ochiai and DStar re-rank the same lines. Every fitted set keeps the spectrum's signs (a line run by more failing tests, or in more of their tracebacks, is never less suspicious; by more passing tests, never more: \`FEATURE_SIGNS\` in bench/localize/fit.ts) unless marked "unconstrained". Cells: Top-1 / 3 / 5 / 10.`,
     '',
     '| scorer | real Python | real JS | HumanEvalFix-python | HumanEvalFix-JS |',
     '|---|---|---|---|---|',
