@@ -11,6 +11,7 @@ import { excludeFlakyTests, findFlakyTests } from './flaky';
 import { focusOnTest, type TestPlace } from './focus';
 import { changedLinesSinceHead } from './git';
 import { localizeFaults, type CriticOpinion } from './localize/index';
+import { repairMemory } from './localize/repairMemory';
 import { confirmPatch, proposePatches, type ExtraCandidate, type PatchStats, type TestRunRequest } from './patch/index';
 import { verifyReplay } from './exec/jsWorker';
 import { startJestWorker } from './exec/jestWorker';
@@ -187,6 +188,15 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
     critic = await llm.critique({ run, scores, sources, task: request.task });
     if (critic) scores = await localizeFaults({ run, sources, syntax, recentEdits, critic, signal });
   }
+  // Check (Localize Only) of code that Check and Fix has just searched: the same repair evidence, so the
+  // two commands blame the same line. Only when every test outcome and every file the tests ran is unchanged.
+  if (request.mode !== 'fix' && failing && scores.length > 0) {
+    const recalled = await repairMemory.recall(request.root, run).catch(() => undefined);
+    if (recalled) {
+      scores = await localizeFaults({ run, sources, syntax, recentEdits, repairOutcomes: recalled, ...(critic ? { critic } : {}), signal });
+      logger.info(`localize: reused the repair evidence of the last Check and Fix of this code (${recalled.length} candidates; the tests' results and files are unchanged)`);
+    }
+  }
   timings.localize = Date.now() - stageStart;
   throwIfCancelled(signal);
 
@@ -237,6 +247,7 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
     if (result.outcomes.length > 0) {
       scores = await localizeFaults({ run, sources, syntax, recentEdits, repairOutcomes: result.outcomes, critic, signal });
     }
+    await repairMemory.remember(request.root, run, result.outcomes).catch(() => undefined);
     timings.patch = Date.now() - stageStart;
     logger.info(`patch: ${result.stats.candidatesTried} candidates tried, ${result.stats.validated} validated in ${result.stats.elapsedMs} ms (${result.stats.stoppedBy})`);
   }
