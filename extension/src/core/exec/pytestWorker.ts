@@ -25,7 +25,7 @@ export interface PytestWorkerOptions {
   root: string;
   /** The interpreter the capture ran (shims resolved). */
   python: string;
-  /** Folder with `revise_pytest.py` and `revise_worker.py`. */
+  /** Folder with `revise_pytest.py` (the plugin), `revise_tracer.py` (its line recorders) and `revise_worker.py`. */
   pythonDir: string;
   perTestTimeoutMs: number;
   /** Longest the load (collection of the whole suite) may take. */
