@@ -10,7 +10,7 @@
  * Usage: node out/bench/repair/bouncer-evidence.js [--language python|js] [--visible examples|extended] [--refresh] [--only Python/3]
  */
 import * as path from 'node:path';
-import { assessTask } from '../../extension/src/core/bounce/input/index';
+import { assessDocstring } from '../../extension/src/core/bounce/input/index';
 import { assessPatches, VAGUE_TASK_MIN_AGREEING_INPUTS, type DifferentialResult, type TrustFeatures } from '../../extension/src/core/bounce/output/index';
 import { taskOfFunctionAt } from '../../extension/src/core/bounce/task';
 import { silentLogger } from '../../extension/src/core/ports';
@@ -69,7 +69,7 @@ async function pipelineTask(root: string, record: RepairRecord): Promise<TaskAss
   const source = record.files[path.relative(root, top.file)];
   if (source === undefined) return undefined;
   const found = await taskOfFunctionAt(syntax, top.file, source, top.line).catch(() => undefined);
-  return found ? assessTask(found.text, { signature: found.signature }) : undefined;
+  return found ? assessDocstring(found.text, { signature: found.signature }) : undefined;
 }
 
 /** Rebuilds a record's project and computes the bouncer's evidence for it. */

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { assessTask, FEATURE_NAMES, loadVaguenessModel } from '../../extension/src/core/bounce/input/index';
+import { assessDocstring, assessTask, DOCSTRING_VAGUENESS_CAP, FEATURE_NAMES, loadVaguenessModel } from '../../extension/src/core/bounce/input/index';
 import { isPlainRequest, type VaguenessModelFile } from '../../extension/src/core/bounce/input/model';
 import { analyzeTaskText } from '../../extension/src/core/bounce/input/analyze';
 import { edgeKindsOf, uncoveredEdges } from '../../extension/src/core/bounce/input/edges';
@@ -283,4 +283,24 @@ void test('the shipped plain-request model bounces a request that hinges on unst
   assert.ok((vague.missing ?? []).some((reason) => /your own needs/.test(reason)), JSON.stringify(vague.missing));
   const clear = await assessTask('Find the bus schedule for route number 10 in Boston.');
   assert.equal(clear.verdict, 'actionable', JSON.stringify(clear));
+});
+
+test('a docstring from the code is called vague only on checkable evidence', async () => {
+  const signature = 'export function overlaps(a: { start: number; end: number }, b: { start: number; end: number }): boolean';
+  const plain = 'True when two time ranges share at least one minute.';
+  // As a task given to Revise, the short text with no example is vague; as the function's doc comment it is documentation.
+  assert.equal((await assessTask(plain, { signature })).verdict, 'vague');
+  const documented = await assessDocstring(plain, { signature });
+  assert.equal(documented.verdict, 'actionable');
+  assert.ok(documented.vagueness <= DOCSTRING_VAGUENESS_CAP);
+  assert.deepEqual(documented.missing, []);
+
+  // A name nothing defines is checkable: still vague, and said.
+  const undefinedName = await assessDocstring('Return True if every bracket has K partners.', { signature: 'def balanced(brackets):' });
+  assert.equal(undefinedName.verdict, 'vague');
+  assert.match((undefinedName.missing ?? []).join('\n'), /\bK\b/);
+
+  // Examples that contradict each other are checkable too.
+  const contradictory = await assessDocstring('Return the absolute value of x.\n>>> absolute(-2)\n2\n>>> absolute(-2)\n3', { signature: 'def absolute(x):' });
+  assert.equal(contradictory.verdict, 'vague');
 });

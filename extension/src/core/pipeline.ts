@@ -20,7 +20,7 @@ import { startVitestWorker } from './exec/vitestWorker';
 import { startNodeTestWorker } from './exec/nodeTestWorker';
 import { startPytestWorker } from './exec/pytestWorker';
 import { WorkerUnavailable, type TestWorker, type WorkerFactory } from './exec/types';
-import { assessTask, fuseTaskJudgement } from './bounce/input/index';
+import { assessDocstring, assessTask, fuseTaskJudgement } from './bounce/input/index';
 import { assessPatches, DEFAULT_TARGET_PRECISION } from './bounce/output/index';
 import { taskOfFunctionAt } from './bounce/task';
 import { LlmSession, type CheckLlmOptions, type LlmCheckSummary } from './llm/check';
@@ -321,7 +321,7 @@ async function assessTheTask(
   const found = await taskOfFunctionAt(syntax, place.file, source, place.line).catch(() => undefined);
   if (!found) return undefined;
   const testInputs = await callsInTests(run, functionName(found.signature), sources);
-  const assessment = await assessTask(found.text, { signature: found.signature, testInputs });
+  const assessment = await assessDocstring(found.text, { signature: found.signature, testInputs });
   const name = functionName(found.signature);
   return judged({ ...assessment, source: 'docstring', ...(name ? { function: name } : {}), location: { file: found.file, line: found.line, endLine: found.endLine } }, found.signature);
 }

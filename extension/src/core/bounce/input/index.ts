@@ -51,3 +51,24 @@ export async function assessTask(text: string, context?: TaskContext & { model?:
   const analysis = await analyzeTask(text, context);
   return { ...scoreAnalysis(analysis, context?.model), text };
 }
+
+/** A docstring's vagueness when nothing checkable is wrong with it: under the boundary, and under the trust model's allowance. */
+export const DOCSTRING_VAGUENESS_CAP = 0.45;
+
+/**
+ * Assesses a docstring or doc comment Revise took from the code (no task was given). Such a text is
+ * documentation, not a request written for Revise: a short one without examples is the norm in real
+ * projects ("True when two time ranges share at least one minute."), and the model, fitted on task
+ * descriptions, calls nearly all of them vague. So a docstring is called vague only on evidence Revise can
+ * check: examples that contradict each other or the code, examples that all give one answer for different
+ * calls, a name it uses that nothing defines, or words cut out of a sentence. Otherwise its vagueness is
+ * kept under `DOCSTRING_VAGUENESS_CAP` and it gives no advice.
+ */
+export async function assessDocstring(text: string, context?: TaskContext & { model?: VaguenessModel }): Promise<TaskAssessment> {
+  const analysis = await analyzeTask(text, context);
+  const scored = { ...scoreAnalysis(analysis, context?.model), text };
+  const { findings } = analysis;
+  const checkable = findings.contradictions.length > 0 || findings.undefinedSymbols.length > 0 || findings.gaps.length > 0 || findings.constantOutput !== undefined;
+  if (checkable || scored.vagueness <= DOCSTRING_VAGUENESS_CAP) return scored;
+  return { ...scored, vagueness: DOCSTRING_VAGUENESS_CAP, verdict: 'actionable', missing: [] };
+}
