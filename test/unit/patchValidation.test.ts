@@ -321,11 +321,17 @@ test("a candidate's per-test limit comes from its tests' baseline durations, nev
       { id: 'fast', outcome: 'passed', durationMs: 3 },
       { id: 'slow', outcome: 'failed', durationMs: 400 },
       { id: 'odd', outcome: 'passed', durationMs: Number.NaN },
+      { id: 'hung', outcome: 'failed', durationMs: 30_000, timedOut: true },
     ],
     complete: true,
   } as unknown as TestRun;
   const baseline = indexBaseline(run, '/project');
   assert.equal(candidateTestTimeoutMs(baseline, ['fast']), CANDIDATE_TEST_TIMEOUT_FLOOR_MS);
   assert.equal(candidateTestTimeoutMs(baseline, ['fast', 'slow']), 400 * CANDIDATE_SLOWDOWN_LIMIT);
-  assert.equal(candidateTestTimeoutMs(baseline, ['odd', 'unknown']), CANDIDATE_TEST_TIMEOUT_FLOOR_MS, 'an unknown or unreadable duration gets the floor');
+  assert.equal(candidateTestTimeoutMs(baseline, ['odd']), CANDIDATE_TEST_TIMEOUT_FLOOR_MS, 'an unreadable duration counts as 0');
+  // A test the bug made hang is given the slowest finished test's time, not its own 30 s.
+  assert.equal(candidateTestTimeoutMs(baseline, ['hung']), 400 * CANDIDATE_SLOWDOWN_LIMIT);
+  assert.equal(candidateTestTimeoutMs(baseline, ['unknown']), 400 * CANDIDATE_SLOWDOWN_LIMIT);
+  const allHung = indexBaseline({ tests: [{ id: 'hung', outcome: 'failed', durationMs: 30_000, timedOut: true }], complete: true } as unknown as TestRun, '/project');
+  assert.equal(candidateTestTimeoutMs(allHung, ['hung']), CANDIDATE_TEST_TIMEOUT_FLOOR_MS);
 });

@@ -26,8 +26,10 @@ export interface Baseline {
   coverage: Map<string, Map<number, string[]>>;
   /** Whether any per-test coverage was recorded. */
   hasCoverage: boolean;
-  /** How long each test took in the baseline run, in milliseconds. */
+  /** How long each test that finished took in the baseline run, in milliseconds (not those stopped by the timeout). */
   durations: Map<string, number>;
+  /** The longest of `durations` (0 when none finished). */
+  slowestFinishedMs: number;
 }
 
 /** A candidate's test is stopped as a hang once it runs this many times longer than in the baseline… */
@@ -37,13 +39,15 @@ export const CANDIDATE_TEST_TIMEOUT_FLOOR_MS = 2_000;
 
 /**
  * The per-test limit for a candidate's warm run of `testIds`: the slowest of them in the baseline times
- * `CANDIDATE_SLOWDOWN_LIMIT`, at least `CANDIDATE_TEST_TIMEOUT_FLOOR_MS`. A candidate that turns a loop
- * endless then costs seconds, not the user's per-test timeout; the worker keeps the smaller of this and
- * that setting, and the proposed patch's confirmation runs with the setting alone.
+ * `CANDIDATE_SLOWDOWN_LIMIT`, at least `CANDIDATE_TEST_TIMEOUT_FLOOR_MS`. A test the baseline stopped at
+ * the timeout (the bug made it hang) counts as long as the slowest test that finished. A candidate that
+ * turns a loop endless, or leaves one endless, then costs seconds, not the user's per-test timeout; the
+ * worker keeps the smaller of this and that setting, and the proposed patch's confirmation runs with the
+ * setting alone.
  */
 export function candidateTestTimeoutMs(baseline: Baseline, testIds: string[]): number {
   let slowest = 0;
-  for (const id of testIds) slowest = Math.max(slowest, baseline.durations.get(id) ?? 0);
+  for (const id of testIds) slowest = Math.max(slowest, baseline.durations.get(id) ?? baseline.slowestFinishedMs);
   return Math.max(CANDIDATE_TEST_TIMEOUT_FLOOR_MS, Math.ceil(slowest * CANDIDATE_SLOWDOWN_LIMIT));
 }
 
@@ -64,6 +68,7 @@ export function indexBaseline(run: TestRun, root: string): Baseline {
       }
     }
   }
+  const durations = new Map(run.tests.filter((test) => !test.timedOut).map((test) => [test.id, Math.max(0, test.durationMs || 0)]));
   return {
     root,
     failing: run.tests.filter((test) => test.outcome === 'failed').map((test) => test.id),
@@ -72,7 +77,8 @@ export function indexBaseline(run: TestRun, root: string): Baseline {
     complete: run.complete,
     coverage,
     hasCoverage,
-    durations: new Map(run.tests.map((test) => [test.id, Math.max(0, test.durationMs || 0)])),
+    durations,
+    slowestFinishedMs: [...durations.values()].reduce((slowest, ms) => Math.max(slowest, ms), 0),
   };
 }
 
