@@ -283,6 +283,34 @@ test('a run that overstays its limit counts as incomplete; the candidate budget 
   }
 });
 
+test('a warm worker that never gets ready is given up after a few run limits; the copy validates cold', { timeout: 600_000 }, async () => {
+  const { root, module, testFile } = makeProject();
+  try {
+    const runner = scriptedRunner(root);
+    let opened = 0;
+    let abandoned = 0;
+    // Never ready: it waits until its opening is stopped.
+    const openWorker = (_root: string, signal: AbortSignal) =>
+      new Promise<never>((_, reject) => {
+        opened++;
+        signal.addEventListener('abort', () => {
+          abandoned++;
+          reject(new Error('stopped'));
+        }, { once: true });
+      });
+    const found = await proposePatches(
+      options(root, module, testFile, { runTests: runner.runTests, openWorker, budget: { maxCandidates: 100, timeMs: 600_000, workers: 1, maxLines: 5, runTimeoutMs: 100 } }),
+    );
+    assert.equal(opened, 1);
+    assert.equal(abandoned, 1, 'the opening was stopped');
+    assert.equal(found.stats.warmRuns ?? 0, 0);
+    assert.ok((found.stats.coldRuns ?? 0) > 0, 'validation went on cold');
+    assert.ok(found.patches.some((patch) => patch.validated));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
 test('a runner that throws marks the candidate and the search goes on', async () => {
   const { root, module, testFile } = makeProject();
   try {

@@ -147,3 +147,37 @@ describe('the verify loop on node:test', () => {
     assert.deepEqual(summary(warm), summary(cold));
   });
 });
+
+/** The bug makes `sumTo(3)` loop forever: the capture's watchdog stops that test. */
+const NODE_HANG = {
+  'package.json': JSON.stringify({ type: 'module', scripts: { test: 'node --test' } }),
+  'src/sum.js': 'export function sumTo(n) {\n  let total = 0;\n  let i = 1;\n  while (i <= n) {\n    total += i;\n    i -= 1;\n  }\n  return total;\n}\n',
+  'test/sum.test.js':
+    "import { test } from 'node:test';\nimport * as assert from 'node:assert/strict';\nimport { sumTo } from '../src/sum.js';\n\ntest('sums to three', () => assert.equal(sumTo(3), 6));\ntest('sums to zero', () => assert.equal(sumTo(0), 0));\n",
+};
+
+describe('a test that hangs in the capture (node:test)', () => {
+  let root = '';
+  before(() => {
+    root = project(NODE_HANG);
+  });
+  after(() => rmSync(path.dirname(root), { recursive: true, force: true }));
+
+  // The guard only turns a hang into a failure; nothing here depends on how fast the machine is.
+  test('validation declines the warm worker, says why, and still finds the fix cold', { timeout: 900_000 }, async () => {
+    const lines: string[] = [];
+    const logger = { ...silentLogger, debug: (message: string) => lines.push(message), info: (message: string) => lines.push(message) };
+    const result = await runCheck({
+      root,
+      mode: 'fix',
+      assets: { grammarsDir, pythonDir: path.join(repoRoot, 'extension', 'python') },
+      settings: { ...DEFAULT_SETTINGS, perTestTimeoutMs: 2_000, totalTimeoutMs: 120_000, patch: { ...DEFAULT_SETTINGS.patch, workers: 1, maxCandidates: 12 }, targetPrecision: 0 },
+      logger,
+      syntax,
+    });
+    assert.ok(result.outcome.run.tests.some((test) => test.timedOut), 'the capture stopped the hanging test');
+    assert.equal(result.patchStats?.warmRuns ?? 0, 0);
+    assert.ok(lines.some((line) => /ran past the per-test timeout in the capture/.test(line)), lines.join('\n'));
+    assert.ok(result.outcome.patches.some((patch) => patch.validated && patch.newText.includes('i += 1')), result.outcome.patches.map((patch) => patch.title).join(', '));
+  });
+});

@@ -444,7 +444,11 @@ function warmWorkerFor(request: CheckRequest, run: TestRun, sandbox: SandboxKind
 function jsWorkerFor(request: CheckRequest, run: TestRun, sandbox: SandboxKind | undefined, coldRun: (request: TestRunRequest) => Promise<TestRun>): WorkerFactory {
   const files = replayFiles(run);
   const framework = run.framework;
+  // A test that hung in the capture would hang the replay too, and a worker cannot stop one test inside
+  // its own process: such a copy validates cold, where each run has the capture's per-test watchdog.
+  const hung = run.tests.find((test) => test.timedOut && files.has(parseTestId(test.id).file));
   return async (root, signal) => {
+    if (hung) throw new WorkerUnavailable(`the test ${hung.id} ran past the per-test timeout in the capture, and a warm worker cannot stop a test that hangs in its own process`);
     const manifest = await readManifest(root);
     const input = { root, baseEnv: process.env, ...(manifest ? { manifest } : {}) };
     const common = {

@@ -31,17 +31,40 @@ export type * from './types';
  * A lane for one copy: with a warm test worker loaded in it when the options can open one (before any
  * candidate is written into the copy), else cold runs only; the reason goes to the log.
  */
-async function openLane(copy: WorkspaceCopy, options: PatchOptions, signal: AbortSignal, lane: Lane = { copy, warmRuns: 0, coldRuns: 0 }): Promise<Lane> {
+async function openLane(copy: WorkspaceCopy, options: PatchOptions, signal: AbortSignal, timeoutMs: number, lane: Lane = { copy, warmRuns: 0, coldRuns: 0 }): Promise<Lane> {
   if (!options.openWorker) return lane;
+  // Opening (loading, and for JavaScript replaying the capture) is bounded: a worker that does not get
+  // ready in time is stopped, and the copy validates cold.
+  const opening = new AbortController();
+  const onAbort = () => opening.abort();
+  signal.addEventListener('abort', onAbort, { once: true });
+  let late = false;
+  const timer = setTimeout(() => {
+    late = true;
+    opening.abort();
+  }, Math.max(0, timeoutMs));
   try {
-    lane.worker = await options.openWorker(copy.root, signal);
+    if (signal.aborted) return lane;
+    lane.worker = await options.openWorker(copy.root, opening.signal);
     options.logger.debug(`Validation in ${copy.root}: ${lane.worker.description}.`);
   } catch (error) {
     if (signal.aborted) return lane;
-    const reason = error instanceof WorkerUnavailable ? error.message : `the worker failed to start: ${error instanceof Error ? error.message : String(error)}`;
+    const reason = late
+      ? `opening the warm worker took longer than ${Math.round(timeoutMs / 1000)} s`
+      : error instanceof WorkerUnavailable
+        ? error.message
+        : `the worker failed to start: ${error instanceof Error ? error.message : String(error)}`;
     options.logger.debug(`Validation runs cold in ${copy.root}: ${reason}.`);
+  } finally {
+    clearTimeout(timer);
+    signal.removeEventListener('abort', onAbort);
   }
   return lane;
+}
+
+/** How long a lane may take to open its warm worker: a few single runs' limits, never past the deadline. */
+function openTimeoutMs(session: { runTimeoutMs: number; deadline: number }): number {
+  return Math.max(0, Math.min(3 * session.runTimeoutMs, session.deadline - Date.now()));
 }
 
 /** Warm workers a lane reopens after losing one (to a candidate that hung or ended its process). */
@@ -235,7 +258,7 @@ export async function proposePatches(options: PatchOptions): Promise<PatchResult
       const relative = path.relative(root, candidate.file);
       // The copy holds the original code between candidates: the moment to reopen a lost worker.
       if (!lane.worker && (lane.lostWorkers ?? 0) > 0 && (lane.lostWorkers ?? 0) <= MAX_WORKER_RESTARTS && options.openWorker) {
-        await openLane(lane.copy, options, controller.signal, lane);
+        await openLane(lane.copy, options, controller.signal, openTimeoutMs(session), lane);
         if (!lane.worker) lane.lostWorkers = MAX_WORKER_RESTARTS + 1;
       }
       options.onProgress?.(`Validating ${rank + 1}/${queue.length}: ${candidate.title} at ${relative}:${candidate.line}`);
@@ -273,7 +296,7 @@ export async function proposePatches(options: PatchOptions): Promise<PatchResult
       const reason = made.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected')?.reason;
       throw new ReviseError('internal', `Could not copy the project to validate patches: ${reason instanceof Error ? reason.message : String(reason)}`);
     }
-    lanes.push(...(await Promise.all(copies.map((copy) => openLane(copy, options, controller.signal)))));
+    lanes.push(...(await Promise.all(copies.map((copy) => openLane(copy, options, controller.signal, openTimeoutMs(session))))));
     throwIfCancelled(options.signal);
     await Promise.all(lanes.map((lane) => work(lane)));
   } finally {
