@@ -9,14 +9,9 @@
  */
 const fs = require('node:fs');
 const path = require('node:path');
-const readline = require('node:readline');
+const { send, firstLine, serveRequests } = require('./worker-protocol.cjs');
 
-const MARK = '\u001eREVISE-WORKER ';
 const root = process.cwd();
-
-function send(message) {
-  fs.writeSync(1, `\n${MARK}${JSON.stringify(message)}\n`);
-}
 
 /** Flags of the test script the worker can honour; others make it decline (the run stays cold). */
 const VALUE_FLAGS = new Set(['--config', '-c', '--rootDir', '--roots', '--testEnvironment', '--env', '--setupFiles', '--preset']);
@@ -86,24 +81,11 @@ function main() {
   try {
     worker = setup();
   } catch (error) {
-    worker = { warm: false, reason: `loading Jest failed: ${String(error && error.message ? error.message : error).split('\n')[0]}` };
+    worker = { warm: false, reason: `loading Jest failed: ${firstLine(error)}` };
   }
   send({ type: 'ready', warm: worker.warm, reason: worker.reason, version: worker.version, node: process.version });
   if (!worker.warm) return process.exit(0);
-  let queue = Promise.resolve();
-  const input = readline.createInterface({ input: process.stdin });
-  input.on('line', (line) => {
-    let request;
-    try {
-      request = JSON.parse(line);
-    } catch {
-      return;
-    }
-    queue = queue.then(() => serve(worker, request)).catch((error) => send({ type: 'error', id: request.id, message: String(error && error.stack ? error.stack : error) }));
-  });
-  input.on('close', () => {
-    void queue.then(() => process.exit(0));
-  });
+  serveRequests((request) => serve(worker, request));
 }
 
 main();

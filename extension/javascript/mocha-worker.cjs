@@ -10,16 +10,11 @@
  */
 const fs = require('node:fs');
 const path = require('node:path');
-const readline = require('node:readline');
+const { send, firstLine, serveRequests } = require('./worker-protocol.cjs');
 const { pathToFileURL } = require('node:url');
 
-const MARK = '\u001eREVISE-WORKER ';
 const root = process.cwd();
 const nodeModules = `${path.sep}node_modules${path.sep}`;
-
-function send(message) {
-  fs.writeSync(1, `\n${MARK}${JSON.stringify(message)}\n`);
-}
 
 function titlePath(runnable) {
   if (typeof runnable.titlePath === 'function') return runnable.titlePath();
@@ -129,24 +124,11 @@ async function main() {
   try {
     worker = await setup();
   } catch (error) {
-    worker = { warm: false, reason: `loading Mocha's options or --require modules failed: ${String(error && error.message ? error.message : error).split('\n')[0]}` };
+    worker = { warm: false, reason: `loading Mocha's options or --require modules failed: ${firstLine(error)}` };
   }
   send({ type: 'ready', warm: worker.warm, reason: worker.reason, version: worker.version, node: process.version });
   if (!worker.warm) return process.exit(0);
-  let queue = Promise.resolve();
-  const input = readline.createInterface({ input: process.stdin });
-  input.on('line', (line) => {
-    let request;
-    try {
-      request = JSON.parse(line);
-    } catch {
-      return;
-    }
-    queue = queue.then(() => serve(worker, request)).catch((error) => send({ type: 'error', id: request.id, message: String(error && error.stack ? error.stack : error) }));
-  });
-  input.on('close', () => {
-    void queue.then(() => process.exit(0));
-  });
+  serveRequests((request) => serve(worker, request));
 }
 
 void main();

@@ -11,13 +11,13 @@
 import { createRequire, register } from 'node:module';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import { test } from 'node:test';
 import { describeError } from './node-test-reporter.mjs';
+import protocol from './worker-protocol.cjs';
 
-const MARK = '\u001eREVISE-WORKER ';
+const { send, serveRequests } = protocol;
 const STATE = Symbol.for('revise.nodeTestWorker');
 const root = process.cwd();
 const require = createRequire(path.join(root, 'noop.js'));
@@ -31,10 +31,6 @@ register(new URL('./node-test-worker-hooks.mjs', import.meta.url), {
   data: { port: port2, rootUrl: pathToFileURL(root + path.sep).href },
   transferList: [port2],
 });
-
-function send(message) {
-  fs.writeSync(1, `\n${MARK}${JSON.stringify(message)}\n`);
-}
 
 let generation = 0;
 function nextGeneration() {
@@ -81,18 +77,5 @@ async function serve(request) {
 }
 
 // Requests are served one at a time, in order.
-let queue = Promise.resolve();
-const input = createInterface({ input: process.stdin });
-input.on('line', (line) => {
-  let request;
-  try {
-    request = JSON.parse(line);
-  } catch {
-    return;
-  }
-  queue = queue.then(() => serve(request)).catch((error) => send({ type: 'error', id: request.id, message: String(error && error.stack ? error.stack : error) }));
-});
-input.on('close', () => {
-  void queue.then(() => process.exit(0));
-});
+serveRequests(serve);
 send({ type: 'ready', node: process.version });

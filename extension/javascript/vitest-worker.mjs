@@ -10,15 +10,11 @@
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
+import protocol from './worker-protocol.cjs';
 
-const MARK = '\u001eREVISE-WORKER ';
+const { send, firstLine, serveRequests } = protocol;
 const root = process.cwd();
-
-function send(message) {
-  fs.writeSync(1, `\n${MARK}${JSON.stringify(message)}\n`);
-}
 
 /** Flags of the test script the worker honours; others make it decline (the runs stay cold). */
 function projectOptions(words) {
@@ -116,27 +112,14 @@ async function main() {
   try {
     worker = await setup();
   } catch (error) {
-    worker = { warm: false, reason: `starting Vitest failed: ${String(error && error.message ? error.message : error).split('\n')[0]}` };
+    worker = { warm: false, reason: `starting Vitest failed: ${firstLine(error)}` };
   }
   send({ type: 'ready', warm: worker.warm, reason: worker.reason, version: worker.version, node: process.version });
   if (!worker.warm) process.exit(0);
-  let queue = Promise.resolve();
-  const input = createInterface({ input: process.stdin });
-  input.on('line', (line) => {
-    let request;
-    try {
-      request = JSON.parse(line);
-    } catch {
-      return;
-    }
-    queue = queue.then(() => serve(worker, request)).catch((error) => send({ type: 'error', id: request.id, message: String(error && error.stack ? error.stack : error) }));
-  });
-  input.on('close', () => {
-    void queue.then(async () => {
-      await worker.vitest.close().catch(() => undefined);
-      process.exit(0);
-    });
-  });
+  serveRequests(
+    (request) => serve(worker, request),
+    () => worker.vitest.close(),
+  );
 }
 
 void main();

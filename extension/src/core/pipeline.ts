@@ -398,6 +398,23 @@ function markUnconfirmed(stats: PatchStats, patchId: string): void {
 }
 
 /**
+ * What every warm worker of a copy at `root` shares: the per-test timeout, a load limit scaled to the
+ * capture's duration, and (in the sandbox) write access to its copy and its own temporary folder only.
+ */
+function workerSettings(request: CheckRequest, run: TestRun, sandbox: SandboxKind | undefined, root: string, signal: AbortSignal) {
+  return {
+    root,
+    perTestTimeoutMs: request.settings.perTestTimeoutMs,
+    loadTimeoutMs: Math.min(request.settings.totalTimeoutMs, Math.max(30_000, 3 * run.durationMs + 10_000)),
+    signal,
+    logger: request.logger,
+    ...(sandbox && sandbox.kind !== 'none'
+      ? { sandbox: { wrap: (program: string, args: string[], writable: string[]) => sandboxCommand(sandbox, { writable, network: false }, program, args, root) } }
+      : {}),
+  };
+}
+
+/**
  * The warm worker for validation runs, where the runner has one: pytest with the detected command. A
  * custom test command (`revise.test.command`) runs cold, since Revise cannot know how to load it.
  */
@@ -408,19 +425,7 @@ function warmWorkerFor(request: CheckRequest, run: TestRun, sandbox: SandboxKind
   const python = run.command[0];
   if (run.framework !== 'pytest' || !python) return undefined;
   return async (root, signal) => {
-    const worker = await startPytestWorker({
-      root,
-      python,
-      pythonDir: request.assets.pythonDir,
-      perTestTimeoutMs: request.settings.perTestTimeoutMs,
-      loadTimeoutMs: Math.min(request.settings.totalTimeoutMs, Math.max(30_000, 3 * run.durationMs + 10_000)),
-      signal,
-      logger: request.logger,
-      // In the sandbox the worker may write only to its copy and its own temporary folder.
-      ...(sandbox && sandbox.kind !== 'none'
-        ? { sandbox: { wrap: (program: string, args: string[], writable: string[]) => sandboxCommand(sandbox, { writable, network: false }, program, args, root) } }
-        : {}),
-    });
+    const worker = await startPytestWorker({ ...workerSettings(request, run, sandbox, root, signal), python, pythonDir: request.assets.pythonDir });
     return {
       get description() {
         return worker.description;
@@ -452,15 +457,8 @@ function jsWorkerFor(request: CheckRequest, run: TestRun, sandbox: SandboxKind |
     const manifest = await readManifest(root);
     const input = { root, baseEnv: process.env, ...(manifest ? { manifest } : {}) };
     const common = {
-      root,
+      ...workerSettings(request, run, sandbox, root, signal),
       javascriptDir: request.assets.javascriptDir ?? path.join(path.dirname(request.assets.pythonDir), 'javascript'),
-      perTestTimeoutMs: request.settings.perTestTimeoutMs,
-      loadTimeoutMs: Math.min(request.settings.totalTimeoutMs, Math.max(30_000, 3 * run.durationMs + 10_000)),
-      signal,
-      logger: request.logger,
-      ...(sandbox && sandbox.kind !== 'none'
-        ? { sandbox: { wrap: (program: string, args: string[], writable: string[]) => sandboxCommand(sandbox, { writable, network: false }, program, args, root) } }
-        : {}),
     };
     let worker: TestWorker;
     if (framework === 'mocha' || framework === 'jest' || framework === 'vitest') {

@@ -4,9 +4,8 @@
  * test file a fresh module registry, so each run loads the candidate on disk.
  */
 import * as path from 'node:path';
-import { workerRunFromReport } from '../capture/javascript/capture';
 import type { RunnerWorkerCommand } from '../capture/javascript/invocation';
-import { startJsWorker, type JsWorker, type JsWorkerOptions } from './jsWorker';
+import { readFrameworkReport, startJsWorker, type JsWorker, type JsWorkerOptions } from './jsWorker';
 
 export interface JestWorkerOptions extends JsWorkerOptions {
   command: RunnerWorkerCommand;
@@ -22,17 +21,7 @@ export function startJestWorker(options: JestWorkerOptions): Promise<JsWorker> {
         env: { ...options.command.env, CI: 'true', REVISE_JEST_ARGS: JSON.stringify(options.command.args) },
       }),
       describe: (ready) => `Jest worker (Jest ${ready.version ?? '?'}, Node ${ready.node ?? '?'})`,
-      read: ({ output, testIds, command, durationMs, cancelled }) =>
-        workerRunFromReport({
-          framework: 'jest',
-          root: options.root,
-          javascriptDir: options.javascriptDir,
-          command,
-          text: output,
-          process: { exitCode: 0, stdout: '', stderr: '', durationMs, timedOut: false, cancelled },
-          testIds,
-          perTestTimeoutMs: options.perTestTimeoutMs,
-        }),
+      read: readFrameworkReport('jest', options),
     },
     options,
     { testTimeoutMs: options.perTestTimeoutMs },

@@ -6,21 +6,18 @@
  * worker is only trusted after it reproduced the capture's outcomes twice (see `verifyReplay`); a test that
  * ends the process or overstays ends the worker, and the copy's later candidates run cold.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { createInterface } from 'node:readline';
-import { parseTestId } from '../capture/javascript/capture';
+import { parseTestId, workerRunFromReport } from '../capture/javascript/capture';
 import type { Logger } from '../ports';
-import { signalTree } from '../process';
 import { makeTempDir } from '../tempfiles';
 import type { TestRun } from '../types';
 import { WorkerUnavailable, type TestWorker, type WorkerRunRequest } from './types';
+import { spawnWorker, whenReady, WorkerProcess } from './workerProcess';
 
-/** Marks the worker's own lines on its standard output, which the tests share. */
+/** Marks the worker's own lines on its standard output, which the tests share (`extension/javascript/worker-protocol.cjs`). */
 const MARK = '\u001eREVISE-WORKER ';
-/** Time the worker gets to end by itself when its input closes. */
-const EXIT_GRACE_MS = 2000;
 /** Generations one worker serves before it is retired (each keeps its modules' code in memory). */
 export const MAX_GENERATIONS = 400;
 
@@ -52,6 +49,24 @@ export interface JsWorkerKind {
   read(input: { output: string; testIds: string[]; command: string[]; durationMs: number; cancelled: boolean }): Promise<TestRun>;
 }
 
+/**
+ * `read` for a worker that writes its framework's own report (node:test events, Jest or Vitest JSON): the
+ * run is read the way the capture reads that report.
+ */
+export function readFrameworkReport(framework: 'node:test' | 'jest' | 'vitest', options: Pick<JsWorkerOptions, 'root' | 'perTestTimeoutMs'> & { javascriptDir: string }): JsWorkerKind['read'] {
+  return ({ output, testIds, command, durationMs, cancelled }) =>
+    workerRunFromReport({
+      framework,
+      root: options.root,
+      javascriptDir: options.javascriptDir,
+      command,
+      text: output,
+      process: { exitCode: 0, stdout: '', stderr: '', durationMs, timedOut: false, cancelled },
+      testIds,
+      perTestTimeoutMs: options.perTestTimeoutMs,
+    });
+}
+
 export interface ReadyMessage {
   type?: string;
   /** False when the worker cannot serve this project; `reason` says why. */
@@ -67,103 +82,52 @@ interface Message extends ReadyMessage {
   message?: string;
 }
 
-interface PendingRun {
-  id: number;
-  resolve(message: Message): void;
-  reject(error: Error): void;
-}
-
 /** Starts a worker in `options.root`; throws `WorkerUnavailable` when it cannot start or serve, saying why. */
 export async function startJsWorker(kind: JsWorkerKind, options: JsWorkerOptions, requestFields: Record<string, unknown> = {}): Promise<JsWorker> {
   const temporary = await makeTempDir('worker');
   const command = kind.command(temporary);
   const env = { ...command.env, TMPDIR: temporary, TEMP: temporary, TMP: temporary };
   const wrapped = options.sandbox?.wrap(command.program, command.args, [options.root, temporary]) ?? { program: command.program, args: command.args };
-  const child = spawn(wrapped.program, wrapped.args, { cwd: options.root, env, detached: process.platform !== 'win32', stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
-  const worker = new JsWorker(child, temporary, kind, options, [command.program, ...command.args], requestFields);
-  try {
-    await worker.ready();
-  } catch (error) {
-    await worker.dispose();
-    throw error;
-  }
-  return worker;
+  const worker = new JsWorker(spawnWorker(wrapped.program, wrapped.args, options.root, env), temporary, kind, options, [command.program, ...command.args], requestFields);
+  return whenReady(worker);
 }
 
-export class JsWorker implements TestWorker {
+/** The worker's own lines on its standard output (which the tests share) carry `MARK`. */
+function parseMarked(line: string): Message | undefined {
+  const at = line.indexOf(MARK);
+  if (at < 0) return undefined;
+  try {
+    return JSON.parse(line.slice(at + MARK.length)) as Message;
+  } catch {
+    return undefined;
+  }
+}
+
+export class JsWorker extends WorkerProcess<Message> implements TestWorker {
   description = 'JavaScript test worker';
   readonly modes: Record<string, number> = {};
   private nextId = 1;
   private generations = 0;
-  private pending: PendingRun | undefined;
-  private dead: string | undefined;
-  private readonly readyMessage: Promise<Message>;
-  private stderrTail = '';
 
   constructor(
-    private readonly child: ChildProcessWithoutNullStreams,
-    private readonly temporary: string,
+    child: ChildProcessWithoutNullStreams,
+    temporary: string,
     private readonly kind: JsWorkerKind,
     private readonly options: JsWorkerOptions,
     private readonly command: string[],
     private readonly requestFields: Record<string, unknown> = {},
   ) {
-    let onReady: (message: Message) => void = () => undefined;
-    let onFailure: (error: Error) => void = () => undefined;
-    this.readyMessage = new Promise<Message>((resolve, reject) => {
-      onReady = resolve;
-      onFailure = reject;
-    });
-    this.readyMessage.catch(() => undefined);
-    const lines = createInterface({ input: child.stdout });
-    lines.on('line', (line) => {
-      const at = line.indexOf(MARK);
-      if (at < 0) return;
-      let message: Message;
-      try {
-        message = JSON.parse(line.slice(at + MARK.length)) as Message;
-      } catch {
-        return;
-      }
-      if (message.type === 'ready') onReady(message);
-      else if (this.pending && this.pending.id === message.id) {
-        if (message.type === 'done') this.pending.resolve(message);
-        else this.pending.reject(new WorkerUnavailable(`the worker failed: ${(message.message ?? '').split('\n')[0]!.slice(0, 200)}`));
-      }
-    });
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => {
-      this.stderrTail = (this.stderrTail + chunk).slice(-4000);
-    });
-    child.stdin.on('error', () => undefined);
-    const died = (why: string) => {
-      this.dead ??= why;
-      const error = new WorkerUnavailable(this.dead);
-      onFailure(error);
-      this.pending?.reject(error);
-    };
-    child.on('error', (error: NodeJS.ErrnoException) => died(`the worker could not start (${error.code ?? error.message})`));
-    child.on('close', (code, signal) => died(`the worker ended (${signal ?? `exit status ${code}`})${this.lastError()}`));
+    super(child, temporary, parseMarked);
+  }
+
+  protected onMessage(message: Message): void {
+    if (!this.pending || this.pending.id !== message.id) return;
+    if (message.type === 'done') this.pending.resolve(message);
+    else this.pending.reject(new WorkerUnavailable(`the worker failed: ${(message.message ?? '').split('\n')[0]!.slice(0, 200)}`));
   }
 
   async ready(): Promise<void> {
-    const { signal, loadTimeoutMs } = this.options;
-    let timer: NodeJS.Timeout | undefined;
-    let onAbort: (() => void) | undefined;
-    const stopped = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new WorkerUnavailable(`starting took longer than ${Math.round(loadTimeoutMs / 1000)} s`)), loadTimeoutMs);
-      onAbort = () => reject(new WorkerUnavailable('cancelled while starting'));
-      if (signal.aborted) onAbort();
-      else signal.addEventListener('abort', onAbort, { once: true });
-    });
-    try {
-      const message = await Promise.race([this.readyMessage, stopped]);
-      if (message.warm === false) throw new WorkerUnavailable(message.reason || 'the worker cannot serve this project');
-      this.description = this.kind.describe(message);
-    } finally {
-      clearTimeout(timer);
-      if (onAbort) signal.removeEventListener('abort', onAbort);
-    }
+    this.description = this.kind.describe(await this.waitReady(this.options.signal, this.options.loadTimeoutMs, 'starting'));
   }
 
   /** Runs the test files that hold `request.testIds` with the code now on disk; other tests in them run too. */
@@ -184,7 +148,7 @@ export class JsWorker implements TestWorker {
       // The tests run inside the worker itself: stopping them stops the worker.
       cancelled = true;
       this.dead ??= 'a run was stopped (cancelled or past its time limit), which stops the worker';
-      if (this.child.pid !== undefined) signalTree(this.child.pid, 'SIGKILL');
+      this.kill();
     };
     try {
       const done = new Promise<Message>((resolve, reject) => {
@@ -201,28 +165,6 @@ export class JsWorker implements TestWorker {
       this.pending = undefined;
       await fs.rm(output, { force: true }).catch(() => undefined);
     }
-  }
-
-  async dispose(): Promise<void> {
-    this.dead ??= 'the worker was closed';
-    if (this.child.exitCode === null && this.child.signalCode === null && this.child.pid !== undefined) {
-      const closed = new Promise<void>((resolve) => this.child.once('close', () => resolve()));
-      this.child.stdin.end();
-      const timer = setTimeout(() => signalTree(this.child.pid!, 'SIGKILL'), EXIT_GRACE_MS);
-      await closed;
-      clearTimeout(timer);
-    }
-    if (this.child.pid !== undefined) signalTree(this.child.pid, 'SIGKILL');
-    await fs.rm(this.temporary, { recursive: true, force: true }).catch(() => undefined);
-  }
-
-  private lastError(): string {
-    const line = this.stderrTail
-      .split('\n')
-      .map((text) => text.trim())
-      .filter(Boolean)
-      .pop();
-    return line ? `: ${line.slice(0, 200)}` : '';
   }
 }
 

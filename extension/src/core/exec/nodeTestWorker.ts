@@ -4,9 +4,8 @@
  * run and reports their events as the capture's reporter writes them.
  */
 import * as path from 'node:path';
-import { workerRunFromReport } from '../capture/javascript/capture';
 import type { NodeTestWorkerCommand } from '../capture/javascript/invocation';
-import { startJsWorker, type JsWorker, type JsWorkerOptions } from './jsWorker';
+import { readFrameworkReport, startJsWorker, type JsWorker, type JsWorkerOptions } from './jsWorker';
 
 export interface NodeTestWorkerOptions extends JsWorkerOptions {
   command: NodeTestWorkerCommand;
@@ -24,17 +23,7 @@ export function startNodeTestWorker(options: NodeTestWorkerOptions): Promise<JsW
         env: options.command.env,
       }),
       describe: (ready) => `node:test worker (Node ${ready.node ?? '?'}${options.command.flags.length ? `, ${options.command.flags.join(' ')}` : ''})`,
-      read: ({ output, testIds, command, durationMs, cancelled }) =>
-        workerRunFromReport({
-          framework: 'node:test',
-          root: options.root,
-          javascriptDir: options.javascriptDir,
-          command,
-          text: output,
-          process: { exitCode: 0, stdout: '', stderr: '', durationMs, timedOut: false, cancelled },
-          testIds,
-          perTestTimeoutMs: options.perTestTimeoutMs,
-        }),
+      read: readFrameworkReport('node:test', options),
     },
     options,
   );

@@ -3,21 +3,19 @@
  * collects the project once; each candidate then runs in a forked child of that session, with the changed
  * functions' code swapped in (or, when that cannot be exact, a cold pytest run inside the worker).
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { createInterface } from 'node:readline';
 import { pytestArguments, pytestEnvironment, readPytestRun } from '../capture/python/capture';
 import type { Logger } from '../ports';
 import { makeTempDir } from '../tempfiles';
 import { signalTree } from '../process';
 import type { TestRun } from '../types';
 import { WorkerUnavailable, type TestWorker, type WorkerRunRequest } from './types';
+import { spawnWorker, whenReady, WorkerProcess } from './workerProcess';
 
 /** Output of one run kept for problems (collection errors); the plugin's records carry the results. */
 const MAX_OUTPUT_CHARS = 256 * 1024;
-/** Time the worker gets to end by itself when its input closes. */
-const EXIT_GRACE_MS = 2000;
 
 /** What starting a worker needs. */
 export interface PytestWorkerOptions {
@@ -53,14 +51,6 @@ interface Message {
   warmupMs?: number;
 }
 
-interface PendingRun {
-  id: number;
-  pid?: number;
-  cancelled?: boolean;
-  resolve(message: Message): void;
-  reject(error: Error): void;
-}
-
 /**
  * Starts a worker in `options.root` and waits until it has loaded the suite. Throws `WorkerUnavailable`
  * when it cannot serve (no fork, a thread started at import, pytest failed to start), saying why.
@@ -76,94 +66,48 @@ export async function startPytestWorker(options: PytestWorkerOptions): Promise<T
     TMP: temporary,
   };
   const command = options.sandbox?.wrap(options.python, args, [options.root, temporary]) ?? { program: options.python, args };
-  const child = spawn(command.program, command.args, { cwd: options.root, env, detached: process.platform !== 'win32', stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
-  const worker = new PytestWorker(child, temporary, options);
-  try {
-    await worker.ready();
-  } catch (error) {
-    await worker.dispose();
-    throw error;
-  }
-  return worker;
+  const worker = new PytestWorker(spawnWorker(command.program, command.args, options.root, env), temporary, options);
+  return whenReady(worker);
 }
 
-class PytestWorker implements TestWorker {
+/** The worker writes nothing but its messages, one JSON object per line. */
+function parseLine(line: string): Message | undefined {
+  try {
+    return JSON.parse(line) as Message;
+  } catch {
+    return undefined;
+  }
+}
+
+class PytestWorker extends WorkerProcess<Message> implements TestWorker {
   description = 'pytest worker';
   readonly modes: Record<string, number> = {};
   private nextId = 1;
-  private pending: PendingRun | undefined;
-  private dead: string | undefined;
-  private readonly readyMessage: Promise<Message>;
-  private stderrTail = '';
 
   constructor(
-    private readonly child: ChildProcessWithoutNullStreams,
-    private readonly temporary: string,
+    child: ChildProcessWithoutNullStreams,
+    temporary: string,
     private readonly options: PytestWorkerOptions,
   ) {
-    let onReady: (message: Message) => void = () => undefined;
-    let onFailure: (error: Error) => void = () => undefined;
-    this.readyMessage = new Promise<Message>((resolve, reject) => {
-      onReady = resolve;
-      onFailure = reject;
-    });
-    // Awaited in ready(); this keeps an early failure from counting as unhandled meanwhile.
-    this.readyMessage.catch(() => undefined);
-    const lines = createInterface({ input: child.stdout });
-    lines.on('line', (line) => {
-      let message: Message;
-      try {
-        message = JSON.parse(line) as Message;
-      } catch {
-        return;
-      }
-      if (message.type === 'ready') {
-        onReady(message);
-        return;
-      }
-      const pending = this.pending;
-      if (!pending || pending.id !== message.id) return;
-      if (message.type === 'started') {
-        if (this.options.sandbox) return;
-        pending.pid = message.pid;
-        // A cancellation that came before the child's pid was known.
-        if (pending.cancelled && message.pid !== undefined) signalTree(message.pid, 'SIGKILL');
-      } else if (message.type === 'done') pending.resolve(message);
-    });
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => {
-      this.stderrTail = (this.stderrTail + chunk).slice(-4000);
-    });
-    child.stdin.on('error', () => undefined);
-    const died = (why: string) => {
-      this.dead ??= why;
-      const error = new WorkerUnavailable(this.dead);
-      onFailure(error);
-      this.pending?.reject(error);
-    };
-    child.on('error', (error: NodeJS.ErrnoException) => died(`the worker could not start (${error.code ?? error.message})`));
-    child.on('close', (code, signal) => died(`the worker ended (${signal ?? `exit status ${code}`})${this.lastError()}`));
+    super(child, temporary, parseLine);
+  }
+
+  protected onMessage(message: Message): void {
+    const pending = this.pending;
+    if (!pending || pending.id !== message.id) return;
+    if (message.type === 'started') {
+      if (this.options.sandbox) return;
+      pending.pid = message.pid;
+      // A cancellation that came before the child's pid was known.
+      if (pending.cancelled && message.pid !== undefined) signalTree(message.pid, 'SIGKILL');
+    } else if (message.type === 'done') pending.resolve(message);
   }
 
   /** Waits for the load; throws `WorkerUnavailable` with the worker's reason when it cannot serve. */
   async ready(): Promise<void> {
-    const { signal, loadTimeoutMs } = this.options;
-    let timer: NodeJS.Timeout | undefined;
-    let onAbort: (() => void) | undefined;
-    const stopped = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new WorkerUnavailable(`loading the suite took longer than ${Math.round(loadTimeoutMs / 1000)} s`)), loadTimeoutMs);
-      onAbort = () => reject(new WorkerUnavailable('cancelled while loading'));
-      if (signal.aborted) onAbort();
-      else signal.addEventListener('abort', onAbort, { once: true });
-    });
-    try {
-      const message = await Promise.race([this.readyMessage, stopped]);
-      if (!message.warm) throw new WorkerUnavailable(message.reason || 'the worker cannot serve this project');
-      this.description = `pytest worker (Python ${message.python}, ${message.items} tests loaded in ${message.warmupMs} ms)`;
-    } finally {
-      clearTimeout(timer);
-      if (onAbort) signal.removeEventListener('abort', onAbort);
-    }
+    const message = await this.waitReady(this.options.signal, this.options.loadTimeoutMs, 'loading the suite');
+    if (!message.warm) throw new WorkerUnavailable(message.reason || 'the worker cannot serve this project');
+    this.description = `pytest worker (Python ${message.python}, ${message.items} tests loaded in ${message.warmupMs} ms)`;
   }
 
   async run(request: WorkerRunRequest): Promise<TestRun> {
@@ -180,7 +124,7 @@ class PytestWorker implements TestWorker {
       if (this.options.sandbox) {
         // Inside the sandbox's PID namespace: the child cannot be told apart from out here.
         this.dead ??= 'a sandboxed run was stopped, which stops its worker';
-        if (this.child.pid !== undefined) signalTree(this.child.pid, 'SIGKILL');
+        this.kill();
         return;
       }
       this.pending.cancelled = true;
@@ -216,28 +160,6 @@ class PytestWorker implements TestWorker {
       this.pending = undefined;
       await fs.rm(outputDir, { recursive: true, force: true }).catch(() => undefined);
     }
-  }
-
-  async dispose(): Promise<void> {
-    this.dead ??= 'the worker was closed';
-    if (this.child.exitCode === null && this.child.signalCode === null && this.child.pid !== undefined) {
-      const closed = new Promise<void>((resolve) => this.child.once('close', () => resolve()));
-      this.child.stdin.end();
-      const timer = setTimeout(() => signalTree(this.child.pid!, 'SIGKILL'), EXIT_GRACE_MS);
-      await closed;
-      clearTimeout(timer);
-    }
-    if (this.child.pid !== undefined) signalTree(this.child.pid, 'SIGKILL');
-    await fs.rm(this.temporary, { recursive: true, force: true }).catch(() => undefined);
-  }
-
-  private lastError(): string {
-    const line = this.stderrTail
-      .split('\n')
-      .map((text) => text.trim())
-      .filter(Boolean)
-      .pop();
-    return line ? `: ${line.slice(0, 200)}` : '';
   }
 }
 

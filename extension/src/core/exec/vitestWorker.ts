@@ -4,9 +4,8 @@
  * the way watch mode does (isolated, so each run loads the candidate on disk).
  */
 import * as path from 'node:path';
-import { workerRunFromReport } from '../capture/javascript/capture';
 import type { RunnerWorkerCommand } from '../capture/javascript/invocation';
-import { startJsWorker, type JsWorker, type JsWorkerOptions } from './jsWorker';
+import { readFrameworkReport, startJsWorker, type JsWorker, type JsWorkerOptions } from './jsWorker';
 
 export interface VitestWorkerOptions extends JsWorkerOptions {
   command: RunnerWorkerCommand;
@@ -22,17 +21,7 @@ export function startVitestWorker(options: VitestWorkerOptions): Promise<JsWorke
         env: { ...options.command.env, CI: 'true', REVISE_VITEST_ARGS: JSON.stringify(options.command.args) },
       }),
       describe: (ready) => `Vitest worker (Vitest ${ready.version ?? '?'}, Node ${ready.node ?? '?'})`,
-      read: ({ output, testIds, command, durationMs, cancelled }) =>
-        workerRunFromReport({
-          framework: 'vitest',
-          root: options.root,
-          javascriptDir: options.javascriptDir,
-          command,
-          text: output,
-          process: { exitCode: 0, stdout: '', stderr: '', durationMs, timedOut: false, cancelled },
-          testIds,
-          perTestTimeoutMs: options.perTestTimeoutMs,
-        }),
+      read: readFrameworkReport('vitest', options),
     },
     options,
   );

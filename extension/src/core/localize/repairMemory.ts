@@ -23,11 +23,9 @@ export class RepairMemory {
   /** Remembers the outcomes of `run`'s patch search. */
   async remember(root: string, run: TestRun, outcomes: RepairOutcome[]): Promise<void> {
     const key = await fingerprint(run);
-    if (key === undefined || outcomes.length === 0) {
-      this.byRoot.delete(root);
-      return;
-    }
+    // Deleted first, so that a re-set folder moves to the end (the newest) of the map's order.
     this.byRoot.delete(root);
+    if (key === undefined || outcomes.length === 0) return;
     this.byRoot.set(root, { key, outcomes: outcomes.map((outcome) => ({ ...outcome })) });
     while (this.byRoot.size > MAX_FOLDERS) this.byRoot.delete(this.byRoot.keys().next().value!);
   }
@@ -39,10 +37,6 @@ export class RepairMemory {
     const key = await fingerprint(run);
     if (key !== remembered.key) return undefined;
     return remembered.outcomes.map((outcome) => ({ ...outcome }));
-  }
-
-  forget(root: string): void {
-    this.byRoot.delete(root);
   }
 }
 

@@ -10,7 +10,7 @@ import type { Node } from 'web-tree-sitter';
 import { indentUnit, lineEndOffset, lineStartOffset, type Family } from './syntaxFacts';
 import type { TemplateEdit, TextEdit } from './types';
 import type { LineContext } from './templates';
-import { nameRepair } from './nameRepair';
+import { nameDistance, nameRepair } from './nameRepair';
 
 const OPENERS: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
 const CLOSERS: Record<string, string> = { ')': '(', ']': '[', '}': '{' };
@@ -62,20 +62,6 @@ function closingPositions(code: string, from: number): number[] {
   positions.add(beforeTrailer);
   positions.add(end);
   return [...positions].filter((position) => position >= from).sort((a, b) => a - b);
-}
-
-/** Edit distance counting a swap of two neighbouring letters as one edit (`retrun` → `return`). */
-function editDistance(a: string, b: string): number {
-  const table = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let best = Math.min(table[i - 1]![j]! + 1, table[i]![j - 1]! + 1, table[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, table[i - 2]![j - 2]! + 1);
-      table[i]![j] = best;
-    }
-  }
-  return table[a.length]![b.length]!;
 }
 
 /**
@@ -226,7 +212,7 @@ export function syntaxRepair({ family, source, root, row, nodes, file, project }
   for (const match of code.matchAll(/[A-Za-z_]\w*/g)) {
     const word = match[0];
     if (KEYWORDS[family].includes(word) || word.length < 3) continue;
-    const nearest = KEYWORDS[family].filter((keyword) => Math.abs(keyword.length - word.length) <= 1 && editDistance(word, keyword) === 1);
+    const nearest = KEYWORDS[family].filter((keyword) => Math.abs(keyword.length - word.length) <= 1 && nameDistance(word, keyword) === 1);
     for (const keyword of nearest) {
       if (new RegExp(`\\b${word}\\b`).test(source.slice(0, start) + source.slice(end))) continue;
       edits.push(edit('misspelled-keyword', `\`${word}\` → \`${keyword}\``, [{ start: start + match.index, end: start + match.index + word.length, text: keyword }], 2));

@@ -484,24 +484,12 @@ const RUNNER_FLAG = /^--(test|watch|experimental-test-coverage|experimental-test
  * The command a warm node:test worker can start with, or why none can: only a test script that is one
  * `node --test` command (no build step before it, no shell around it) runs the same way in one process.
  */
-export function nodeTestWorkerCommand(input: { root: string; manifest?: PackageManifest; baseEnv: NodeJS.ProcessEnv }): NodeTestWorkerCommand | string {
-  const script = input.manifest ? testScript(input.manifest) : undefined;
-  if (script === undefined) return 'the project has no "test" script';
-  if (input.manifest?.scripts.pretest?.trim()) return 'the project has a "pretest" script';
-  const commands = parseShellScript(script);
-  if (commands.length !== 1) return 'the test script runs more than one command';
-  const command = commands[0]!;
+export function nodeTestWorkerCommand(input: WorkerCommandInput): NodeTestWorkerCommand | string {
+  const command = singleTestCommand(input);
+  if (typeof command === 'string') return command;
   const words = programWords(command);
   if (words.length === 0 || baseName(words[0]!.text) !== 'node' || !words.some((word) => word.text === '--test')) return 'the test script is not a plain `node --test` command';
-  const env: NodeJS.ProcessEnv = { ...input.baseEnv };
-  for (const name of INHERITED_RUNNER_VARIABLES) delete env[name];
-  const pathKey = Object.keys(env).find((key) => key.toUpperCase() === 'PATH') ?? 'PATH';
-  env[pathKey] = [...binFolders(input.root), env[pathKey]].filter(Boolean).join(path.delimiter);
-  env.FORCE_COLOR = '0';
-  for (const word of command.slice(0, command.length - words.length)) {
-    const equals = word.text.indexOf('=');
-    if (equals > 0) env[word.text.slice(0, equals)] = word.text.slice(equals + 1);
-  }
+  const env = workerEnvironment(input, command);
   const flags: string[] = [];
   const rest = words.slice(1).map((word) => word.text);
   for (let index = 0; index < rest.length; index++) {
@@ -531,13 +519,9 @@ export interface RunnerWorkerCommand {
  * The command a warm Mocha, Jest or Vitest worker can start with, or why none can (the same rules as for
  * node:test: one plain command, no build step before it).
  */
-export function runnerWorkerCommand(runner: 'mocha' | 'jest' | 'vitest', input: { root: string; manifest?: PackageManifest; baseEnv: NodeJS.ProcessEnv }): RunnerWorkerCommand | string {
-  const script = input.manifest ? testScript(input.manifest) : undefined;
-  if (script === undefined) return 'the project has no "test" script';
-  if (input.manifest?.scripts.pretest?.trim()) return 'the project has a "pretest" script';
-  const commands = parseShellScript(script);
-  if (commands.length !== 1) return 'the test script runs more than one command';
-  const command = commands[0]!;
+export function runnerWorkerCommand(runner: 'mocha' | 'jest' | 'vitest', input: WorkerCommandInput): RunnerWorkerCommand | string {
+  const command = singleTestCommand(input);
+  if (typeof command === 'string') return command;
   let words = programWords(command);
   if (words.length > 1 && baseName(words[0]!.text) === 'npx') words = words.slice(1);
   const names = runner === 'mocha' ? ['mocha', '_mocha'] : [runner];
@@ -545,6 +529,31 @@ export function runnerWorkerCommand(runner: 'mocha' | 'jest' | 'vitest', input: 
   const args = words.slice(1).map((word) => word.text);
   const needsShell = args.find((word) => /[$`]/.test(word));
   if (needsShell) return `the test script's word ${needsShell} needs a shell`;
+  return { program: 'node', args, env: workerEnvironment(input, command) };
+}
+
+/** What deciding a warm worker's command needs: the copy's root, its package.json, the environment to start from. */
+interface WorkerCommandInput {
+  root: string;
+  manifest?: PackageManifest;
+  baseEnv: NodeJS.ProcessEnv;
+}
+
+/** The test script's one command (shell words), or why a worker cannot run it: no script, a pretest step, several commands. */
+function singleTestCommand(input: WorkerCommandInput): ShellCommand | string {
+  const script = input.manifest ? testScript(input.manifest) : undefined;
+  if (script === undefined) return 'the project has no "test" script';
+  if (input.manifest?.scripts.pretest?.trim()) return 'the project has a "pretest" script';
+  const commands = parseShellScript(script);
+  if (commands.length !== 1) return 'the test script runs more than one command';
+  return commands[0]!;
+}
+
+/**
+ * A worker's environment: the base one without the variables a runner leaves for its children, the
+ * project's `node_modules/.bin` folders first on PATH, no colours, and the script's own `NAME=value` prefixes.
+ */
+function workerEnvironment(input: WorkerCommandInput, command: ShellCommand): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...input.baseEnv };
   for (const name of INHERITED_RUNNER_VARIABLES) delete env[name];
   const pathKey = Object.keys(env).find((key) => key.toUpperCase() === 'PATH') ?? 'PATH';
@@ -554,5 +563,5 @@ export function runnerWorkerCommand(runner: 'mocha' | 'jest' | 'vitest', input: 
     const equals = word.text.indexOf('=');
     if (equals > 0) env[word.text.slice(0, equals)] = word.text.slice(equals + 1);
   }
-  return { program: 'node', args, env };
+  return env;
 }
