@@ -185,6 +185,14 @@ def _swap(path: str, original: str, functions: list, ran_at_load=frozenset()) ->
     return ""
 
 
+def _brief_failure(excinfo, *args, **kwargs) -> str:
+    """A failure's one-line report (``AssertionError: assert 12 == 20``), in place of pytest's traceback."""
+    try:
+        return excinfo.exconly()
+    except Exception:  # noqa: BLE001 - a broken __str__ of the exception
+        return excinfo.typename
+
+
 def _warm_failure_reports() -> None:
     """Formats one failure the way pytest reports one, so that its lazy work (source lookup, the
     tokenizer's regular expressions, inspect's module index) is done once here and not in every child."""
@@ -363,6 +371,11 @@ class WorkerPlugin:
                 plugin.retarget(output_dir)
                 plugin.write({"type": "collected", "count": len(wanted), "conftests": []})
             items = [by_id[test] for test in wanted]
+            # Validation reads outcomes (and the plugin its own stack frames), never pytest's failure
+            # report: its source lookups and formatting are skipped in the child.
+            for item in items:
+                item.repr_failure = _brief_failure
+                item._repr_failure_py = _brief_failure
             hook = session.config.hook
             for index, item in enumerate(items):
                 following = items[index + 1] if index + 1 < len(items) else None

@@ -12,7 +12,7 @@ import { focusOnTest, type TestPlace } from './focus';
 import { changedLinesSinceHead } from './git';
 import { localizeFaults, type CriticOpinion } from './localize/index';
 import { repairMemory } from './localize/repairMemory';
-import { confirmPatch, proposePatches, type ExtraCandidate, type PatchStats, type TestRunRequest } from './patch/index';
+import { confirmPatch, openTimeoutMs, proposePatches, validationRunTimeoutMs, ValidationLanes, type ExtraCandidate, type PatchStats, type TestRunRequest } from './patch/index';
 import { verifyReplay } from './exec/jsWorker';
 import { startJestWorker } from './exec/jestWorker';
 import { startMochaWorker } from './exec/mochaWorker';
@@ -155,144 +155,220 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
   // What an earlier Revise that was killed left behind: its runs' processes and temporary folders.
   killOrphanedRuns();
   await removeStaleTempDirs().catch(() => 0);
-  progress('capture', 'Running tests…', 0);
-  let stageStart = Date.now();
-  const [captured, changed] = await Promise.all([
-    captureTests({
-      ...captureSettings(request),
-      root: request.root,
-      runner,
-      signal,
-      onProgress: (message) => progress('capture', message, 0.1),
-    }),
-    changedLinesSinceHead(request.root, runner, signal).catch(() => ({}) as Record<string, number[]>),
-  ]);
-  timings.capture = Date.now() - stageStart;
-  let run = request.focusTest ? focusOnTest(captured, request.focusTest) : captured;
-  throwIfCancelled(signal);
-  logger.info(`${run.framework}: ${summarizeRun(run)} in ${run.durationMs} ms (coverage: ${run.coverageMethod})`);
-  if (request.mode === 'fix') run = await withoutFlakyTests(run, request, runner, signal);
 
-  progress('localize', 'Scoring lines…', 0.6);
-  stageStart = Date.now();
-  const sources = new DiskSourceReader();
-  const recentEdits = mergeLines(changed, request.unsavedEdits ?? {});
-  let scores = await localizeFaults({ run, sources, syntax, recentEdits, signal });
-  throwIfCancelled(signal);
-  const failing = run.tests.some((test) => test.outcome === 'failed');
-  const llm = request.llm ? new LlmSession(request.llm, logger, signal) : undefined;
-  // The critic's opinions are one more piece of evidence: the scores are recomputed with them.
-  let critic: Map<string, CriticOpinion> | undefined;
-  if (llm?.uses('critic') && failing && scores.length > 0) {
-    progress('localize', `Asking ${request.llm?.model} about the top suspects…`, 0.6);
-    critic = await llm.critique({ run, scores, sources, task: request.task });
-    if (critic) scores = await localizeFaults({ run, sources, syntax, recentEdits, critic, signal });
+  // Fix mode: the copies that validate candidates are made while the tests run. A pytest suite's warm
+  // workers start loading in them as soon as pytest starts (the capture keeps one core busy); the
+  // JavaScript runners' open after the capture, which their replay needs. The re-run of the failing
+  // tests (for flakiness) is then one fork in the first warm worker. `finally` removes them all.
+  let lanes: Promise<ValidationLanes> | undefined;
+  let openWorker: WorkerFactory | undefined;
+  let workersOpening: Promise<void> | undefined;
+  const warm = request.mode === 'fix' && request.settings.patch.warmWorkers !== false && !request.settings.testCommand?.length;
+  if (request.mode === 'fix') {
+    lanes = detectSandbox().then((found) => {
+      sandbox = found;
+      candidateRunner = (writable, tempDir) => sandboxedRunner(runner, found, { writable, ...(tempDir ? { tempDir } : {}), network: false });
+      return ValidationLanes.make({ root: request.root, count: request.settings.patch.workers, ...(signal ? { signal } : {}), logger });
+    });
+    lanes.catch(() => undefined); // awaited by the patch stage and in `finally`
   }
-  // Check (Localize Only) of code that Check and Fix has just searched: the same repair evidence, so the
-  // two commands blame the same line. Only when every test outcome and every file the tests ran is unchanged.
-  if (request.mode !== 'fix' && failing && scores.length > 0) {
-    const recalled = await repairMemory.recall(request.root, run).catch(() => undefined);
-    if (recalled) {
-      scores = await localizeFaults({ run, sources, syntax, recentEdits, repairOutcomes: recalled, ...(critic ? { critic } : {}), signal });
-      logger.info(`localize: reused the repair evidence of the last Check and Fix of this code (${recalled.length} candidates; the tests' results and files are unchanged)`);
-    }
+  /** Starts loading warm workers in the copies, once; `factory` runs after the sandbox is known. */
+  const startWorkers = (factory: () => WorkerFactory | undefined, timeoutMs: number) => {
+    if (!lanes || workersOpening) return;
+    workersOpening = lanes.then((opened) => {
+      openWorker = factory();
+      return opened.openWorkers(openWorker, timeoutMs, logger, signal);
+    });
+    workersOpening.catch(() => undefined);
+  };
+  try {
+    return await check();
+  } finally {
+    await lanes?.then(
+      (opened) => opened.dispose(logger),
+      () => undefined,
+    );
   }
-  timings.localize = Date.now() - stageStart;
-  throwIfCancelled(signal);
 
-  const task = await assessTheTask(request, run, scores, failing, sources, syntax, llm);
-  if (task) logger.info(`task (${task.source}): ${task.verdict}, vagueness ${task.vagueness.toFixed(2)}${task.missing?.length ? ` — ${task.missing.join('; ')}` : ''}`);
-  throwIfCancelled(signal);
-  let patches: Patch[] = [];
-  let patchStats: PatchStats | undefined;
-  let baseHashes: Record<string, string> = {};
-  if (request.mode === 'fix' && failing && scores.length > 0) {
-    stageStart = Date.now();
-    sandbox = await detectSandbox();
-    const allowUnsandboxed = request.settings.sandbox?.allowUnsandboxedModelCode === true;
-    const found = sandbox;
-    candidateRunner = (writable, tempDir) => sandboxedRunner(runner, found, { writable, ...(tempDir ? { tempDir } : {}), network: false });
-    if (sandbox.kind === 'none') run.problems.push({ kind: 'sandbox', message: unsandboxedMessage(sandbox, allowUnsandboxed && llm?.uses('patches') === true) });
-    else logger.info(`candidate code runs in a ${sandbox.kind} sandbox (writes only to its copy, no network)`);
-    let extraCandidates: ExtraCandidate[] = [];
-    if (llm?.uses('patches') && (sandbox.kind !== 'none' || allowUnsandboxed)) {
-      progress('patch', `Asking ${request.llm?.model} for patches…`, 0.65);
-      extraCandidates = await llm.proposeCandidates({ root: request.root, run, scores, sources, isTestFile, task: request.task ?? task?.text });
-      throwIfCancelled(signal);
-      extraCandidates = await screenModelCandidates(extraCandidates, sources, request.root, run);
-    }
-    progress('patch', 'Trying repair templates on the most suspicious lines…', 0.65);
+  async function check(): Promise<CheckResult> {
+    progress('capture', 'Running tests…', 0);
+    let stageStart = Date.now();
+    const [captured, changed] = await Promise.all([
+      captureTests({
+        ...captureSettings(request),
+        root: request.root,
+        runner,
+        signal,
+        onProgress: (message) => progress('capture', message, 0.1),
+        ...(warm
+          ? {
+              onStart: (command: string[]) =>
+                startWorkers(() => pytestWorkerFor(request, command[0]!, request.settings.totalTimeoutMs, sandbox, coldRun), request.settings.totalTimeoutMs),
+            }
+          : {}),
+      }),
+      changedLinesSinceHead(request.root, runner, signal).catch(() => ({}) as Record<string, number[]>),
+    ]);
+    timings.capture = Date.now() - stageStart;
+    let run = request.focusTest ? focusOnTest(captured, request.focusTest) : captured;
+    throwIfCancelled(signal);
+    logger.info(`${run.framework}: ${summarizeRun(run)} in ${run.durationMs} ms (coverage: ${run.coverageMethod})`);
     fileLevelIds = run.tests.filter((test) => test.loadError).map((test) => test.id);
-    const openWorker = warmWorkerFor(request, run, sandbox, coldRun);
-    const result = await proposePatches({
+
+    let ready: Promise<ValidationLanes> | undefined;
+    if (lanes && run.tests.some((test) => test.outcome === 'failed')) {
+      const capturedRun = run;
+      if (warm && run.framework !== 'pytest') {
+        startWorkers(() => jsWorkerFor(request, capturedRun, sandbox, coldRun), openTimeoutMs(validationRunTimeoutMs(run), Date.now() + request.settings.patch.timeMs));
+      } else if (workersOpening) {
+        // Loading the suite takes less than capturing it did: a load still going on long after is given up.
+        const limitMs = Math.max(10_000, 2 * run.durationMs);
+        void lanes.then((opened) => opened.limitOpening(limitMs, logger), () => undefined);
+      }
+      const opened = lanes;
+      ready = workersOpening ? workersOpening.then(() => opened, () => opened) : opened;
+    } else if (lanes) {
+      // Nothing to fix: the copies (and workers still loading) go now, not after the report.
+      const unused = lanes;
+      lanes = undefined;
+      await unused.then((opened) => opened.dispose(logger), () => undefined);
+    }
+
+    const rerun = request.mode === 'fix' ? withoutFlakyTests(run, request, runner, signal, workersOpening ? ready : undefined) : undefined;
+    rerun?.catch(() => undefined); // awaited right after the first scoring
+
+    progress('localize', 'Scoring lines…', 0.6);
+    stageStart = Date.now();
+    const sources = new DiskSourceReader();
+    const recentEdits = mergeLines(changed, request.unsavedEdits ?? {});
+    let scores = await localizeFaults({ run, sources, syntax, recentEdits, signal });
+    throwIfCancelled(signal);
+    let localizeMs = Date.now() - stageStart;
+    if (rerun) {
+      const checked = await rerun;
+      throwIfCancelled(signal);
+      if (checked !== run) {
+        // Flaky tests found: the lines are scored again without them.
+        run = checked;
+        stageStart = Date.now();
+        scores = await localizeFaults({ run, sources, syntax, recentEdits, signal });
+        localizeMs += Date.now() - stageStart;
+      }
+    }
+    stageStart = Date.now() - localizeMs;
+    const failing = run.tests.some((test) => test.outcome === 'failed');
+    const llm = request.llm ? new LlmSession(request.llm, logger, signal) : undefined;
+    // The critic's opinions are one more piece of evidence: the scores are recomputed with them.
+    let critic: Map<string, CriticOpinion> | undefined;
+    if (llm?.uses('critic') && failing && scores.length > 0) {
+      progress('localize', `Asking ${request.llm?.model} about the top suspects…`, 0.6);
+      critic = await llm.critique({ run, scores, sources, task: request.task });
+      if (critic) scores = await localizeFaults({ run, sources, syntax, recentEdits, critic, signal });
+    }
+    // Check (Localize Only) of code that Check and Fix has just searched: the same repair evidence, so the
+    // two commands blame the same line. Only when every test outcome and every file the tests ran is unchanged.
+    if (request.mode !== 'fix' && failing && scores.length > 0) {
+      const recalled = await repairMemory.recall(request.root, run).catch(() => undefined);
+      if (recalled) {
+        scores = await localizeFaults({ run, sources, syntax, recentEdits, repairOutcomes: recalled, ...(critic ? { critic } : {}), signal });
+        logger.info(`localize: reused the repair evidence of the last Check and Fix of this code (${recalled.length} candidates; the tests' results and files are unchanged)`);
+      }
+    }
+    timings.localize = Date.now() - stageStart;
+    throwIfCancelled(signal);
+
+    const task = await assessTheTask(request, run, scores, failing, sources, syntax, llm);
+    if (task) logger.info(`task (${task.source}): ${task.verdict}, vagueness ${task.vagueness.toFixed(2)}${task.missing?.length ? ` — ${task.missing.join('; ')}` : ''}`);
+    throwIfCancelled(signal);
+    let patches: Patch[] = [];
+    let patchStats: PatchStats | undefined;
+    let baseHashes: Record<string, string> = {};
+    if (request.mode === 'fix' && failing && scores.length > 0) {
+      stageStart = Date.now();
+      sandbox ??= await detectSandbox();
+      const allowUnsandboxed = request.settings.sandbox?.allowUnsandboxedModelCode === true;
+      if (sandbox.kind === 'none') run.problems.push({ kind: 'sandbox', message: unsandboxedMessage(sandbox, allowUnsandboxed && llm?.uses('patches') === true) });
+      else logger.info(`candidate code runs in a ${sandbox.kind} sandbox (writes only to its copy, no network)`);
+      let extraCandidates: ExtraCandidate[] = [];
+      if (llm?.uses('patches') && (sandbox.kind !== 'none' || allowUnsandboxed)) {
+        progress('patch', `Asking ${request.llm?.model} for patches…`, 0.65);
+        extraCandidates = await llm.proposeCandidates({ root: request.root, run, scores, sources, isTestFile, task: request.task ?? task?.text });
+        throwIfCancelled(signal);
+        extraCandidates = await screenModelCandidates(extraCandidates, sources, request.root, run);
+      }
+      progress('patch', 'Trying repair templates on the most suspicious lines…', 0.65);
+      const opened = await ready?.catch(() => undefined);
+      const result = await proposePatches({
+        root: request.root,
+        run,
+        suspects: scores,
+        sources,
+        syntax,
+        isTestFile,
+        budget: request.settings.patch,
+        extraCandidates,
+        logger,
+        signal,
+        onProgress: (message) => progress('patch', message, 0.75),
+        runTests: coldRun,
+        ...(openWorker ? { openWorker } : {}),
+        ...(opened ? { lanes: opened } : {}),
+      });
+      patches = result.patches;
+      patchStats = result.stats;
+      baseHashes = result.baseHashes;
+      if (result.stats.message) run.problems.push({ kind: 'unparsable-output', message: result.stats.message });
+      // Repair outcomes are evidence too: a line whose candidate turns failing tests into passing ones moves up.
+      if (result.outcomes.length > 0) {
+        scores = await localizeFaults({ run, sources, syntax, recentEdits, repairOutcomes: result.outcomes, critic, signal });
+      }
+      await repairMemory.remember(request.root, run, result.outcomes).catch(() => undefined);
+      timings.patch = Date.now() - stageStart;
+      logger.info(`patch: ${result.stats.candidatesTried} candidates tried, ${result.stats.validated} validated in ${result.stats.elapsedMs} ms (${result.stats.stoppedBy})`);
+    }
+    if (llm) run.problems.push(...llm.problems());
+    for (const [file, reason] of sources.skipped) {
+      run.problems.push({ kind: 'skipped-file', message: `Skipped ${file}: ${reason}.`, file });
+    }
+    throwIfCancelled(signal);
+
+    stageStart = Date.now();
+    let decision = await decide({ request, run, scores, patches, stats: patchStats, task, runner, sources, candidateRunner });
+    // The patch to propose is confirmed by one cold run of the whole suite; one that fails it is dropped
+    // and the decision taken again among the rest.
+    for (let attempt = 0; decision?.action === 'propose' && attempt < MAX_CONFIRMATIONS; attempt++) {
+      const proposed = patches.find((patch) => patch.id === decision?.patch);
+      if (!proposed || proposed.checked?.fullSuite === 'confirmed') break;
+      progress('bounce', `Confirming ${proposed.title} with the whole suite…`, 0.9);
+      const confirmation = await confirmPatch({ root: request.root, run, patch: proposed, runTests: coldRun, signal });
+      throwIfCancelled(signal);
+      proposed.checked = { failing: proposed.checked?.failing ?? 0, covering: proposed.checked?.covering ?? 0, fullSuite: confirmation.confirmed ? 'confirmed' : 'failed' };
+      if (confirmation.confirmed) {
+        proposed.testsPassed = confirmation.passed;
+        proposed.testsFailed = 0;
+        // Taken again so that its reasons say what the whole suite showed (trust does not depend on it).
+        decision = await decide({ request, run, scores, patches, stats: patchStats, task, runner, sources, candidateRunner });
+        continue;
+      }
+      logger.info(`${proposed.title}: the whole suite ${confirmation.complete ? `failed ${confirmation.failed.length} tests` : 'did not complete'} with it; not proposed.`);
+      proposed.validated = false;
+      proposed.trust = undefined;
+      proposed.testsFailed = confirmation.failed.length;
+      if (patchStats) markUnconfirmed(patchStats, proposed.id);
+      decision = await decide({ request, run, scores, patches, stats: patchStats, task, runner, sources, candidateRunner });
+    }
+    if (request.mode === 'fix') timings.bounce = Date.now() - stageStart;
+    const outcome: CheckOutcome = {
       root: request.root,
       run,
-      suspects: scores,
-      sources,
-      syntax,
-      isTestFile,
-      budget: request.settings.patch,
-      extraCandidates,
-      logger,
-      signal,
-      onProgress: (message) => progress('patch', message, 0.75),
-      runTests: coldRun,
-      ...(openWorker ? { openWorker } : {}),
-    });
-    patches = result.patches;
-    patchStats = result.stats;
-    baseHashes = result.baseHashes;
-    if (result.stats.message) run.problems.push({ kind: 'unparsable-output', message: result.stats.message });
-    // Repair outcomes are evidence too: a line whose candidate turns failing tests into passing ones moves up.
-    if (result.outcomes.length > 0) {
-      scores = await localizeFaults({ run, sources, syntax, recentEdits, repairOutcomes: result.outcomes, critic, signal });
-    }
-    await repairMemory.remember(request.root, run, result.outcomes).catch(() => undefined);
-    timings.patch = Date.now() - stageStart;
-    logger.info(`patch: ${result.stats.candidatesTried} candidates tried, ${result.stats.validated} validated in ${result.stats.elapsedMs} ms (${result.stats.stoppedBy})`);
+      scores,
+      patches,
+      decision,
+      ...(task ? { task } : {}),
+      timingsMs: { ...timings, total: Date.now() - started },
+    };
+    return { report: toCheckReport(outcome), outcome, patchStats, baseHashes, ...(llm ? { llm: llm.summary() } : {}) };
   }
-  if (llm) run.problems.push(...llm.problems());
-  for (const [file, reason] of sources.skipped) {
-    run.problems.push({ kind: 'skipped-file', message: `Skipped ${file}: ${reason}.`, file });
-  }
-  throwIfCancelled(signal);
-
-  stageStart = Date.now();
-  let decision = await decide({ request, run, scores, patches, stats: patchStats, task, runner, sources, candidateRunner });
-  // The patch to propose is confirmed by one cold run of the whole suite; one that fails it is dropped
-  // and the decision taken again among the rest.
-  for (let attempt = 0; decision?.action === 'propose' && attempt < MAX_CONFIRMATIONS; attempt++) {
-    const proposed = patches.find((patch) => patch.id === decision?.patch);
-    if (!proposed || proposed.checked?.fullSuite === 'confirmed') break;
-    progress('bounce', `Confirming ${proposed.title} with the whole suite…`, 0.9);
-    const confirmation = await confirmPatch({ root: request.root, run, patch: proposed, runTests: coldRun, signal });
-    throwIfCancelled(signal);
-    proposed.checked = { failing: proposed.checked?.failing ?? 0, covering: proposed.checked?.covering ?? 0, fullSuite: confirmation.confirmed ? 'confirmed' : 'failed' };
-    if (confirmation.confirmed) {
-      proposed.testsPassed = confirmation.passed;
-      proposed.testsFailed = 0;
-      // Taken again so that its reasons say what the whole suite showed (trust does not depend on it).
-      decision = await decide({ request, run, scores, patches, stats: patchStats, task, runner, sources, candidateRunner });
-      continue;
-    }
-    logger.info(`${proposed.title}: the whole suite ${confirmation.complete ? `failed ${confirmation.failed.length} tests` : 'did not complete'} with it; not proposed.`);
-    proposed.validated = false;
-    proposed.trust = undefined;
-    proposed.testsFailed = confirmation.failed.length;
-    if (patchStats) markUnconfirmed(patchStats, proposed.id);
-    decision = await decide({ request, run, scores, patches, stats: patchStats, task, runner, sources, candidateRunner });
-  }
-  if (request.mode === 'fix') timings.bounce = Date.now() - stageStart;
-  const outcome: CheckOutcome = {
-    root: request.root,
-    run,
-    scores,
-    patches,
-    decision,
-    ...(task ? { task } : {}),
-    timingsMs: { ...timings, total: Date.now() - started },
-  };
-  return { report: toCheckReport(outcome), outcome, patchStats, baseHashes, ...(llm ? { llm: llm.summary() } : {}) };
 }
 
 /**
@@ -339,14 +415,21 @@ function captureSettings(request: CheckRequest): Pick<CaptureOptions, 'logger' |
 }
 
 /**
- * Before patches are sought, the failing tests run once more on the unchanged code (the user's own test
- * command, as in the capture): a test that passes now is flaky, says nothing about the bug, and is left
- * out of the evidence with a problem that says so.
+ * Before patches are sought, the failing tests run once more on the unchanged code, without coverage: in
+ * the first warm worker of `lanes` (a fork of the freshly loaded suite in a sandboxed copy) when one
+ * opened, else cold with the user's own test command in the project. A test that passes now is flaky,
+ * says nothing about the bug, and is left out of the evidence with a problem that says so.
  */
-async function withoutFlakyTests(run: TestRun, request: CheckRequest, runner: ProcessRunner, signal: AbortSignal | undefined): Promise<TestRun> {
+async function withoutFlakyTests(run: TestRun, request: CheckRequest, runner: ProcessRunner, signal: AbortSignal | undefined, lanes?: Promise<ValidationLanes>): Promise<TestRun> {
   const failing = run.tests.filter((test) => test.outcome === 'failed' && !test.loadError && !test.timedOut).map((test) => test.id);
   if (failing.length === 0) return run;
-  const again = await captureTests({
+  // The re-run costs one fork in a warm worker of a validation copy (the same code, freshly loaded);
+  // where none opened, it is a cold run in the project.
+  const opened = await lanes?.catch(() => undefined);
+  let again = await opened?.rerun(failing, signal ?? new AbortController().signal).catch(() => undefined);
+  throwIfCancelled(signal);
+  if (again) request.logger.debug(`flaky re-run of ${failing.length} failing tests: served by a warm worker in ${again.durationMs} ms`);
+  again ??= await captureTests({
     ...captureSettings(request),
     root: request.root,
     runner,
@@ -398,14 +481,14 @@ function markUnconfirmed(stats: PatchStats, patchId: string): void {
 }
 
 /**
- * What every warm worker of a copy at `root` shares: the per-test timeout, a load limit scaled to the
- * capture's duration, and (in the sandbox) write access to its copy and its own temporary folder only.
+ * What every warm worker of a copy at `root` shares: the per-test timeout, a load limit, and (in the
+ * sandbox) write access to its copy and its own temporary folder only.
  */
-function workerSettings(request: CheckRequest, run: TestRun, sandbox: SandboxKind | undefined, root: string, signal: AbortSignal) {
+function workerSettings(request: CheckRequest, loadTimeoutMs: number, sandbox: SandboxKind | undefined, root: string, signal: AbortSignal) {
   return {
     root,
     perTestTimeoutMs: request.settings.perTestTimeoutMs,
-    loadTimeoutMs: Math.min(request.settings.totalTimeoutMs, Math.max(30_000, 3 * run.durationMs + 10_000)),
+    loadTimeoutMs,
     signal,
     logger: request.logger,
     ...(sandbox && sandbox.kind !== 'none'
@@ -414,18 +497,18 @@ function workerSettings(request: CheckRequest, run: TestRun, sandbox: SandboxKin
   };
 }
 
+/** A load limit scaled to the capture's duration. */
+function loadTimeoutAfter(request: CheckRequest, run: TestRun): number {
+  return Math.min(request.settings.totalTimeoutMs, Math.max(30_000, 3 * run.durationMs + 10_000));
+}
+
 /**
- * The warm worker for validation runs, where the runner has one: pytest with the detected command. A
- * custom test command (`revise.test.command`) runs cold, since Revise cannot know how to load it.
+ * The warm pytest worker for validation runs, loaded by `python` (the capture's interpreter). Started
+ * while the capture runs, so its load is bounded by the capture's own limit (`loadTimeoutMs`).
  */
-function warmWorkerFor(request: CheckRequest, run: TestRun, sandbox: SandboxKind | undefined, coldRun: (request: TestRunRequest) => Promise<TestRun>): WorkerFactory | undefined {
-  if (request.settings.patch.warmWorkers === false) return undefined;
-  if (request.settings.testCommand?.length) return undefined;
-  if (run.framework !== 'pytest') return jsWorkerFor(request, run, sandbox, coldRun);
-  const python = run.command[0];
-  if (run.framework !== 'pytest' || !python) return undefined;
+function pytestWorkerFor(request: CheckRequest, python: string, loadTimeoutMs: number, sandbox: SandboxKind | undefined, coldRun: (request: TestRunRequest) => Promise<TestRun>): WorkerFactory {
   return async (root, signal) => {
-    const worker = await startPytestWorker({ ...workerSettings(request, run, sandbox, root, signal), python, pythonDir: request.assets.pythonDir });
+    const worker = await startPytestWorker({ ...workerSettings(request, loadTimeoutMs, sandbox, root, signal), python, pythonDir: request.assets.pythonDir });
     return {
       get description() {
         return worker.description;
@@ -457,7 +540,7 @@ function jsWorkerFor(request: CheckRequest, run: TestRun, sandbox: SandboxKind |
     const manifest = await readManifest(root);
     const input = { root, baseEnv: process.env, ...(manifest ? { manifest } : {}) };
     const common = {
-      ...workerSettings(request, run, sandbox, root, signal),
+      ...workerSettings(request, loadTimeoutAfter(request, run), sandbox, root, signal),
       javascriptDir: request.assets.javascriptDir ?? path.join(path.dirname(request.assets.pythonDir), 'javascript'),
     };
     let worker: TestWorker;

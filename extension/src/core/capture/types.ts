@@ -46,4 +46,9 @@ export interface CaptureOptions {
   tempDir?: string;
   /** Short progress messages ("ran 12/40 tests"). */
   onProgress?(message: string): void;
+  /**
+   * Called once when the test process starts, with its command (pytest: after a version shim is resolved
+   * to the real interpreter). The pipeline starts loading warm validation workers then, beside the run.
+   */
+  onStart?(command: string[]): void;
 }

@@ -6,7 +6,6 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { ReviseError, throwIfCancelled } from '../errors';
-import { WorkerUnavailable } from '../exec/types';
 import { languageForFile } from '../syntax/treeSitter';
 import type { Patch, RepairOutcome, SourceLanguage, TestRun } from '../types';
 import { compareCandidates, extraCandidateSet, generateCandidateSet, type ScoredLine } from './candidates';
@@ -15,6 +14,7 @@ import type { ProjectNames } from './nameRepair';
 import { indexProjectDefinitions } from './projectNames';
 import { familyOf, type Family } from './syntaxFacts';
 import { DEFAULT_ISOLATION_LIMITS, WorkspaceCopy, planCopy, removeStaleCopies } from './isolation';
+import { openLane, openTimeoutMs, validationRunTimeoutMs, ValidationLanes } from './lanes';
 import { coveringTests, indexBaseline, validateCandidate, type Lane, type ValidationResult, type ValidationSession } from './validate';
 import type { Candidate, ExtraCandidate, PatchEvidence, PatchOptions, PatchResult, PatchStats, StopReason } from './types';
 
@@ -24,48 +24,9 @@ export { unifiedDiff } from './diff';
 export { defaultPriors } from './priors';
 export type { TemplatePrior, TemplatePriors } from './priors';
 export { removeStaleCopies } from './isolation';
+export { ValidationLanes, openTimeoutMs, validationRunTimeoutMs } from './lanes';
 export { applyPatchToFile } from './apply';
 export type * from './types';
-
-/**
- * A lane for one copy: with a warm test worker loaded in it when the options can open one (before any
- * candidate is written into the copy), else cold runs only; the reason goes to the log.
- */
-async function openLane(copy: WorkspaceCopy, options: PatchOptions, signal: AbortSignal, timeoutMs: number, lane: Lane = { copy, warmRuns: 0, coldRuns: 0 }): Promise<Lane> {
-  if (!options.openWorker) return lane;
-  // Opening (loading, and for JavaScript replaying the capture) is bounded: a worker that does not get
-  // ready in time is stopped, and the copy validates cold.
-  const opening = new AbortController();
-  const onAbort = () => opening.abort();
-  signal.addEventListener('abort', onAbort, { once: true });
-  let late = false;
-  const timer = setTimeout(() => {
-    late = true;
-    opening.abort();
-  }, Math.max(0, timeoutMs));
-  try {
-    if (signal.aborted) return lane;
-    lane.worker = await options.openWorker(copy.root, opening.signal);
-    options.logger.debug(`Validation in ${copy.root}: ${lane.worker.description}.`);
-  } catch (error) {
-    if (signal.aborted) return lane;
-    const reason = late
-      ? `opening the warm worker took longer than ${Math.round(timeoutMs / 1000)} s`
-      : error instanceof WorkerUnavailable
-        ? error.message
-        : `the worker failed to start: ${error instanceof Error ? error.message : String(error)}`;
-    options.logger.debug(`Validation runs cold in ${copy.root}: ${reason}.`);
-  } finally {
-    clearTimeout(timer);
-    signal.removeEventListener('abort', onAbort);
-  }
-  return lane;
-}
-
-/** How long a lane may take to open its warm worker: a few single runs' limits, never past the deadline. */
-function openTimeoutMs(session: { runTimeoutMs: number; deadline: number }): number {
-  return Math.max(0, Math.min(3 * session.runTimeoutMs, session.deadline - Date.now()));
-}
 
 /** Warm workers a lane reopens after losing one (to a candidate that hung or ended its process). */
 const MAX_WORKER_RESTARTS = 3;
@@ -166,7 +127,7 @@ export async function proposePatches(options: PatchOptions): Promise<PatchResult
     return { patches: [], outcomes: [], baseHashes: {}, stats };
   };
   throwIfCancelled(options.signal);
-  await removeStaleCopies().catch(() => 0);
+  if (!options.lanes) await removeStaleCopies().catch(() => 0);
 
   const baseline = indexBaseline(options.run, root);
   if (baseline.failing.length === 0) return done('nothing-to-fix');
@@ -220,11 +181,9 @@ export async function proposePatches(options: PatchOptions): Promise<PatchResult
   const queue = candidates.slice(0, Math.max(0, budget.maxCandidates));
   options.onProgress?.(`${candidates.length} candidate patches for ${stats.linesConsidered} suspect lines`);
 
-  const plan = await planCopy(root, { ...DEFAULT_ISOLATION_LIMITS, ...options.isolation }, options.signal);
-  throwIfCancelled(options.signal);
-  if ('refused' in plan) {
-    logger.warn(plan.refused);
-    return done('isolation-refused', plan.refused);
+  if (options.lanes?.refused) {
+    logger.warn(options.lanes.refused);
+    return done('isolation-refused', options.lanes.refused);
   }
 
   // The search's own signal: the user's cancellation, the time budget, or enough validated patches.
@@ -234,7 +193,7 @@ export async function proposePatches(options: PatchOptions): Promise<PatchResult
   const session: ValidationSession = {
     baseline,
     runTests: options.runTests,
-    runTimeoutMs: budget.runTimeoutMs ?? Math.max(10_000, 3 * options.run.durationMs + 5_000),
+    runTimeoutMs: validationRunTimeoutMs(options.run, budget.runTimeoutMs),
     deadline: startedAt + budget.timeMs,
     startedAt,
     signal: controller.signal,
@@ -258,7 +217,7 @@ export async function proposePatches(options: PatchOptions): Promise<PatchResult
       const relative = path.relative(root, candidate.file);
       // The copy holds the original code between candidates: the moment to reopen a lost worker.
       if (!lane.worker && (lane.lostWorkers ?? 0) > 0 && (lane.lostWorkers ?? 0) <= MAX_WORKER_RESTARTS && options.openWorker) {
-        await openLane(lane.copy, options, controller.signal, openTimeoutMs(session), lane);
+        await openLane(lane, options.openWorker, controller.signal, openTimeoutMs(session.runTimeoutMs, session.deadline), logger);
         if (!lane.worker) lane.lostWorkers = MAX_WORKER_RESTARTS + 1;
       }
       options.onProgress?.(`Validating ${rank + 1}/${queue.length}: ${candidate.title} at ${relative}:${candidate.line}`);
@@ -285,28 +244,44 @@ export async function proposePatches(options: PatchOptions): Promise<PatchResult
     }
   };
 
-  const copies: WorkspaceCopy[] = [];
-  const lanes: Lane[] = [];
+  // Lanes opened by the caller (while it re-ran the failing tests and localized) are the caller's to
+  // dispose; else this search opens its own and removes them when it ends.
+  let owned: ValidationLanes | undefined;
+  let lanes: Lane[] = [];
+  const counts = new Map<Lane, { warm: number; cold: number }>();
   try {
-    const workers = Math.max(1, Math.min(budget.workers, queue.length));
-    const made = await Promise.allSettled(Array.from({ length: workers }, () => WorkspaceCopy.create(plan, controller.signal)));
-    for (const outcome of made) if (outcome.status === 'fulfilled') copies.push(outcome.value);
-    throwIfCancelled(options.signal);
-    if (copies.length === 0) {
-      const reason = made.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected')?.reason;
-      throw new ReviseError('internal', `Could not copy the project to validate patches: ${reason instanceof Error ? reason.message : String(reason)}`);
+    if (options.lanes) lanes = options.lanes.lanes;
+    else {
+      try {
+        owned = await ValidationLanes.open({
+          root,
+          count: Math.min(budget.workers, queue.length),
+          openWorker: options.openWorker,
+          isolation: options.isolation,
+          openTimeoutMs: openTimeoutMs(session.runTimeoutMs, session.deadline),
+          signal: controller.signal,
+          logger,
+        });
+      } catch (error) {
+        throwIfCancelled(options.signal);
+        throw new ReviseError('internal', error instanceof Error ? error.message : String(error));
+      }
+      if (owned.refused) {
+        logger.warn(owned.refused);
+        return done('isolation-refused', owned.refused);
+      }
+      lanes = owned.lanes;
     }
-    lanes.push(...(await Promise.all(copies.map((copy) => openLane(copy, options, controller.signal, openTimeoutMs(session))))));
+    for (const lane of lanes) counts.set(lane, { warm: lane.warmRuns, cold: lane.coldRuns });
     throwIfCancelled(options.signal);
     await Promise.all(lanes.map((lane) => work(lane)));
   } finally {
     controller.abort();
     options.signal?.removeEventListener('abort', forwardAbort);
-    await Promise.all(lanes.map((lane) => lane.worker?.dispose()));
-    await Promise.all(copies.map((copy) => copy.dispose().catch((error: unknown) => logger.warn(`Could not remove ${copy.container}: ${String(error)}`))));
+    await owned?.dispose(logger);
   }
-  stats.warmRuns = lanes.reduce((sum, lane) => sum + lane.warmRuns, 0);
-  stats.coldRuns = lanes.reduce((sum, lane) => sum + lane.coldRuns, 0);
+  stats.warmRuns = lanes.reduce((sum, lane) => sum + lane.warmRuns - (counts.get(lane)?.warm ?? 0), 0);
+  stats.coldRuns = lanes.reduce((sum, lane) => sum + lane.coldRuns - (counts.get(lane)?.cold ?? 0), 0);
   throwIfCancelled(options.signal);
   stats.stoppedBy = stopReason ?? (queue.length < candidates.length || stats.unchecked > 0 ? 'candidate-budget' : 'exhausted');
 
@@ -398,7 +373,7 @@ export interface Confirmation {
 export async function confirmPatch(options: {
   root: string;
   run: TestRun;
-  patch: Patch;
+  patch: Pick<Patch, 'file' | 'newText'>;
   runTests: PatchOptions['runTests'];
   isolation?: PatchOptions['isolation'];
   signal?: AbortSignal;

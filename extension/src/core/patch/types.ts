@@ -2,6 +2,7 @@ import type { WorkerFactory } from '../exec/types';
 import type { Logger, SourceReader } from '../ports';
 import type { SyntaxService } from '../syntax/treeSitter';
 import type { LineScore, Patch, RepairOutcome, TestRun } from '../types';
+import type { ValidationLanes } from './lanes';
 
 /** Names of the repair templates; each candidate's origin is `template:<name>`. */
 export type TemplateName =
@@ -124,6 +125,11 @@ export interface PatchOptions {
    * the copy's runs of selected tests. Absent, or when it throws, every run is a cold `runTests`.
    */
   openWorker?: WorkerFactory;
+  /**
+   * Copies already made (and warm workers already loaded) by the caller, who disposes them; absent, the
+   * search makes `budget.workers` copies of its own and removes them when it ends.
+   */
+  lanes?: ValidationLanes;
   budget: PatchBudget;
   /** True for files that hold tests or test support; such files are never patched. */
   isTestFile(absolutePath: string): boolean;

@@ -146,7 +146,7 @@ interface StageRun {
 }
 
 /** Maps test ids between the project and a copy (ids of some runners hold absolute paths). */
-function translateIds(ids: string[], from: string, to: string): string[] {
+export function translateIds(ids: string[], from: string, to: string): string[] {
   return ids.map((id) => id.split(from).join(to));
 }
 
