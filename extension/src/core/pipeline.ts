@@ -12,7 +12,7 @@ import { focusOnTest, type TestPlace } from './focus';
 import { changedLinesSinceHead } from './git';
 import { localizeFaults, type CriticOpinion } from './localize/index';
 import { repairMemory } from './localize/repairMemory';
-import { confirmPatch, openTimeoutMs, proposePatches, validationRunTimeoutMs, ValidationLanes, type ExtraCandidate, type PatchStats, type TestRunRequest } from './patch/index';
+import { confirmPatch, proposePatches, ValidationLanes, type ExtraCandidate, type PatchStats, type TestRunRequest } from './patch/index';
 import { verifyReplay } from './exec/jsWorker';
 import { startJestWorker } from './exec/jestWorker';
 import { startMochaWorker } from './exec/mochaWorker';
@@ -32,7 +32,7 @@ import { removeStaleTempDirs, withTempDir } from './tempfiles';
 import { toCheckReport, type CheckOutcome } from './report';
 import { DiskSourceReader } from './sources';
 import { SyntaxService } from './syntax/treeSitter';
-import type { CheckReport, Decision, LineScore, Patch, ProgressUpdate, Stage, TaskAssessment, TestRun } from './types';
+import type { CheckReport, Decision, Framework, LineScore, Patch, ProgressUpdate, Stage, TaskAssessment, TestRun } from './types';
 
 /** User-facing settings that shape one check (the adapters read them from `revise.*` or CLI flags). */
 export interface CheckSettings {
@@ -172,6 +172,8 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
     });
     lanes.catch(() => undefined); // awaited by the patch stage and in `finally`
   }
+  // The capture's run, for the JavaScript workers' replay (undefined when the capture failed).
+  const captureEnded = deferred<TestRun | undefined>();
   /** Starts loading warm workers in the copies, once; `factory` runs after the sandbox is known. */
   const startWorkers = (factory: () => WorkerFactory | undefined, timeoutMs: number) => {
     if (!lanes || workersOpening) return;
@@ -202,26 +204,34 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
         onProgress: (message) => progress('capture', message, 0.1),
         ...(warm
           ? {
-              onStart: (command: string[]) =>
-                startWorkers(() => pytestWorkerFor(request, command[0]!, request.settings.totalTimeoutMs, sandbox, coldRun), request.settings.totalTimeoutMs),
+              onStart: ({ framework, command }: { framework: Framework; command: string[] }) =>
+                startWorkers(
+                  () =>
+                    framework === 'pytest'
+                      ? pytestWorkerFor(request, command[0]!, request.settings.totalTimeoutMs, sandbox, coldRun)
+                      : jsWorkerFor(request, framework, captureEnded.promise, sandbox, coldRun),
+                  request.settings.totalTimeoutMs,
+                ),
             }
           : {}),
       }),
       changedLinesSinceHead(request.root, runner, signal).catch(() => ({}) as Record<string, number[]>),
-    ]);
+    ]).catch((error: unknown) => {
+      captureEnded.resolve(undefined);
+      throw error;
+    });
     timings.capture = Date.now() - stageStart;
     let run = request.focusTest ? focusOnTest(captured, request.focusTest) : captured;
     throwIfCancelled(signal);
     logger.info(`${run.framework}: ${summarizeRun(run)} in ${run.durationMs} ms (coverage: ${run.coverageMethod})`);
     fileLevelIds = run.tests.filter((test) => test.loadError).map((test) => test.id);
+    captureEnded.resolve(run);
 
     let ready: Promise<ValidationLanes> | undefined;
     if (lanes && run.tests.some((test) => test.outcome === 'failed')) {
-      const capturedRun = run;
-      if (warm && run.framework !== 'pytest') {
-        startWorkers(() => jsWorkerFor(request, capturedRun, sandbox, coldRun), openTimeoutMs(validationRunTimeoutMs(run), Date.now() + request.settings.patch.timeMs));
-      } else if (workersOpening) {
-        // Loading the suite takes less than capturing it did: a load still going on long after is given up.
+      if (workersOpening) {
+        // Loading the suite (and replaying a JavaScript runner's files twice) takes about what capturing
+        // it did: a load still going on long after is given up, and that lane validates cold.
         const limitMs = Math.max(10_000, 2 * run.durationMs);
         void lanes.then((opened) => opened.limitOpening(limitMs, logger), () => undefined);
       }
@@ -497,11 +507,6 @@ function workerSettings(request: CheckRequest, loadTimeoutMs: number, sandbox: S
   };
 }
 
-/** A load limit scaled to the capture's duration. */
-function loadTimeoutAfter(request: CheckRequest, run: TestRun): number {
-  return Math.min(request.settings.totalTimeoutMs, Math.max(30_000, 3 * run.durationMs + 10_000));
-}
-
 /**
  * The warm pytest worker for validation runs, loaded by `python` (the capture's interpreter). Started
  * while the capture runs, so its load is bounded by the capture's own limit (`loadTimeoutMs`).
@@ -525,22 +530,24 @@ function pytestWorkerFor(request: CheckRequest, python: string, loadTimeoutMs: n
 }
 
 /**
- * The warm node:test, Mocha, Jest or Vitest worker for a copy, trusted only after it reproduced the capture's outcomes
- * for the test files validation will ask for (those of the failing tests and of the passing tests that
- * run a line a failing test runs); other files, and file-level ids, run cold.
+ * The warm node:test, Mocha, Jest or Vitest worker for a copy. Its process starts at once (beside the
+ * capture); it is trusted only after it reproduced the capture's outcomes (`captured`, once the capture
+ * ended) for the test files validation will ask for: those of the failing tests and of the passing tests
+ * that run a line a failing test runs. Other files, and file-level ids, run cold.
  */
-function jsWorkerFor(request: CheckRequest, run: TestRun, sandbox: SandboxKind | undefined, coldRun: (request: TestRunRequest) => Promise<TestRun>): WorkerFactory {
-  const files = replayFiles(run);
-  const framework = run.framework;
-  // A test that hung in the capture would hang the replay too, and a worker cannot stop one test inside
-  // its own process: such a copy validates cold, where each run has the capture's per-test watchdog.
-  const hung = run.tests.find((test) => test.timedOut && files.has(parseTestId(test.id).file));
+function jsWorkerFor(
+  request: CheckRequest,
+  framework: Framework,
+  captured: Promise<TestRun | undefined>,
+  sandbox: SandboxKind | undefined,
+  coldRun: (request: TestRunRequest) => Promise<TestRun>,
+): WorkerFactory {
   return async (root, signal) => {
-    if (hung) throw new WorkerUnavailable(`the test ${hung.id} ran past the per-test timeout in the capture, and a warm worker cannot stop a test that hangs in its own process`);
     const manifest = await readManifest(root);
     const input = { root, baseEnv: process.env, ...(manifest ? { manifest } : {}) };
     const common = {
-      ...workerSettings(request, loadTimeoutAfter(request, run), sandbox, root, signal),
+      // Started before anyone knows how long the suite takes: bounded by the capture's own limit.
+      ...workerSettings(request, request.settings.totalTimeoutMs, sandbox, root, signal),
       javascriptDir: request.assets.javascriptDir ?? path.join(path.dirname(request.assets.pythonDir), 'javascript'),
     };
     let worker: TestWorker;
@@ -554,7 +561,15 @@ function jsWorkerFor(request: CheckRequest, run: TestRun, sandbox: SandboxKind |
       if (typeof command === 'string') throw new WorkerUnavailable(command);
       worker = await startNodeTestWorker({ ...common, command });
     }
+    let files: Set<string>;
     try {
+      const run = await untilAborted(captured, signal);
+      if (!run) throw new WorkerUnavailable('the capture ended without results to replay');
+      files = replayFiles(run);
+      // A test that hung in the capture would hang the replay too, and a worker cannot stop one test inside
+      // its own process: such a copy validates cold, where each run has the capture's per-test watchdog.
+      const hung = run.tests.find((test) => test.timedOut && files.has(parseTestId(test.id).file));
+      if (hung) throw new WorkerUnavailable(`the test ${hung.id} ran past the per-test timeout in the capture, and a warm worker cannot stop a test that hangs in its own process`);
       const baseline = new Map(run.tests.filter((test) => !isFileLevelId(test.id, framework) && files.has(parseTestId(test.id).file)).map((test) => [test.id.split(run.root).join(root), test.outcome]));
       await verifyReplay(worker, baseline, signal);
     } catch (error) {
@@ -573,6 +588,25 @@ function jsWorkerFor(request: CheckRequest, run: TestRun, sandbox: SandboxKind |
           : loadFailuresAsTests(await worker.run(runRequest)),
     };
   };
+}
+
+/** `promise`, or a `WorkerUnavailable` rejection as soon as `signal` aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new WorkerUnavailable('stopped before the capture ended'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new WorkerUnavailable('stopped before the capture ended'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
 }
 
 /** Test files (as in test ids) of the failing tests and of the passing tests that run a line a failing test runs. */
@@ -675,4 +709,13 @@ async function screenModelCandidates(candidates: ExtraCandidate[], sources: Sour
     });
   }
   return kept;
+}
+
+/** A promise with its `resolve` outside (the first call wins). */
+function deferred<T>(): { promise: Promise<T>; resolve(value: T): void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((done) => {
+    resolve = done;
+  });
+  return { promise, resolve };
 }

@@ -1,4 +1,5 @@
 import type { Logger, ProcessRunner } from '../ports';
+import type { Framework } from '../types';
 
 /** Where the adapters keep files the core needs at run time. */
 export interface Assets {
@@ -47,8 +48,9 @@ export interface CaptureOptions {
   /** Short progress messages ("ran 12/40 tests"). */
   onProgress?(message: string): void;
   /**
-   * Called once when the test process starts, with its command (pytest: after a version shim is resolved
-   * to the real interpreter). The pipeline starts loading warm validation workers then, beside the run.
+   * Called once when the test process starts, with the runner and its command (pytest: after a version
+   * shim is resolved to the real interpreter). The pipeline starts warm validation workers then, beside
+   * the run.
    */
-  onStart?(command: string[]): void;
+  onStart?(start: { framework: Framework; command: string[] }): void;
 }

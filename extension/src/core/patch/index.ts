@@ -24,7 +24,7 @@ export { unifiedDiff } from './diff';
 export { defaultPriors } from './priors';
 export type { TemplatePrior, TemplatePriors } from './priors';
 export { removeStaleCopies } from './isolation';
-export { ValidationLanes, openTimeoutMs, validationRunTimeoutMs } from './lanes';
+export { ValidationLanes } from './lanes';
 export { applyPatchToFile } from './apply';
 export type * from './types';
 

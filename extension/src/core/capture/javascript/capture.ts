@@ -134,7 +134,9 @@ export async function captureJavaScript(options: CaptureOptions): Promise<TestRu
     const stopProgress = options.onProgress ? watchProgress(captureDir, options.onProgress, logger) : undefined;
     let result: ProcessResult;
     try {
-      result = await runner.run(invocation.program, invocation.args, { cwd: root, env: invocation.env, timeoutMs: options.totalTimeoutMs, signal });
+      const running = runner.run(invocation.program, invocation.args, { cwd: root, env: invocation.env, timeoutMs: options.totalTimeoutMs, signal });
+      options.onStart?.({ framework, command: invocation.command });
+      result = await running;
     } finally {
       stopProgress?.();
     }

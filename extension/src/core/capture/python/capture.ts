@@ -77,7 +77,7 @@ export async function capturePytest(options: CaptureOptions): Promise<TestRun> {
     let result: ProcessResult;
     try {
       const running = runner.run(program!, args, { cwd: root, env, timeoutMs: options.totalTimeoutMs, signal: stopRun.signal });
-      options.onStart?.(command);
+      options.onStart?.({ framework: 'pytest', command });
       if (pendingProbe) {
         try {
           logProbe(await pendingProbe);
