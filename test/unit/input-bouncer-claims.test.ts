@@ -231,3 +231,32 @@ def sort_thirds(values: list):
 void test('"sorted" about some positions only does not require the whole list in order', () => {
   assert.deepEqual(kinds(SORT_AT_THIRDS), []);
 });
+
+const HEAD = `
+def head(values):
+    """Returns the first element of the list.
+    head([4, 8, 6]) == 4
+    """
+`;
+
+void test('"the first element" contradicts an example that returns the last one', () => {
+  assert.deepEqual(kinds(HEAD), []);
+  const wrong = HEAD.replace('== 4', '== 6');
+  assert.deepEqual(kinds(wrong), ['extreme']);
+  assert.match(messages(wrong)[0], /is said to return 6, the last element of the input, while the first is 4/);
+});
+
+const FRACTION = `
+def fraction(number: float) -> float:
+    """Given a positive floating point number, return the decimal part of the number.
+    >>> fraction(3.25)
+    0.25
+    """
+`;
+
+void test('"the decimal part" lies between 0 and 1', () => {
+  assert.deepEqual(kinds(FRACTION), []);
+  const wrong = FRACTION.replace('0.25\n', '3\n');
+  assert.deepEqual(kinds(wrong), ['range']);
+  assert.match(messages(wrong)[0], /`fraction\(3\.25\)` is said to return 3, which is not between 0 and 1/);
+});

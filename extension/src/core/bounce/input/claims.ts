@@ -236,6 +236,45 @@ function checkRank(claims: Claim[], examples: ValuedExample[]): Contradiction | 
   return undefined;
 }
 
+// 3b. An end of the input: "returns the first element of the list" contradicts an example that returns
+//     the last one (and the other way round).
+
+const END_PATTERN =
+  /\b(?:return|returns)\s+(?:the\s+)?(first|last)\s+(?:element|item|number|value|word|string|character)\b(?!\s+(?:that|which|whose|such|satisf\w*|with|among|not|where|to|in (?:alphabetical|sorted)|after|before))/;
+
+function checkEnd(claims: Claim[], examples: ValuedExample[]): Contradiction | undefined {
+  for (const claim of claims) {
+    const match = END_PATTERN.exec(claim.lower);
+    if (!match) continue;
+    const first = match[1] === 'first';
+    for (const { example, value } of examples) {
+      const argumentsList = argumentsOf(example);
+      if (!argumentsList || argumentsList.length !== 1) continue;
+      const input = argumentsList[0];
+      const items: LiteralValue[] | undefined =
+        input.kind === 'list' ? input.items : input.kind === 'string' && value.kind === 'string' && [...value.value].length === 1 ? [...input.value].map((character) => ({ kind: 'string', value: character })) : undefined;
+      if (!items || items.length < 2) continue;
+      const claimed = first ? items[0] : items[items.length - 1];
+      const other = first ? items[items.length - 1] : items[0];
+      if (literalsEqual(value, other) && !literalsEqual(value, claimed)) {
+        return contradiction('extreme', example, value, `the ${first ? 'last' : 'first'} element of the input, while the ${match[1]} is ${formatLiteral(claimed)}`, claim);
+      }
+    }
+  }
+  return undefined;
+}
+
+// 3c. "the decimal part", "the fractional part": at least 0 and less than 1.
+
+const FRACTION_PATTERN = /\b(?:return|returns)\s+(?:the\s+)?(?:decimal|fractional)\s+part\b/;
+
+function checkFraction(claims: Claim[], examples: ValuedExample[]): Contradiction | undefined {
+  const claim = claims.find((candidate) => FRACTION_PATTERN.test(candidate.lower));
+  if (!claim) return undefined;
+  const wrong = examples.find(({ value }) => value.kind === 'number' && (value.value < 0 || value.value >= 1));
+  return wrong ? contradiction('range', wrong.example, wrong.value, 'which is not between 0 and 1 as a decimal part is', claim) : undefined;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // 4. A stated constant applied to every element: "return list with elements incremented by 1".
 
@@ -425,6 +464,8 @@ export function checkClaims(description: string, examples: ValuedExample[], para
     checkPredicate(claims, examples, parameters),
     checkCount(claims, examples),
     checkRank(claims, examples),
+    checkEnd(claims, examples),
+    checkFraction(claims, examples),
     checkElementwise(claims, examples),
     checkAbsolute(claims, examples),
     checkUniqueElements(claims, examples),

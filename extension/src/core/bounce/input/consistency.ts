@@ -24,6 +24,7 @@ export interface Contradiction {
     | 'count'
     | 'extreme'
     | 'constant'
+    | 'range'
     | 'parity'
     | 'concatenation'
     | 'code';
