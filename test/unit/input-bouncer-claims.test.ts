@@ -170,6 +170,9 @@ void test('"a list of the even numbers", "the biggest even integer": results of 
   const wrongScalar = BIGGEST_EVEN.replace('biggest_even(12, 15) == 14', 'biggest_even(12, 15) == 15');
   assert.deepEqual(kinds(wrongScalar), ['parity']);
   assert.match(messages(wrongScalar)[0], /`biggest_even\(12, 15\)` is said to return 15, which is not even/);
+  // The "no such number" answer stated at the end of a sentence is not held against the parity.
+  const sentinel = BIGGEST_EVEN.replace('Returns the biggest even integer in the range [x, y], and -1 if there is none.', 'Returns the biggest even integer in the range [x, y]. If there is none, return -1.');
+  assert.deepEqual(kinds(sentinel), []);
 });
 
 const HAS_PAIR = `

@@ -378,7 +378,8 @@ function checkParity(description: string, claims: Claim[], examples: ValuedExamp
         if (wrong !== undefined) return contradiction('parity', example, value, `which holds ${wrong}, not ${parity}`, claim);
       } else if (value.kind === 'number' && !hasParity(value.value, parity)) {
         // A stated "no such number" answer (-1, 0) is not a result of that parity.
-        if (new RegExp(String.raw`(?<![\w.])${value.value}(?![\w.])`).test(description)) continue;
+        // (A full stop after it ends the sentence; only a digit after a point makes it another number.)
+        if (new RegExp(String.raw`(?<![\w.])${value.value}(?!\w|\.\d)`).test(description)) continue;
         return contradiction('parity', example, value, `which is not ${parity}`, claim);
       }
     }
