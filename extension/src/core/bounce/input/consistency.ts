@@ -5,12 +5,29 @@
  * when a runner is supplied — the code itself.
  */
 import { throwIfCancelled } from '../../errors';
+import { checkClaims } from './claims';
 import { formatLiteral, literalsEqual, outputsEqual, parseLiteral, type LiteralValue } from './literal';
 import { splitTopLevel, type ParsedTask, type TaskExample, type TaskSignature } from './parse';
 
 /** Why a task's examples cannot all be right. */
 export interface Contradiction {
-  kind: 'arity' | 'conflicting-examples' | 'return-type' | 'order' | 'uniqueness' | 'sign' | 'prime' | 'permutation' | 'code';
+  kind:
+    | 'arity'
+    | 'conflicting-examples'
+    | 'return-type'
+    | 'order'
+    | 'uniqueness'
+    | 'sign'
+    | 'prime'
+    | 'permutation'
+    | 'predicate'
+    | 'count'
+    | 'extreme'
+    | 'constant'
+    | 'range'
+    | 'parity'
+    | 'concatenation'
+    | 'code';
   /** In words a developer can act on, naming the example. */
   message: string;
 }
@@ -208,6 +225,12 @@ export function checkExamples(task: ParsedTask): Contradiction[] {
   }
 
   contradictions.push(...checkPromises(task.description, withValues));
+  // Claims in the prose the examples can be checked against (see `claims.ts`); one report per kind.
+  const reported = new Set(contradictions.map((contradiction) => contradiction.kind));
+  for (const found of checkClaims(task.description, withValues, signature?.parameters.map((parameter) => parameter.name) ?? [])) {
+    if (!reported.has(found.kind)) contradictions.push(found);
+    reported.add(found.kind);
+  }
   return contradictions;
 }
 
@@ -239,7 +262,8 @@ export function constantOutput(task: ParsedTask): string | undefined {
 function checkPromises(description: string, examples: { example: TaskExample; value: LiteralValue }[]): Contradiction[] {
   const found: Contradiction[] = [];
   const claims = sentences(description).filter((sentence) => /\b(return|returns|returned|output|result)\b/.test(sentence) && !/\bor\b/.test(sentence));
-  const keyed = (sentence: string): boolean => /\b(according to|based on|by (?:their|the|its)|key)\b/.test(sentence);
+  // A sort by a key, or of some positions only ("sorted at the even indices"), need not leave the whole list in order.
+  const keyed = (sentence: string): boolean => /\b(according to|based on|by (?:their|the|its)|key|indic\w*|indices|index|indexes|positions?)\b/.test(sentence);
   const ascending = claims.find((sentence) => /\b(sorted|ascending|increasing order)\b/.test(sentence) && !/\b(descending|decreasing|reverse)/.test(sentence) && !keyed(sentence));
   const descending = claims.find((sentence) => /\b(descending|decreasing order)\b/.test(sentence) && !/\b(ascending|increasing)/.test(sentence) && !keyed(sentence));
   const unique = claims.find((sentence) => /\b(unique|distinct|without duplicates|no duplicates)\b/.test(sentence));
