@@ -6,6 +6,8 @@ Loaded with ``-p revise_pytest`` (its folder is put on PYTHONPATH by Revise). It
 ``REVISE_OUTPUT_DIR``   folder for ``results.jsonl`` and ``coverage*.json`` (outside the user's tree)
 ``REVISE_ROOT``         project root; only files under it are recorded (default: the working directory)
 ``REVISE_TEST_TIMEOUT`` per-test timeout in seconds (0 or unset: none)
+``REVISE_STOP_AFTER_TIMEOUT`` ``1``: once a test has run past the timeout, the rest are not run (they
+                          report nothing; validation of a candidate patch counts them as failed)
 ``REVISE_COVERAGE``     ``auto`` (coverage.py when importable, else a line tracer), ``trace`` (always the
                         tracer) or ``off``
 
@@ -204,6 +206,10 @@ class RevisePlugin:
             self.timeout = max(0.0, float(os.environ.get(TIMEOUT_ENV) or 0))
         except ValueError:
             self.timeout = 0.0
+        # Candidate validation: after the first test that hangs, the others are not run (a candidate that
+        # makes a test hang is no fix, and each hang costs a whole timeout). The warm worker sets it per run.
+        self.stop_after_timeout = os.environ.get("REVISE_STOP_AFTER_TIMEOUT") == "1"
+        self.hung = False
         self._out = open(os.path.join(output_dir, "results.jsonl"), "a", encoding="utf-8")
         self._lock = threading.Lock()
         self._current = None
@@ -443,6 +449,9 @@ class RevisePlugin:
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item, nextitem):
+        if self.stop_after_timeout and self.hung:
+            yield  # not run (SkipAfterTimeout returns first): no state, no record
+            return
         try:
             line = item.location[1] + 1 if item.location[1] is not None else None
         except Exception:
@@ -526,6 +535,7 @@ class RevisePlugin:
                 state.failure = self._failure(call, report)
                 if call.excinfo is not None and isinstance(call.excinfo.value, Timeout):
                     state.timed_out = True
+                    self.hung = True
         elif report.skipped and state.outcome == "passed":
             state.outcome = "skipped"
         if call.when == "teardown":
@@ -738,4 +748,19 @@ def pytest_configure(config) -> None:
     if not output_dir or config.pluginmanager.has_plugin("revise-state"):
         return
     _keep_plugin_files_out_of_the_project(config, output_dir)
-    config.pluginmanager.register(RevisePlugin(config, output_dir), "revise-state")
+    state = RevisePlugin(config, output_dir)
+    config.pluginmanager.register(state, "revise-state")
+    config.pluginmanager.register(SkipAfterTimeout(state), "revise-skip-after-timeout")
+
+
+class SkipAfterTimeout:
+    """Runs no more tests once one has hung, when the run asks for it (``stop_after_timeout``)."""
+
+    def __init__(self, state: "RevisePlugin") -> None:
+        self.state = state
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_protocol(self, item, nextitem):
+        if self.state.stop_after_timeout and self.state.hung:
+            return True
+        return None

@@ -24,7 +24,8 @@ outlives the run. Protocol, one JSON object per line; the parent writes on the d
 stdout (test output never reaches it) and reads requests from stdin:
 
   -> {"type": "ready", "warm": true|false, "reason": "...", "python": "3.11.2", "items": 9, "warmupMs": 310}
-  <- {"id": 1, "tests": [node ids], "files": [changed files], "outputDir": "/tmp/...", "args": [cold pytest args]}
+  <- {"id": 1, "tests": [node ids], "files": [changed files], "outputDir": "/tmp/...", "args": [cold pytest args],
+      "timeout": 2.0 (optional, seconds per test), "stopAfterTimeout": true (optional: no test after one that hung)}
   -> {"type": "started", "id": 1, "pid": 456}
   -> {"type": "done", "id": 1, "exit": 0, "mode": "swap"|"fresh"}   (exit -N: killed by signal N)
 
@@ -368,6 +369,7 @@ class WorkerPlugin:
                 limit = _request_timeout(request)
                 if limit is not None:
                     plugin.timeout = limit
+                plugin.stop_after_timeout = bool(request.get("stopAfterTimeout"))
                 plugin.retarget(output_dir)
                 plugin.write({"type": "collected", "count": len(wanted), "conftests": []})
             items = [by_id[test] for test in wanted]
@@ -406,6 +408,8 @@ class WorkerPlugin:
         limit = _request_timeout(request)
         if limit is not None:
             env["REVISE_TEST_TIMEOUT"] = str(limit)
+        if request.get("stopAfterTimeout"):
+            env["REVISE_STOP_AFTER_TIMEOUT"] = "1"
         args = [sys.executable, "-m", "pytest"] + [str(arg) for arg in request["args"]]
         os.execve(sys.executable, args, env)
 

@@ -136,6 +136,22 @@ describe('pytest worker', { skip }, () => {
     }
   });
 
+  test('a run that stops after a hang runs no test after the one that hung, swapped or cold; other runs run them all', async () => {
+    const worker = await start({ perTestTimeoutMs: 600_000 });
+    const signal = new AbortController().signal;
+    const endless = original.replace('return sum(values) * len(values)', 'while True:\n        pass');
+    writeFileSync(module, endless);
+    const stopped = await worker.run({ testIds: FAILING, files: [module], signal, perTestTimeoutMs: 700, stopAfterTimeout: true });
+    assert.deepEqual(stopped.tests.map((entry) => [entry.id, entry.outcome, entry.timedOut === true]), [[FAILING[0], 'failed', true]], 'the second test did not run');
+    const all = await worker.run({ testIds: FAILING, files: [module], signal, perTestTimeoutMs: 700 });
+    assert.deepEqual(all.tests.map((entry) => [entry.id, entry.outcome]), [[FAILING[0], 'failed'], [FAILING[1], 'failed']]);
+    // A change outside function bodies runs cold inside the worker: the same answer.
+    writeFileSync(module, `SCALE = 1\n${endless}`);
+    const cold = await worker.run({ testIds: FAILING, files: [module], signal, perTestTimeoutMs: 700, stopAfterTimeout: true });
+    assert.deepEqual(cold.tests.map((entry) => [entry.id, entry.outcome, entry.timedOut === true]), [[FAILING[0], 'failed', true]]);
+    assert.deepEqual(worker.modes, { swap: 2, fresh: 1 });
+  });
+
   test('cancelling a run kills its process group; the worker serves the next run', async () => {
     const worker = await start({ perTestTimeoutMs: 0 });
     writeFileSync(module, original.replace('return sum(values) * len(values)', 'import time\n    time.sleep(600)'));

@@ -137,10 +137,19 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
   // The baseline's load failures are files, not tests: a whole-suite run must still answer for them.
   let fileLevelIds: string[] = [];
   /** A cold run of the tests in an isolated copy, without coverage: the fallback and the confirmation. */
-  const coldRun = ({ root, testIds, signal: runSignal }: TestRunRequest) =>
-    withTempDir('run', (tempDir) =>
-      captureTests({
-        ...captureSettings(request),
+  // The capture's runner, once known: only pytest applies a candidate's tighter limits in a cold run, as
+  // its warm worker does (a JavaScript worker cannot stop one test, so there both keep the setting).
+  let capturedFramework: Framework | undefined;
+  const coldRun = ({ root, testIds, signal: runSignal, perTestTimeoutMs, stopAfterTimeout }: TestRunRequest) =>
+    withTempDir('run', (tempDir) => {
+      const settings = captureSettings(request);
+      const candidateLimits = capturedFramework === 'pytest';
+      return captureTests({
+        ...settings,
+        ...(candidateLimits && perTestTimeoutMs !== undefined && perTestTimeoutMs > 0
+          ? { perTestTimeoutMs: settings.perTestTimeoutMs > 0 ? Math.min(settings.perTestTimeoutMs, perTestTimeoutMs) : perTestTimeoutMs }
+          : {}),
+        ...(candidateLimits && stopAfterTimeout ? { stopAfterTimeout: true } : {}),
         root,
         runner: candidateRunner ? candidateRunner(root === request.root ? [] : [root], tempDir) : runner,
         tempDir,
@@ -148,8 +157,8 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
         testIds,
         coverage: false,
         fileLevelIds,
-      }),
-    );
+      });
+    });
 
   throwIfCancelled(signal);
   // What an earlier Revise that was killed left behind: its runs' processes and temporary folders.
@@ -224,6 +233,7 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
     let run = request.focusTest ? focusOnTest(captured, request.focusTest) : captured;
     throwIfCancelled(signal);
     logger.info(`${run.framework}: ${summarizeRun(run)} in ${run.durationMs} ms (coverage: ${run.coverageMethod})`);
+    capturedFramework = run.framework;
     fileLevelIds = run.tests.filter((test) => test.loadError).map((test) => test.id);
     captureEnded.resolve(run);
 

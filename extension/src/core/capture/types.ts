@@ -53,4 +53,6 @@ export interface CaptureOptions {
    * the run.
    */
   onStart?(start: { framework: Framework; command: string[] }): void;
+  /** pytest: no test after one that ran past the per-test timeout (validation of a candidate patch). */
+  stopAfterTimeout?: boolean;
 }

@@ -135,7 +135,7 @@ class PytestWorker extends WorkerProcess<Message> implements TestWorker {
         this.pending = { id, resolve, reject };
       });
       const timeoutMs = request.perTestTimeoutMs !== undefined && request.perTestTimeoutMs > 0 ? Math.min(request.perTestTimeoutMs, this.options.perTestTimeoutMs > 0 ? this.options.perTestTimeoutMs : Infinity) : undefined;
-      this.child.stdin.write(`${JSON.stringify({ id, tests: request.testIds, files: request.files, outputDir, args, ...(timeoutMs !== undefined ? { timeout: timeoutMs / 1000 } : {}) })}\n`);
+      this.child.stdin.write(`${JSON.stringify({ id, tests: request.testIds, files: request.files, outputDir, args, ...(timeoutMs !== undefined ? { timeout: timeoutMs / 1000 } : {}), ...(request.stopAfterTimeout ? { stopAfterTimeout: true } : {}) })}\n`);
       if (request.signal.aborted) onAbort();
       else request.signal.addEventListener('abort', onAbort, { once: true });
       const message = await done;

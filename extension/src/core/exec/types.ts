@@ -17,6 +17,11 @@ export interface WorkerRunRequest {
    * worker keeps the smaller of this and its own. Workers that cannot stop a single test ignore it.
    */
   perTestTimeoutMs?: number;
+  /**
+   * Run no test after one that hung (pytest; a candidate that makes a test hang is no fix). The
+   * tests not run report nothing, and validation counts them as failed, as a cold run does.
+   */
+  stopAfterTimeout?: boolean;
 }
 
 /** A long-lived process that has loaded the runner, the project and its tests once. */

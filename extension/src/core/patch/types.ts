@@ -98,6 +98,10 @@ export interface TestRunRequest {
   testIds?: string[];
   /** Aborted on cancellation, on the time budget, or when this run overstays; the run must stop its processes. */
   signal: AbortSignal;
+  /** A candidate's tighter per-test limit (see `candidateTestTimeoutMs`); runners that honour it keep the smaller. */
+  perTestTimeoutMs?: number;
+  /** A candidate's run: no test after one that hung (pytest). */
+  stopAfterTimeout?: boolean;
 }
 
 /** Limits on the project tree copied for validation. */

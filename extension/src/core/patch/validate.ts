@@ -172,6 +172,9 @@ async function runInCopy(session: ValidationSession, lane: Lane, candidate: Cand
   session.signal.addEventListener('abort', onAbort, { once: true });
   try {
     const ids = testIds && translateIds(testIds, session.baseline.root, copy.root);
+    // The same limits warm and cold: a tighter per-test timeout from the baseline's durations, and no test
+    // after one that hung, so that both give the same outcomes.
+    const perTestTimeoutMs = candidateTestTimeoutMs(session.baseline, testIds ?? [...session.baseline.active]);
     let run: TestRun | undefined;
     if (lane.worker && ids) {
       try {
@@ -179,7 +182,8 @@ async function runInCopy(session: ValidationSession, lane: Lane, candidate: Cand
           testIds: ids,
           files: [copy.resolve(path.relative(session.baseline.root, candidate.file))],
           signal: controller.signal,
-          perTestTimeoutMs: candidateTestTimeoutMs(session.baseline, testIds!),
+          perTestTimeoutMs,
+          stopAfterTimeout: true,
         });
         lane.warmRuns++;
       } catch (error) {
@@ -193,7 +197,7 @@ async function runInCopy(session: ValidationSession, lane: Lane, candidate: Cand
       }
     }
     if (!run) {
-      run = await session.runTests({ root: copy.root, testIds: ids, signal: controller.signal });
+      run = await session.runTests({ root: copy.root, testIds: ids, signal: controller.signal, perTestTimeoutMs, stopAfterTimeout: true });
       lane.coldRuns++;
     }
     if (session.signal.aborted || (overstayed && endsWithBudget)) throw new RunStopped(true);

@@ -63,7 +63,7 @@ export async function capturePytest(options: CaptureOptions): Promise<TestRun> {
     const reviseArguments = [...pytestArguments(root, options.testIds, loops.map((loop) => path.join(root, loop.link))), `--junitxml=${junitPath}`, '-o', 'junit_family=xunit1'];
     const [program, ...programArguments] = customCommand ?? [interpreter, '-m', 'pytest'];
     const args = [...programArguments, ...reviseArguments];
-    const env = pytestEnvironment({ root, outputDir, pythonDir: options.assets.pythonDir, perTestTimeoutMs: options.perTestTimeoutMs, coverage: coverageRequested });
+    const env = pytestEnvironment({ root, outputDir, pythonDir: options.assets.pythonDir, perTestTimeoutMs: options.perTestTimeoutMs, coverage: coverageRequested, stopAfterTimeout: options.stopAfterTimeout === true });
     const command = [program!, ...args];
     logger.debug(`pytest capture: running ${command.join(' ')} in ${root}`);
 
@@ -140,7 +140,7 @@ export function pytestArguments(root: string, testIds?: string[], ignored: strin
 }
 
 /** The environment of a pytest run with Revise's plugin (also the warm worker's). */
-export function pytestEnvironment(settings: { root: string; outputDir: string; pythonDir: string; perTestTimeoutMs: number; coverage: boolean }): NodeJS.ProcessEnv {
+export function pytestEnvironment(settings: { root: string; outputDir: string; pythonDir: string; perTestTimeoutMs: number; coverage: boolean; stopAfterTimeout?: boolean }): NodeJS.ProcessEnv {
   return {
     ...process.env,
     PYTHONPATH: [settings.pythonDir, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter),
@@ -152,6 +152,7 @@ export function pytestEnvironment(settings: { root: string; outputDir: string; p
     REVISE_ROOT: settings.root,
     REVISE_TEST_TIMEOUT: String(Math.max(0, settings.perTestTimeoutMs) / 1000),
     REVISE_COVERAGE: settings.coverage ? 'auto' : 'off',
+    ...(settings.stopAfterTimeout ? { REVISE_STOP_AFTER_TIMEOUT: '1' } : {}),
   };
 }
 
