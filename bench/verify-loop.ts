@@ -14,7 +14,7 @@
  * 100 files, each with one seeded bug (`--big`).
  *
  * Usage: npm run build && npm run build:tests &&
- *        node out/bench/verify-loop.js [--rounds 3] [--load 2] [--big] [--out bench/results/verify-loop]
+ *        node out/bench/verify-loop.js [--rounds 3] [--load 2] [--big] [--no-cold] [--only NAME] [--out bench/results/verify-loop]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -53,12 +53,13 @@ interface CheckRecord {
 }
 
 function parseArgs(argv: string[]) {
-  const options = { rounds: 3, load: 2, big: false, out: path.join(repoRoot, 'bench', 'results', 'verify-loop'), only: '' };
+  const options = { rounds: 3, load: 2, big: false, cold: true, out: path.join(repoRoot, 'bench', 'results', 'verify-loop'), only: '' };
   for (let index = 0; index < argv.length; index++) {
     const arg = argv[index];
     if (arg === '--rounds') options.rounds = Number(argv[++index]);
     else if (arg === '--load') options.load = Number(argv[++index]);
     else if (arg === '--big') options.big = true;
+    else if (arg === '--no-cold') options.cold = false;
     else if (arg === '--out') options.out = path.resolve(argv[++index]);
     else if (arg === '--only') options.only = argv[++index];
     else throw new Error(`unknown option ${arg}`);
@@ -235,12 +236,13 @@ function main(): void {
         try {
           entry.plainMs.push({ round, loaded, ms: Math.round(timed(workspace.plain, workspace.root).ms) });
           entry.checks.push(check(workspace, 'warm', round, loaded));
-          entry.checks.push(check(workspace, 'cold', round, loaded));
+          if (options.cold) entry.checks.push(check(workspace, 'cold', round, loaded));
         } finally {
           for (const child of load) child.kill('SIGKILL');
         }
-        const last = entry.checks.slice(-2);
-        process.stderr.write(`${workspace.name} round ${round}${loaded ? ' (loaded)' : ''}: plain ${entry.plainMs.at(-1)?.ms} ms, warm ${last[0].wallMs} ms (${last[0].decision}), cold ${last[1].wallMs} ms (${last[1].decision})\n`);
+        const last = entry.checks.slice(options.cold ? -2 : -1);
+        const coldSaid = last[1] ? `, cold ${last[1].wallMs} ms (${last[1].decision})` : '';
+        process.stderr.write(`${workspace.name} round ${round}${loaded ? ' (loaded)' : ''}: plain ${entry.plainMs.at(-1)?.ms} ms, warm ${last[0].wallMs} ms (${last[0].decision})${coldSaid}\n`);
       }
       results.push(entry);
     }
@@ -288,7 +290,8 @@ function main(): void {
   ];
   for (const item of summary) {
     for (const row of [item.idle, item.loaded].filter((value): value is NonNullable<typeof value> => value !== undefined)) {
-      lines.push(`| ${item.workspace} | ${row.loaded ? 'loaded' : 'idle'} | ${(row.plainMs / 1000).toFixed(2)} s | ${(row.warmMs / 1000).toFixed(2)} s | ${row.warmRatio}× | ${row.warmProposed} | ${(row.coldMs / 1000).toFixed(2)} s | ${row.coldRatio}× | ${row.coldProposed} |`);
+      const cold = options.cold ? `${(row.coldMs / 1000).toFixed(2)} s | ${row.coldRatio}× | ${row.coldProposed}` : 'not run (`--no-cold`) | | ';
+      lines.push(`| ${item.workspace} | ${row.loaded ? 'loaded' : 'idle'} | ${(row.plainMs / 1000).toFixed(2)} s | ${(row.warmMs / 1000).toFixed(2)} s | ${row.warmRatio}× | ${row.warmProposed} | ${cold} |`);
     }
   }
   lines.push('', '## Determinism (warm, idle and loaded rounds)', '', '| workspace | same suspects, patches and decision in every round |', '|---|---|');
