@@ -165,10 +165,11 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
   killOrphanedRuns();
   await removeStaleTempDirs().catch(() => 0);
 
-  // Fix mode: the copies that validate candidates are made while the tests run. A pytest suite's warm
-  // workers start loading in them as soon as pytest starts (the capture keeps one core busy); the
-  // JavaScript runners' open after the capture, which their replay needs. The re-run of the failing
-  // tests (for flakiness) is then one fork in the first warm worker. `finally` removes them all.
+  // Fix mode: the copies that validate candidates are made while the tests run, and their warm workers
+  // start as soon as the test runner does (the capture keeps about one core busy): pytest loads the suite;
+  // node:test, Mocha, Jest and Vitest start their process and replay the capture's outcomes once it has
+  // ended. The re-run of the failing tests (for flakiness) is then served by the first warm worker.
+  // `finally` removes them all, whatever happens.
   let lanes: Promise<ValidationLanes> | undefined;
   let openWorker: WorkerFactory | undefined;
   let workersOpening: Promise<void> | undefined;
