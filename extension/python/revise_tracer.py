@@ -393,6 +393,14 @@ class CoveragePyRecorder(Recorder):
             data.add_lines = add_lines
         except (AttributeError, TypeError):
             pass  # a coverage.py whose data object takes no attributes: saved as before, only slower
+        # The collector maps every file's name before saving, the empty ones too: they are dropped first.
+        collector = getattr(self._coverage, "_collector", None)
+        mapped = getattr(collector, "mapped_file_dict", None)
+        if mapped is not None:
+            try:
+                collector.mapped_file_dict = lambda files: mapped({name: value for name, value in files.items() if value})
+            except (AttributeError, TypeError):
+                pass
 
     def pause(self) -> None:
         if self._running:
