@@ -350,6 +350,8 @@ interface VariantReport {
   allFit: { fit: RepairWeights; grid: RepairWeights };
   /** Bugs where `rankUnder` with the priors disagrees with `localizeFaults` (should be 0). */
   rankMismatches: string[];
+  /** Scored bugs with no cached search for this variant (`--score-only`, or not run in time). */
+  notSearched: string[];
   totals: { candidatesTried: number; wallMs: number; medianWallMs: number; timeBudgetStops: number; warmRuns: number; coldRuns: number };
 }
 
@@ -398,6 +400,7 @@ async function main(): Promise<void> {
     const rowsByBug: BugRows[] = [];
     const partial: (Omit<BugResult, 'ranks'> & { ranks: Pick<Ranks, 'before' | 'priors'> })[] = [];
     const rankMismatches: string[] = [];
+    const notSearched: string[] = [];
     for (const { bug, check, scores, keys } of prepared) {
       const file = path.join(variantDir, `${bug.id.replace(/[^A-Za-z0-9._-]+/g, '_')}.json`);
       let record: SearchRecord | undefined = !options.has('refresh') && fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as SearchRecord) : undefined;
@@ -415,7 +418,10 @@ async function main(): Promise<void> {
             `${record.stats.plausible} plausible, ${record.stats.validated} validated, ${record.stats.stoppedBy}, ${record.wallMs} ms`,
         );
       }
-      if (!record) continue;
+      if (!record) {
+        notSearched.push(bug.id);
+        continue;
+      }
       const sources = { read: async (name: string) => check.files[name] };
       const after = await localizeFaults({ run: check.run, sources, syntax, repairOutcomes: record.outcomes });
       const rows = rowsOf(after, keys, model);
@@ -474,6 +480,7 @@ async function main(): Promise<void> {
       folds,
       allFit: { fit: logisticFit(rowsByBug), grid: gridFit(rowsByBug, priors) },
       rankMismatches,
+      notSearched,
       totals: {
         candidatesTried: results.reduce((sum, result) => sum + result.candidatesTried, 0),
         wallMs: results.reduce((sum, result) => sum + result.wallMs, 0),
@@ -537,6 +544,7 @@ function markdown(output: {
         `A candidate was tried on a faulty line in ${variant.bugs.filter((bug) => bug.faultyLineTried).length} bugs and fixed some failing test there in ${variant.bugs.filter((bug) => bug.faultyLineFixedSome).length}; ${variant.bugs.filter((bug) => bug.plausibleElsewhere > 0).length} bugs had a plausible candidate (all failing tests pass, none broken) on a line that is not faulty.` +
         (variant.rankMismatches.length > 0 ? ` Re-ranking check: ${variant.rankMismatches.length} bugs where the bench's re-ranking with the shipped weights differs from localizeFaults (${variant.rankMismatches.join(', ')}).` : ''),
       '',
+      ...(variant.notSearched.length > 0 ? [`Not searched for this variant (not run in the time available; not in the table): ${variant.notSearched.length} bugs (${[...new Set(variant.notSearched.map((id) => id.split('/')[0]))].join(', ')}).`, ''] : []),
       '| group | bugs | before (spectrum) | priors (shipped) | fit (held out) | grid (held out) | MRR before / priors / fit / grid |',
       '|---|---|---|---|---|---|---|',
     );
