@@ -30,7 +30,7 @@ const PYTHON = '/usr/bin/python3';
 const here = path.join(repoRoot, 'bench', 'real-bugs');
 
 /** One verified bug of the manifest (see mine.py). */
-interface Bug {
+export interface Bug {
   id: string;
   project: string;
   language: 'python' | 'js';
@@ -49,13 +49,13 @@ interface Bug {
   runnerOptions?: string[];
 }
 
-interface Manifest {
+export interface Manifest {
   bugs: Bug[];
   projects: Record<string, { language: string; candidates: number; tried: number; verified: number; skipped: { commit: string; reason: string }[] }>;
 }
 
 /** A captured check: the run plus the text of every scored file, so re-scoring needs no checkout. */
-interface CachedCheck {
+export interface CachedCheck {
   run: TestRun;
   files: Record<string, string>;
   captureMs: number;
@@ -70,7 +70,7 @@ export function testCommand(bug: Bug): string[] {
   return ['npx', bug.runner, ...(bug.runnerOptions ?? []), ...bug.testModules];
 }
 
-function prepareCheck(bug: Bug, dir: string, data: string, work: string): void {
+export function prepareCheck(bug: Bug, dir: string, data: string, work: string): void {
   const result = spawnSync(PYTHON, [path.join(here, 'mine.py'), '--prepare', bug.id, '--dir', dir, '--data', data, '--work', work], { encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`prepare failed: ${(result.stderr || result.stdout).trim().split('\n').slice(-1)[0]}`);
 }
@@ -96,7 +96,7 @@ function cliRank(bug: Bug, data: string, work: string): number | null {
 }
 
 async function captureCheck(bug: Bug, data: string, work: string): Promise<CachedCheck> {
-  const dir = path.join(work, 'checks', bug.id.replace(/[^A-Za-z0-9._-]+/g, '_'));
+  const dir = checkDir(bug, work);
   prepareCheck(bug, dir, data, work);
   const saved = { ...process.env };
   // src-layout projects (marshmallow, attrs) need their src/ first on the path, as their README says.
@@ -132,13 +132,49 @@ async function captureCheck(bug: Bug, data: string, work: string): Promise<Cache
 }
 
 /** Rank of the best-placed faulty line (any file), or undefined when none was scored. */
-function bestRank(scores: LineScore[], root: string, faulty: Record<string, number[]>): number | undefined {
+export function bestRank(scores: LineScore[], root: string, faulty: Record<string, number[]>): number | undefined {
   const targets = new Map(Object.entries(faulty).map(([file, lines]) => [path.join(root, file), new Set(lines)]));
   let best: number | undefined;
   for (const score of scores) {
     if (targets.get(score.file)?.has(score.line) && (best === undefined || score.rank < best)) best = score.rank;
   }
   return best;
+}
+
+/** Where a bug's check is written (the cached run's root, so a re-prepared check has the same paths). */
+export function checkDir(bug: Bug, work: string): string {
+  return path.join(work, 'checks', bug.id.replace(/[^A-Za-z0-9._-]+/g, '_'));
+}
+
+/** Paths the real-bug harnesses share: the bundles (`--data`), the work folder (`--work`) and the capture cache (`--cache`). */
+export interface RealBugPaths {
+  data: string;
+  work: string;
+  cacheDir: string;
+}
+
+export function realBugPaths(options: Map<string, string>): RealBugPaths {
+  const data = path.resolve(options.get('data') ?? path.join(repoRoot, '..', 'shared', 'data', 'real-projects'));
+  const work = path.resolve(options.get('work') ?? '/tmp/revise-real');
+  return { data, work, cacheDir: path.resolve(options.get('cache') ?? path.join(work, 'cache')) };
+}
+
+/** The manifest, and its bugs restricted by `--project a,b` / `--only ID,ID`. */
+export function selectBugs(options: Map<string, string>): { manifest: Manifest; bugs: Bug[] } {
+  const manifest = JSON.parse(fs.readFileSync(path.join(here, 'dataset.json'), 'utf8')) as Manifest;
+  const projects = options.get('project')?.split(',');
+  const only = options.get('only')?.split(',');
+  return { manifest, bugs: manifest.bugs.filter((bug) => (!projects || projects.includes(bug.project)) && (!only || only.includes(bug.id))) };
+}
+
+/** The bug's captured check from the cache, captured (and cached) when missing or with `refresh`. */
+export async function loadCheck(bug: Bug, paths: RealBugPaths & { refresh?: boolean }): Promise<CachedCheck> {
+  const cacheFile = path.join(paths.cacheDir, `${bug.id.replace(/[^A-Za-z0-9._-]+/g, '_')}.json`);
+  if (!paths.refresh && fs.existsSync(cacheFile)) return JSON.parse(fs.readFileSync(cacheFile, 'utf8')) as CachedCheck;
+  const check = await captureCheck(bug, paths.data, paths.work);
+  fs.mkdirSync(paths.cacheDir, { recursive: true });
+  fs.writeFileSync(cacheFile, JSON.stringify(check));
+  return check;
 }
 
 interface BugResult {
@@ -168,13 +204,8 @@ function summarize(ranks: (number | undefined)[]): Summary {
 
 async function main(): Promise<void> {
   const options = parseArguments(process.argv.slice(2));
-  const data = path.resolve(options.get('data') ?? path.join(repoRoot, '..', 'shared', 'data', 'real-projects'));
-  const work = path.resolve(options.get('work') ?? '/tmp/revise-real');
-  const cacheDir = path.resolve(options.get('cache') ?? path.join(work, 'cache'));
-  const manifest = JSON.parse(fs.readFileSync(path.join(here, 'dataset.json'), 'utf8')) as Manifest;
-  const projects = options.get('project')?.split(',');
-  const only = options.get('only')?.split(',');
-  const bugs = manifest.bugs.filter((bug) => (!projects || projects.includes(bug.project)) && (!only || only.includes(bug.id)));
+  const { data, work, cacheDir } = realBugPaths(options);
+  const { manifest, bugs } = selectBugs(options);
   const syntax = new SyntaxService(path.join(repoRoot, 'grammars'));
   const shipped = defaultModel();
   const results: BugResult[] = [];
@@ -186,19 +217,13 @@ async function main(): Promise<void> {
   const started = Date.now();
 
   for (const bug of bugs) {
-    const cacheFile = path.join(cacheDir, `${bug.id.replace(/[^A-Za-z0-9._-]+/g, '_')}.json`);
-    let check: CachedCheck | undefined;
-    if (!options.has('refresh') && fs.existsSync(cacheFile)) check = JSON.parse(fs.readFileSync(cacheFile, 'utf8')) as CachedCheck;
-    if (!check) {
-      try {
-        check = await captureCheck(bug, data, work);
-      } catch (error) {
-        harnessSkipped.push({ id: bug.id, reason: `capture failed: ${(error as Error).message.split('\n')[0].slice(0, 200)}` });
-        console.log(`${bug.id}: capture failed: ${(error as Error).message.split('\n')[0]}`);
-        continue;
-      }
-      fs.mkdirSync(cacheDir, { recursive: true });
-      fs.writeFileSync(cacheFile, JSON.stringify(check));
+    let check: CachedCheck;
+    try {
+      check = await loadCheck(bug, { data, work, cacheDir, refresh: options.has('refresh') });
+    } catch (error) {
+      harnessSkipped.push({ id: bug.id, reason: `capture failed: ${(error as Error).message.split('\n')[0].slice(0, 200)}` });
+      console.log(`${bug.id}: capture failed: ${(error as Error).message.split('\n')[0]}`);
+      continue;
     }
     const { run, files } = check;
     const failed = run.tests.filter((test) => test.outcome === 'failed');
@@ -353,7 +378,9 @@ function markdown(
   return lines.join('\n');
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

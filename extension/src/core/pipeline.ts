@@ -521,8 +521,9 @@ function workerSettings(request: CheckRequest, loadTimeoutMs: number, sandbox: S
 /**
  * The warm pytest worker for validation runs, loaded by `python` (the capture's interpreter). Started
  * while the capture runs, so its load is bounded by the capture's own limit (`loadTimeoutMs`).
+ * Exported so that benchmarks drive the patch stage with the pipeline's own workers.
  */
-function pytestWorkerFor(request: CheckRequest, python: string, loadTimeoutMs: number, sandbox: SandboxKind | undefined, coldRun: (request: TestRunRequest) => Promise<TestRun>): WorkerFactory {
+export function pytestWorkerFor(request: CheckRequest, python: string, loadTimeoutMs: number, sandbox: SandboxKind | undefined, coldRun: (request: TestRunRequest) => Promise<TestRun>): WorkerFactory {
   return async (root, signal) => {
     const worker = await startPytestWorker({ ...workerSettings(request, loadTimeoutMs, sandbox, root, signal), python, pythonDir: request.assets.pythonDir });
     return {
@@ -544,9 +545,10 @@ function pytestWorkerFor(request: CheckRequest, python: string, loadTimeoutMs: n
  * The warm node:test, Mocha, Jest or Vitest worker for a copy. Its process starts at once (beside the
  * capture); it is trusted only after it reproduced the capture's outcomes (`captured`, once the capture
  * ended) for the test files validation will ask for: those of the failing tests and of the passing tests
- * that run a line a failing test runs. Other files, and file-level ids, run cold.
+ * that run a line a failing test runs. Other files, and file-level ids, run cold. Exported for benchmarks,
+ * as `pytestWorkerFor`.
  */
-function jsWorkerFor(
+export function jsWorkerFor(
   request: CheckRequest,
   framework: Framework,
   captured: Promise<TestRun | undefined>,
