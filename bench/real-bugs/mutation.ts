@@ -25,7 +25,6 @@ import { captureTests, isTestFile } from '../../extension/src/core/capture/index
 import { defaultModel, localizeFaults, modelLogit, sigmoid, type ScorerModel } from '../../extension/src/core/localize/index';
 import { proposePatches, type CandidateRecord, type PatchStats, type TestRunRequest } from '../../extension/src/core/patch/index';
 import { DEFAULT_SETTINGS, jsWorkerFor, pytestWorkerFor, type CheckRequest, type CheckSettings } from '../../extension/src/core/pipeline';
-import type { Logger } from '../../extension/src/core/ports';
 import { NodeProcessRunner } from '../../extension/src/core/process';
 import { detectSandbox, sandboxedRunner, type SandboxKind } from '../../extension/src/core/sandbox/index';
 import { DiskSourceReader } from '../../extension/src/core/sources';
@@ -36,6 +35,7 @@ import type { LineScore, RepairOutcome, TestRun } from '../../extension/src/core
 import { parseArguments, resultsRoot } from '../localize/common';
 import { PRIOR_WEIGHTS } from '../localize/fit';
 import { percent, round } from '../localize/metrics';
+import { collectingLogger } from '../repair/common';
 import { snapshotAssets } from '../repair/humanevalfix';
 import { bestRank, checkDir, loadCheck, prepareCheck, realBugPaths, selectBugs, testCommand, type Bug, type CachedCheck, type RealBugPaths } from './localize';
 
@@ -61,19 +61,6 @@ export interface SearchRecord {
   error?: string;
 }
 
-function collectingLogger(sink: string[]): Logger {
-  return {
-    trace() {},
-    debug() {},
-    info() {},
-    warn(message) {
-      sink.push(`warn: ${message}`);
-    },
-    error(message) {
-      sink.push(`error: ${message}`);
-    },
-  };
-}
 
 /**
  * Runs the patch stage on one captured check the way `runCheck` (fix mode) does: the same budget, the

@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { PatchEvidence, PatchStats } from '../../extension/src/core/patch/types';
+import type { Logger } from '../../extension/src/core/ports';
 import { NodeProcessRunner } from '../../extension/src/core/process';
 import type { Decision, LineScore, Patch, TestRun } from '../../extension/src/core/types';
 import { spawnSync } from 'node:child_process';
@@ -398,4 +399,19 @@ export function splitFold<T extends { taskId: string }>(items: T[], fold: number
   const testing: T[] = [];
   for (const item of items) (foldOf(item.taskId, folds, salt) === fold ? testing : training).push(item);
   return { training, testing };
+}
+
+/** Collects warnings and errors so a record can say what went wrong. */
+export function collectingLogger(sink: string[]): Logger {
+  return {
+    trace() {},
+    debug() {},
+    info() {},
+    warn(message) {
+      sink.push(`warn: ${message}`);
+    },
+    error(message) {
+      sink.push(`error: ${message}`);
+    },
+  };
 }

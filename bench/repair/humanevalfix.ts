@@ -13,13 +13,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Assets } from '../../extension/src/core/capture/types';
-import { type Logger } from '../../extension/src/core/ports';
 import { DEFAULT_SETTINGS, runCheck, type CheckSettings } from '../../extension/src/core/pipeline';
 import { defaultPriors } from '../../extension/src/core/patch/priors';
 import type { TemplateName } from '../../extension/src/core/patch/types';
 import { SyntaxService } from '../../extension/src/core/syntax/treeSitter';
 import {
   cacheRoot,
+  collectingLogger,
   dataDirectory,
   judgeWithHiddenTests,
   loadRepairTasks,
@@ -93,20 +93,6 @@ export function environmentProblem(record: RepairRecord): string | undefined {
   return problem?.message;
 }
 
-/** Collects warnings and errors so a record can say what went wrong. */
-function collectingLogger(sink: string[]): Logger {
-  return {
-    trace() {},
-    debug() {},
-    info() {},
-    warn(message) {
-      sink.push(`warn: ${message}`);
-    },
-    error(message) {
-      sink.push(`error: ${message}`);
-    },
-  };
-}
 
 /** Template prior of a patch origin (`template:<name>`), when it names a known template. */
 function templatePrior(origin: string): number | undefined {

@@ -248,7 +248,6 @@ export async function proposePatches(options: PatchOptions): Promise<PatchResult
   // dispose; else this search opens its own and removes them when it ends.
   let owned: ValidationLanes | undefined;
   let lanes: Lane[] = [];
-  const counts = new Map<Lane, { warm: number; cold: number }>();
   try {
     if (options.lanes) lanes = options.lanes.lanes;
     else {
@@ -272,7 +271,6 @@ export async function proposePatches(options: PatchOptions): Promise<PatchResult
       }
       lanes = owned.lanes;
     }
-    for (const lane of lanes) counts.set(lane, { warm: lane.warmRuns, cold: lane.coldRuns });
     throwIfCancelled(options.signal);
     await Promise.all(lanes.map((lane) => work(lane)));
   } finally {
@@ -280,8 +278,8 @@ export async function proposePatches(options: PatchOptions): Promise<PatchResult
     options.signal?.removeEventListener('abort', forwardAbort);
     await owned?.dispose(logger);
   }
-  stats.warmRuns = lanes.reduce((sum, lane) => sum + lane.warmRuns - (counts.get(lane)?.warm ?? 0), 0);
-  stats.coldRuns = lanes.reduce((sum, lane) => sum + lane.coldRuns - (counts.get(lane)?.cold ?? 0), 0);
+  stats.warmRuns = lanes.reduce((sum, lane) => sum + lane.warmRuns, 0);
+  stats.coldRuns = lanes.reduce((sum, lane) => sum + lane.coldRuns, 0);
   throwIfCancelled(options.signal);
   stats.stoppedBy = stopReason ?? (queue.length < candidates.length || stats.unchecked > 0 ? 'candidate-budget' : 'exhausted');
 

@@ -10,7 +10,7 @@ import type { Logger } from '../ports';
 import type { TestRun } from '../types';
 import { DEFAULT_ISOLATION_LIMITS, WorkspaceCopy, planCopy, removeStaleCopies } from './isolation';
 import type { IsolationLimits } from './types';
-import { translateIds, type Lane } from './validate';
+import { dropWorker, translateIds, type Lane } from './validate';
 
 /**
  * Opens the warm worker of `lane` (before any candidate is written into its copy), bounded by
@@ -185,10 +185,7 @@ export class ValidationLanes {
       return { ...run, tests: run.tests.map((test) => ({ ...test, id: back(test.id), ...(test.file ? { file: back(test.file) } : {}) })) };
     } catch (error) {
       if (!(error instanceof WorkerUnavailable)) throw error;
-      const worker = lane.worker;
-      lane.worker = undefined;
-      lane.lostWorkers = (lane.lostWorkers ?? 0) + 1;
-      void worker?.dispose();
+      dropWorker(lane);
       return undefined;
     }
   }

@@ -145,6 +145,14 @@ interface StageRun {
   complete: boolean;
 }
 
+/** A lane whose warm worker stopped serving runs cold from now on (until it reopens one). */
+export function dropWorker(lane: Lane): void {
+  const worker = lane.worker;
+  lane.worker = undefined;
+  lane.lostWorkers = (lane.lostWorkers ?? 0) + 1;
+  void worker?.dispose();
+}
+
 /** Maps test ids between the project and a copy (ids of some runners hold absolute paths). */
 export function translateIds(ids: string[], from: string, to: string): string[] {
   return ids.map((id) => id.split(from).join(to));
@@ -188,10 +196,7 @@ async function runInCopy(session: ValidationSession, lane: Lane, candidate: Cand
         lane.warmRuns++;
       } catch (error) {
         if (!(error instanceof WorkerUnavailable)) throw error;
-        const worker = lane.worker;
-        lane.worker = undefined;
-        lane.lostWorkers = (lane.lostWorkers ?? 0) + 1;
-        void worker.dispose();
+        dropWorker(lane);
         if (session.signal.aborted || controller.signal.aborted) throw error;
         session.logger.debug(`Warm worker stopped serving (${error.message}); this run is cold.`);
       }
