@@ -153,7 +153,12 @@ def _credit_import_lines(nodeid: str, files: dict, imports: dict, scopes: dict) 
         imports[None] = by_file
     module_files = imports.get(IMPORT_CONTEXT + nodeid.split("::", 1)[0], {})
     extra: dict = {}
-    for path, lines in by_file.items():
+    # Only files this test ran or whose import its module caused can be credited: looking at those alone
+    # (not at every file imported during collection) keeps a 5,000-test suite from paying files x tests.
+    relevant = [path for path in files if path in by_file]
+    relevant.extend(path for path in module_files if path in by_file and path not in files)
+    for path in relevant:
+        lines = by_file[path]
         covered = files.get(path)
         if not covered and path not in module_files:
             continue

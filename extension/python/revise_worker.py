@@ -15,6 +15,9 @@ candidate's tests do reaches the next. In the child:
   function was found, and none of them ran while the project loaded (a C-level profiler records which
   functions module-level code, class bodies and decorators called; what those calls computed would keep
   the old code's answer); then the requested test items run through pytest's normal runtest protocol.
+  The profiler runs only while project code can run during the load (``LoadWindows``): while a module
+  of the project (its tests and conftest files included) executes, and while a hook that a project file
+  implements runs. Profiling pytest's own collection too would double a big suite's load.
 - **fresh**: anything else (a module- or class-level change, a file that did not import, a requested test
   the session does not have, Python before 3.11) replaces the child with a cold ``python -m pytest`` run
   of the same tests, so the answer is always a correct one, just slower.
@@ -216,36 +219,151 @@ def _warm_failure_reports() -> None:
         pass
 
 
+# -- what ran while the project loaded -----------------------------------------------------------------------
+
+
+class LoadWindows:
+    """Runs a C-level profiler only while project code can run during the load, and says which functions ran.
+
+    The windows: a module whose file lies in the project (the copy's root) executing, through importlib or
+    pytest's assertion rewriter (module-level code, class bodies, decorators, and whatever they call), and
+    a hook call that a project file implements (``pytest_generate_tests``, ``pytest_configure`` and the
+    like in a conftest or test module). Windows nest; the profiler runs while any is open.
+    """
+
+    def __init__(self, profiler, root: str) -> None:
+        self.profiler = profiler
+        self.prefix = root + os.sep
+        self.depth = 0
+        self.ours: dict = {}
+        self.undo: list = []
+
+    def _in_project(self, filename) -> bool:
+        known = self.ours.get(filename)
+        if known is None:
+            known = self.ours[filename] = isinstance(filename, str) and os.path.realpath(filename).startswith(self.prefix)
+        return known
+
+    def _enter(self) -> None:
+        if self.depth == 0 and self.profiler is not None:
+            try:
+                self.profiler.enable()
+            except Exception:  # noqa: BLE001 - another profiler is active: no record, every swap stays allowed
+                self.profiler = None
+        self.depth += 1
+
+    def _leave(self) -> None:
+        self.depth -= 1
+        if self.depth == 0 and self.profiler is not None:
+            self.profiler.disable()
+
+    def install(self) -> None:
+        """Opens a window around every project module's execution (importlib's loaders, pytest's rewriter)."""
+        if self.profiler is None:
+            return
+        import builtins
+
+        modules = [sys.modules.get("importlib._bootstrap_external"), sys.modules.get("_pytest.assertion.rewrite")]
+        run = builtins.exec
+
+        def exec_module_code(code, namespace, *rest, **options):
+            # Loaders always pass the module's namespace, so the caller's frame never matters here.
+            if not (isinstance(code, types.CodeType) and self._in_project(code.co_filename)):
+                return run(code, namespace, *rest, **options)
+            self._enter()
+            try:
+                return run(code, namespace, *rest, **options)
+            finally:
+                self._leave()
+
+        for module in modules:
+            if module is not None and "exec" not in vars(module):
+                module.exec = exec_module_code
+                self.undo.append(lambda module=module: delattr(module, "exec"))
+
+    def watch_hooks(self, pluginmanager) -> None:
+        """Opens a window around every hook call that a project file implements."""
+        if self.profiler is None:
+            return
+        ours: dict = {}
+
+        def implemented_here(hook_impls) -> bool:
+            for impl in hook_impls:
+                function = impl.function
+                known = ours.get(function)
+                if known is None:
+                    code = getattr(function, "__code__", None)
+                    known = ours[function] = code is not None and self._in_project(code.co_filename)
+                if known:
+                    return True
+            return False
+
+        opened: list = []
+
+        def before(hook_name, hook_impls, kwargs) -> None:
+            here = implemented_here(hook_impls)
+            opened.append(here)
+            if here:
+                self._enter()
+
+        def after(outcome, hook_name, hook_impls, kwargs) -> None:
+            if opened and opened.pop():
+                self._leave()
+
+        try:
+            self.undo.append(pluginmanager.add_hookcall_monitoring(before, after))
+        except Exception:  # noqa: BLE001 - another pluggy: module windows still record the load
+            pass
+
+    def finish(self) -> frozenset:
+        """Closes the windows for good and returns the code objects of the functions that ran in them."""
+        for undo in reversed(self.undo):
+            try:
+                undo()
+            except Exception:  # noqa: BLE001 - already undone
+                pass
+        self.undo = []
+        profiler, self.profiler = self.profiler, None
+        if profiler is None:
+            return frozenset()
+        profiler.disable()
+        try:
+            return frozenset(entry.code for entry in profiler.getstats() if isinstance(entry.code, types.CodeType))
+        except Exception:  # noqa: BLE001 - without the record every swap stays allowed, as before
+            return frozenset()
+
+
 # -- the session server -------------------------------------------------------------------------------------
 
 
 class WorkerPlugin:
     """Takes over pytest's run loop: collect once, then serve requests until stdin ends."""
 
-    def __init__(self, requests, channel, started: float, profiler=None) -> None:
+    def __init__(self, requests, channel, started: float, windows=None) -> None:
         self.requests = requests
         self.channel = channel
         self.started = started
-        # Records which functions run while pytest imports and collects (C-level, so loading stays cheap).
-        self.profiler = profiler
+        # Records which project functions run while pytest imports and collects.
+        self.windows = windows
         self.ran_at_load: frozenset = frozenset()
         self.collection_failed = False
         self.sources: dict = {}
         self.functions: dict = {}
         self.announced = False
 
+    def pytest_addhooks(self, pluginmanager) -> None:
+        # Called once, when pytest registers this plugin, before any conftest file loads.
+        if self.windows is not None:
+            self.windows.watch_hooks(pluginmanager)
+
     def pytest_collectreport(self, report) -> None:
         if report.failed:
             self.collection_failed = True
 
     def pytest_runtestloop(self, session):
-        if self.profiler is not None:
-            self.profiler.disable()
-            try:
-                self.ran_at_load = frozenset(entry.code for entry in self.profiler.getstats() if isinstance(entry.code, types.CodeType))
-            except Exception:  # noqa: BLE001 - without the record every swap stays allowed, as before
-                self.ran_at_load = frozenset()
-            self.profiler = None
+        if self.windows is not None:
+            self.ran_at_load = self.windows.finish()
+            self.windows = None
         reason = self._unfit_reason(session)
         root = os.path.realpath(os.environ.get("REVISE_ROOT") or os.getcwd())
         # The original text of every project module, read before "ready" (nothing writes into the copy
@@ -430,17 +548,18 @@ def main(argv: list) -> int:
         import cProfile
 
         profiler = cProfile.Profile(builtins=False)
-        profiler.enable()
-    except Exception:  # noqa: BLE001 - another profiler is active, or none is available
+    except Exception:  # noqa: BLE001 - no profiler is available
         profiler = None
-    plugin = WorkerPlugin(requests, channel, started, profiler)
+    windows = LoadWindows(profiler, os.path.realpath(os.environ.get("REVISE_ROOT") or os.getcwd()))
+    windows.install()
+    plugin = WorkerPlugin(requests, channel, started, windows)
     try:
         pytest.main(list(argv), plugins=[plugin])
     except BaseException as error:  # noqa: BLE001 - said on the channel, then the worker ends
         _send(channel, {"type": "ready", "warm": False, "reason": "pytest failed to start: %s" % type(error).__name__})
         return 1
-    if plugin.profiler is not None:
-        plugin.profiler.disable()
+    finally:
+        windows.finish()
     if not plugin.announced:
         # pytest ended before its run loop (a usage error, an empty or broken collection).
         _send(channel, {"type": "ready", "warm": False, "reason": "pytest ended before it could serve (no tests or a usage error)"})

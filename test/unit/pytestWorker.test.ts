@@ -103,6 +103,29 @@ describe('pytest worker', { skip }, () => {
     assert.deepEqual(worker.modes, { swap: 1, fresh: 1 });
   });
 
+  test('functions that a test module body or a conftest hook called while loading are not swapped either', async () => {
+    // A test module's body (run through pytest's assertion rewriter) and a conftest's
+    // `pytest_generate_tests` (a hook the project implements) both compute from `mean` at load time.
+    writeFileSync(path.join(root, 'tests', 'test_body.py'), 'from stats import mean\n\nEXPECTED = mean([2, 4])\n\n\ndef test_body():\n    assert EXPECTED == 3\n');
+    writeFileSync(
+      path.join(root, 'tests', 'conftest.py'),
+      'import stats\n\n\ndef pytest_generate_tests(metafunc):\n    if "expected" in metafunc.fixturenames:\n        metafunc.parametrize("expected", [stats.spread([1, 4])], ids=["x"])\n',
+    );
+    writeFileSync(path.join(root, 'tests', 'test_hook.py'), 'def test_hook(expected):\n    assert expected == 3\n');
+    const body = 'tests/test_body.py::test_body';
+    const hook = 'tests/test_hook.py::test_hook[x]';
+    const worker = await start();
+    assert.deepEqual(outcomes(await run(worker, [body])), { [body]: 'failed' });
+    writeFileSync(module, original.replace('sum(values) * len(values)', 'sum(values) / len(values)'));
+    assert.deepEqual(outcomes(await run(worker, [body])), { [body]: 'passed' }, 'the fixed `mean` recomputed EXPECTED, as a cold run does');
+    assert.deepEqual(worker.modes, { swap: 1, fresh: 1 });
+    writeFileSync(module, original);
+    assert.deepEqual(outcomes(await run(worker, [hook])), { [hook]: 'passed' });
+    writeFileSync(module, original.replace('max(values) - min(values)', 'max(values) + min(values)'));
+    assert.deepEqual(outcomes(await run(worker, [hook])), { [hook]: 'failed' }, 'the changed `spread` re-parametrized the test, as a cold run does');
+    assert.deepEqual(worker.modes, { swap: 2, fresh: 2 });
+  });
+
   test('a hanging test is stopped by the per-test timeout and the worker goes on', async () => {
     const worker = await start({ perTestTimeoutMs: 1000 });
     writeFileSync(module, original.replace('return sum(values) * len(values)', 'while True:\n        pass'));

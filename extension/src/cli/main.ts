@@ -252,9 +252,10 @@ export function locateAssets(start: string = __dirname): Assets {
   }
 }
 
+/** `--verbose` lines carry the time since the CLI started (`[debug +1.24s]`), to see where a check spends it. */
 function stderrLogger(verbose: boolean): Logger {
   const write = (level: string) => (message: string) => {
-    if (verbose) process.stderr.write(`[${level}] ${message}\n`);
+    if (verbose) process.stderr.write(`[${level} +${(performance.now() / 1000).toFixed(2)}s] ${message}\n`);
   };
   return { trace: () => {}, debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
 }
