@@ -9,7 +9,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ReviseError } from '../../extension/src/core/errors';
-import { confirmPatch, proposePatches, type PatchOptions, type TestRunRequest } from '../../extension/src/core/patch/index';
+import { confirmPatch, proposePatches, ValidationLanes, type PatchOptions, type TestRunRequest } from '../../extension/src/core/patch/index';
+import type { TestWorker } from '../../extension/src/core/exec/types';
 import { liveCopyContainers } from '../../extension/src/core/patch/isolation';
 import { CANDIDATE_SLOWDOWN_LIMIT, CANDIDATE_TEST_TIMEOUT_FLOOR_MS, candidateTestTimeoutMs, indexBaseline } from '../../extension/src/core/patch/validate';
 import { silentLogger, type SourceReader } from '../../extension/src/core/ports';
@@ -307,6 +308,49 @@ test('a warm worker that never gets ready is given up after a few run limits; th
     assert.ok((found.stats.coldRuns ?? 0) > 0, 'validation went on cold');
     assert.ok(found.patches.some((patch) => patch.validated));
   } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('a lane whose worker is still loading takes no candidate; a search whose candidates are all taken does not wait for it', { timeout: 300_000 }, async () => {
+  const { root, module, testFile } = makeProject();
+  const lanes = await ValidationLanes.make({ root, count: 2, logger: silentLogger });
+  try {
+    const runner = scriptedRunner(root);
+    let warmRuns = 0;
+    const ready = (copyRoot: string): TestWorker => ({
+      description: 'scripted worker',
+      modes: {},
+      run: async (request) => {
+        warmRuns++;
+        return runner.runTests({ root: copyRoot, testIds: request.testIds, signal: request.signal });
+      },
+      dispose: async () => undefined,
+    });
+    let stoppedLoading = 0;
+    // The first lane opens at once (beside the capture); the second loads until it is stopped.
+    await lanes.openWorkers(async (copyRoot) => ready(copyRoot), 60_000, silentLogger, undefined, 1);
+    void lanes.openWorkers(
+      (_copyRoot, signal) =>
+        new Promise<never>((_, reject) =>
+          signal.addEventListener('abort', () => {
+            stoppedLoading++;
+            reject(new Error('stopped'));
+          }, { once: true }),
+        ),
+      60_000,
+      silentLogger,
+    );
+    assert.ok(lanes.lanes[1]?.opening, 'the second lane is opening');
+    const found = await proposePatches(options(root, module, testFile, { runTests: runner.runTests, lanes }));
+    assert.ok(found.patches.some((patch) => patch.validated && patch.title.includes('+')), JSON.stringify(found.patches.map((patch) => patch.title)));
+    assert.equal(found.stats.coldRuns ?? 0, 0, 'the loading lane ran nothing cold');
+    assert.equal(lanes.lanes[1]?.warmRuns, 0);
+    assert.equal(found.stats.warmRuns, warmRuns);
+    assert.ok(warmRuns > 0);
+    assert.equal(stoppedLoading, 0, 'the search ended without waiting for (or stopping) the loading worker');
+  } finally {
+    await lanes.dispose();
     rmSync(root, { recursive: true, force: true });
   }
 });

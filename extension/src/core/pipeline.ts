@@ -184,14 +184,28 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
   }
   // The capture's run, for the JavaScript workers' replay (undefined when the capture failed).
   const captureEnded = deferred<TestRun | undefined>();
-  /** Starts loading warm workers in the copies, once; `factory` runs after the sandbox is known. */
+  /** Opens the other lanes' workers once the capture has ended (see `startWorkers`); resolves when they have started opening. */
+  let openOtherWorkers: (() => Promise<void>) | undefined;
+  /**
+   * Starts loading warm workers in the copies, once; `factory` runs after the sandbox is known. Beside the
+   * capture only as many load as leave it a core of its own (`workersBesideCapture`); the others start
+   * when it ends and join the patch search once loaded.
+   */
   const startWorkers = (factory: () => WorkerFactory | undefined, timeoutMs: number) => {
     if (!lanes || workersOpening) return;
-    workersOpening = lanes.then((opened) => {
+    const started = lanes.then((opened) => {
       openWorker = factory();
-      return opened.openWorkers(openWorker, timeoutMs, logger, signal);
+      return opened;
     });
+    workersOpening = started.then((opened) => opened.openWorkers(openWorker, timeoutMs, logger, signal, workersBesideCapture()));
     workersOpening.catch(() => undefined);
+    openOtherWorkers = () =>
+      started.then(
+        (opened) => {
+          opened.openWorkers(openWorker, timeoutMs, logger, signal).catch(() => undefined);
+        },
+        () => undefined,
+      );
   };
   try {
     return await check();
@@ -247,7 +261,9 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
         void lanes.then((opened) => opened.limitOpening(limitMs, logger), () => undefined);
       }
       const opened = lanes;
-      ready = workersOpening ? workersOpening.then(() => opened, () => opened) : opened;
+      // The first workers serve the flaky re-run; the others load now and join the search when ready.
+      const othersStarted = openOtherWorkers?.() ?? Promise.resolve();
+      ready = workersOpening ? Promise.all([workersOpening, othersStarted]).then(() => opened, () => opened) : opened;
     } else if (lanes) {
       // Nothing to fix: the copies (and workers still loading) go now, not after the report.
       const unused = lanes;
@@ -421,6 +437,14 @@ async function assessTheTask(
   const assessment = await assessDocstring(found.text, { signature: found.signature, testInputs });
   const name = functionName(found.signature);
   return judged({ ...assessment, source: 'docstring', ...(name ? { function: name } : {}), location: { file: found.file, line: found.line, endLine: found.endLine } }, found.signature);
+}
+
+/**
+ * Warm workers that load while the capture runs: all but one core's worth, at least one. On two cores
+ * a second worker loading beside the capture and the first slowed the capture by about what it saved.
+ */
+function workersBesideCapture(): number {
+  return Math.max(1, (os.availableParallelism?.() ?? os.cpus().length) - 1);
 }
 
 /** What every test run of one check shares: the interpreter, the command, the limits, the log. */

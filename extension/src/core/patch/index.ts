@@ -207,12 +207,19 @@ export async function proposePatches(options: PatchOptions): Promise<PatchResult
     controller.abort();
   };
 
+  // Resolved once every candidate has been taken (or the search stopped): a lane still loading its worker
+  // then has nothing left to join for.
+  let allTaken: () => void = () => undefined;
+  const taken = new Promise<void>((resolve) => (allTaken = resolve));
+  controller.signal.addEventListener('abort', () => allTaken(), { once: true });
   const work = async (lane: Lane) => {
+    // A lane whose worker is still loading joins once it is ready (or has failed, and the lane runs cold).
+    if (lane.opening) await Promise.race([lane.opening, taken]);
     for (;;) {
       if (controller.signal.aborted) return;
       if (Date.now() >= session.deadline) return stop('time-budget');
       const rank = next++;
-      if (rank >= queue.length) return;
+      if (rank >= queue.length) return allTaken();
       const candidate = queue[rank];
       const relative = path.relative(root, candidate.file);
       // The copy holds the original code between candidates: the moment to reopen a lost worker.

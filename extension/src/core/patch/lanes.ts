@@ -138,20 +138,29 @@ export class ValidationLanes {
   }
 
   /**
-   * Opens a warm worker in every lane that has none, each bounded by `timeoutMs`, before any candidate
-   * is written into the copies. A worker that does not open leaves its lane cold (the log says why).
+   * Opens a warm worker in every lane that has none (or in the first `count` of them), each bounded by
+   * `timeoutMs`, before any candidate is written into the copies. A worker that does not open leaves its
+   * lane cold (the log says why). A lane whose worker is still opening takes no candidate until it is
+   * open (`Lane.opening`), so lanes opened later join a search that has begun.
    */
-  openWorkers(openWorker: WorkerFactory | undefined, timeoutMs: number, logger: Logger, signal?: AbortSignal): Promise<void> {
+  openWorkers(openWorker: WorkerFactory | undefined, timeoutMs: number, logger: Logger, signal?: AbortSignal, count = Infinity): Promise<void> {
     if (!openWorker || this.disposed) return Promise.resolve();
     const stop = either(signal, this.stopping.signal);
-    const opening = Promise.all(this.lanes.filter((lane) => !lane.worker).map((lane) => openLane(lane, openWorker, stop.signal, timeoutMs, logger))).then(
+    const chosen = this.lanes.filter((lane) => !lane.worker && !lane.opening).slice(0, Math.max(0, count));
+    const opening = Promise.all(
+      chosen.map((lane) => {
+        lane.opening = openLane(lane, openWorker, stop.signal, timeoutMs, logger).then(() => undefined);
+        return lane.opening;
+      }),
+    ).then(
       () => stop.release(),
       (error: unknown) => {
         stop.release();
         throw error;
       },
     );
-    this.opening = opening.catch(() => undefined);
+    const before = this.opening;
+    this.opening = Promise.all([before, opening.catch(() => undefined)]);
     return opening;
   }
 

@@ -98,6 +98,8 @@ export function coveringTests(baseline: Baseline, file: string, lines: number[])
 export interface Lane {
   copy: WorkspaceCopy;
   worker?: TestWorker;
+  /** Set while the lane's warm worker opens: the search waits for it before the lane takes a candidate. */
+  opening?: Promise<void>;
   /** Warm workers this lane lost (a candidate that hung or ended the process); it reopens a few. */
   lostWorkers?: number;
   /** Runs served warm and cold, for the log and benchmarks. */
