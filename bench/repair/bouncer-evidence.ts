@@ -11,7 +11,7 @@
  */
 import * as path from 'node:path';
 import { assessDocstring } from '../../extension/src/core/bounce/input/index';
-import { assessPatches, VAGUE_TASK_MIN_AGREEING_INPUTS, type DifferentialResult, type TrustFeatures } from '../../extension/src/core/bounce/output/index';
+import { assessPatches, patchRisks, VAGUE_TASK_MIN_AGREEING_INPUTS, type DifferentialResult, type RiskKind, type TrustFeatures } from '../../extension/src/core/bounce/output/index';
 import { taskOfFunctionAt } from '../../extension/src/core/bounce/task';
 import { silentLogger } from '../../extension/src/core/ports';
 import { SyntaxService } from '../../extension/src/core/syntax/treeSitter';
@@ -40,6 +40,8 @@ export interface BouncerPatchRow {
   /** The hidden tests pass. */
   correct: boolean;
   touchesBuggyLine: boolean;
+  /** Hard evidence against the patch (`bounce/output/risk.ts`); absent in records made before it existed. */
+  risks?: RiskKind[];
 }
 
 /** One task's evidence. */
@@ -107,6 +109,7 @@ export async function collectEvidence(record: RepairRecord): Promise<BouncerReco
         features: assessed.features,
         correct: item.hidden?.passed === true,
         touchesBuggyLine: item.touchesBuggyLine,
+        risks: patchRisks(item.patch, assessed.features).map((risk) => risk.kind),
       });
     }
     const differential = assessment.differential;

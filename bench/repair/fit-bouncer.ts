@@ -26,6 +26,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { columnStatistics, solveLinearSystem } from '../../extension/src/core/bounce/input/logistic';
 import { calibrationTable, FEATURE_TRANSFORMS, featureRow, thresholdFor, trustOf } from '../../extension/src/core/bounce/output/model';
+import { riskAdjustedTarget } from '../../extension/src/core/bounce/output/risk';
 import type { CalibrationRow, TrustModel } from '../../extension/src/core/bounce/output/types';
 import type { BouncerRecord } from './bouncer-evidence';
 import {
@@ -227,8 +228,12 @@ interface Decided {
   correct: boolean;
 }
 
-/** Decides held-out tasks with a model and threshold made only from `training` (inner CV for the table). */
-function decideHeldOut(training: Row[], testing: Row[], names: string[], l2: number, trainingTasks: number, targets: number[]): Map<number, Decided[]> {
+/**
+ * Decides held-out tasks with a model and threshold made only from `training` (inner CV for the table).
+ * With `riskBars`, as `assessPatches` decides: each patch must reach the threshold for its risk-adjusted
+ * target (`bounce/output/risk.ts`), and the most trusted patch that does is proposed.
+ */
+function decideHeldOut(training: Row[], testing: Row[], names: string[], l2: number, trainingTasks: number, targets: number[], riskBars = false): Map<number, Decided[]> {
   const inner = crossValidatedPicks(training, names, l2, 5, 'inner');
   const table = calibrationTable([...inner.values()].map((pick) => ({ trust: pick.trust, correct: pick.correct })), trainingTasks);
   const { model } = fitModel(training, names, l2);
@@ -236,10 +241,29 @@ function decideHeldOut(training: Row[], testing: Row[], names: string[], l2: num
   const result = new Map<number, Decided[]>();
   for (const target of targets) {
     const { threshold } = thresholdFor(table, target);
-    result.set(
-      target,
-      [...picks].map(([task, pick]) => ({ task, set: pick.row.set, proposed: pick.trust >= threshold, correct: pick.correct })),
-    );
+    if (!riskBars) {
+      result.set(
+        target,
+        [...picks].map(([task, pick]) => ({ task, set: pick.row.set, proposed: pick.trust >= threshold, correct: pick.correct })),
+      );
+      continue;
+    }
+    const byTask = new Map<string, { trust: number; row: Row }[]>();
+    for (const row of testing) {
+      const list = byTask.get(row.key) ?? [];
+      list.push({ trust: trustOf(model, row.record.rows[row.index].features), row });
+      byTask.set(row.key, list);
+    }
+    const decided: Decided[] = [];
+    for (const [task, list] of byTask) {
+      const clearing = list.filter((item) => {
+        const risks = item.row.record.rows[item.row.index].risks?.length ?? 0;
+        return item.trust >= (risks > 0 ? thresholdFor(table, riskAdjustedTarget(target, risks)).threshold : threshold);
+      });
+      const chosen = clearing.reduce<{ trust: number; row: Row } | undefined>((top, item) => (!top || item.trust > top.trust ? item : top), undefined);
+      decided.push({ task, set: list[0].row.set, proposed: chosen !== undefined, correct: chosen?.row.correct ?? false });
+    }
+    result.set(target, decided);
   }
   return result;
 }
@@ -346,6 +370,16 @@ function main(): void {
     for (const [target, decided] of decideHeldOut(training, testing, names, chosenL2, trainingTasks, TARGETS)) nested.get(target)?.push(...decided);
   }
   const nestedPoints = TARGETS.map((target) => operatingPoint(target, nested.get(target) ?? [], tasks, tasksWithPatch));
+  // The same folds with the risk bars that `assessPatches` applies (a deleted guard, error handling or branch).
+  const nestedRisk = new Map<number, Decided[]>(TARGETS.map((target) => [target, []]));
+  for (let fold = 0; fold < FOLDS; fold++) {
+    const { training, testing } = splitFold(rows, fold, FOLDS);
+    if (testing.length === 0) continue;
+    const trainingTasks = splitFold(repairs, fold, FOLDS).training.length;
+    for (const [target, decided] of decideHeldOut(training, testing, names, chosenL2, trainingTasks, TARGETS, true)) nestedRisk.get(target)?.push(...decided);
+  }
+  const nestedRiskPoints = TARGETS.map((target) => operatingPoint(target, nestedRisk.get(target) ?? [], tasks, tasksWithPatch));
+  const riskyPatches = rows.filter((row) => (row.record.rows[row.index].risks?.length ?? 0) > 0);
   // The same held-out decisions, per record set (coverage over that set's tasks).
   const nestedBySet = sets.map((set) => {
     const setTasks = repairsBySet.get(set.name)?.length ?? 0;
@@ -421,6 +455,8 @@ function main(): void {
     },
     nestedCrossValidation: nestedPoints,
     nestedCrossValidationBySet: nestedBySet,
+    nestedCrossValidationWithRiskBars: nestedRiskPoints,
+    riskyPatches: { count: riskyPatches.length, correct: riskyPatches.filter((row) => row.correct).length },
     halves,
     shippedModel: { features: model.features, weights: model.weights, bias: model.bias, dropped: shipped.dropped, thresholds: Object.fromEntries(TARGETS.map((target) => [target, thresholdFor(model.calibration, target).threshold])) },
   };
@@ -441,6 +477,14 @@ function main(): void {
     '| Target precision | Proposals | Correct | Harmful | Precision | Coverage (all) | Coverage (with a patch) |',
     '|---|---:|---:|---:|---:|---:|---:|',
     ...nestedPoints.map((point) => pointRow(String(point.target), point)),
+    '',
+    `### With the risk bars`,
+    '',
+    `The same folds, deciding as \`assessPatches\` does: a patch that deletes a guard, error handling or a branch must reach the threshold for a stricter precision (each risk halves the error rate allowed; a line no passing test runs adds one to a deletion), and the most trusted patch that reaches its bar is proposed. ${riskyPatches.length} of the ${rows.length} validated patches carry a risk; ${riskyPatches.filter((row) => row.correct).length} of those pass the hidden tests.`,
+    '',
+    '| Target precision | Proposals | Correct | Harmful | Precision | Coverage (all) | Coverage (with a patch) |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...nestedRiskPoints.map((point) => pointRow(String(point.target), point)),
     '',
     ...(sets.length > 1
       ? [

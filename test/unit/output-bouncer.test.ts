@@ -15,7 +15,10 @@ import {
   assessPatches,
   calibrationTable,
   compareOutcomes,
+  deletedLines,
   findTestCalls,
+  patchRisks,
+  riskAdjustedTarget,
   HARNESS_PREFIX,
   shippedTrustModel,
   testsPinBehaviour,
@@ -23,6 +26,7 @@ import {
   trustOf,
   type OutputBouncerRequest,
   type TrustFeatures,
+  type TrustModel,
 } from '../../extension/src/core/bounce/output/index';
 import { captureTests } from '../../extension/src/core/capture/index';
 import { indexBaseline, coveringTests } from '../../extension/src/core/patch/validate';
@@ -167,6 +171,43 @@ describe('output bouncer: finding and comparing calls', () => {
     assert.equal(compared.compared, 3);
     assert.equal(compared.disagreements, 2); // c and d
     assert.equal(compared.behaviorClasses.length, 3, 'the two patches that both hang on c are not alike');
+  });
+});
+
+/** A unified diff of `removed` lines replaced by `added` ones (only the +/- lines matter here). */
+function diffOf(removed: string[], added: string[] = []): string {
+  return ['--- a/m.py', '+++ b/m.py', '@@ -1,3 +1,2 @@', ...removed.map((line) => `-${line}`), ...added.map((line) => `+${line}`)].join('\n');
+}
+
+describe('output bouncer: hard evidence against a patch', () => {
+  const covered = { coverageKnown: 1, coveringPassing: 2 };
+  const uncovered = { coverageKnown: 1, coveringPassing: 0 };
+
+  test('what a patch deletes without putting anything in its place', () => {
+    assert.deepEqual(deletedLines(diffOf(['    if not base:', '        return None'])), ['if not base:', 'return None']);
+    assert.deepEqual(deletedLines(diffOf(['        raise ValueError(name)'], ['        pass'])), ['raise ValueError(name)'], 'a statement replaced by `pass` is deleted');
+    assert.equal(deletedLines(diffOf(['    return a - b'], ['    return a + b'])), undefined, 'an edit that adds code deletes nothing');
+    assert.equal(deletedLines(''), undefined);
+  });
+
+  test('deleted guards, error handling and branches are risks; a line no passing test runs adds one to a deletion only', () => {
+    const kinds = (diff: string, features = covered) => patchRisks({ diff }, features).map((risk) => risk.kind);
+    assert.deepEqual(kinds(diffOf(['    if not base:', '        return None'])), ['deletes-guard']);
+    assert.deepEqual(kinds(diffOf(['    if (!base) return null;'])), ['deletes-guard']);
+    assert.deepEqual(kinds(diffOf(['    try:', '        value = int(text)', '    except ValueError:', '        value = 0'], ['    value = int(text)'])), ['deletes-error-handling']);
+    assert.deepEqual(kinds(diffOf(['  } catch (error) {'])), ['deletes-error-handling']);
+    assert.deepEqual(kinds(diffOf(['    if verbose:', '        log(total)'])), ['deletes-branch']);
+    assert.deepEqual(kinds(diffOf(['    total = total + 1'])), [], 'deleting a plain statement is an ordinary edit');
+    assert.deepEqual(kinds(diffOf(['    if not base:', '        return None']), uncovered), ['deletes-guard', 'uncovered-line']);
+    assert.deepEqual(kinds(diffOf(['    return a - b'], ['    return a + b']), uncovered), [], 'the model already weighs an uncovered line');
+    assert.match(patchRisks({ diff: diffOf(['    if not base:', '        return None']) }, covered)[0]?.reason ?? '', /deletes a guard \(`if not base: return None`\)/);
+  });
+
+  test('each risk halves the error rate allowed', () => {
+    assert.equal(riskAdjustedTarget(0.9, 0), 0.9);
+    assert.ok(Math.abs(riskAdjustedTarget(0.9, 1) - 0.95) < 1e-12);
+    assert.ok(Math.abs(riskAdjustedTarget(0.9, 2) - 0.975) < 1e-12);
+    assert.equal(riskAdjustedTarget(0, 2), 0, 'no precision asked for: no bar to raise');
   });
 });
 
@@ -323,6 +364,52 @@ describe('output bouncer: decisions on a real pytest project', { skip: pythonMis
     // Only model patches: the most trusted of them may still be proposed.
     const alone = await assessPatches(request([model], { differential: false, targetPrecision: 0 }));
     assert.equal(alone.decision?.patch, 'p1');
+  });
+
+  test('a patch that deletes a guard must reach the stricter threshold; a less trusted ordinary patch is offered instead', async () => {
+    // Trust from the candidate's rank alone: rank 1 → 0.96, rank 2 → 0.92. The table: 0.90 for 90 %
+    // precision, 0.97 for 95 %, 0.99 for 97.5 %. Both tests fail, so no passing test runs line 3: a
+    // deletion there carries two risks and needs 97.5 %.
+    const model: TrustModel = {
+      version: 1,
+      features: ['logCandidateRank'],
+      weights: [-1],
+      means: [0],
+      scales: [1],
+      bias: Math.log(0.96 / 0.04),
+      vaguenessPenalty: 4,
+      calibrationChecks: 100,
+      calibration: [
+        { threshold: 0.99, selected: 20, wrong: 0, precision: 1, correctedPrecision: 0.976, precisionLowerBound: 0.9, coverage: 0.2 },
+        { threshold: 0.97, selected: 40, wrong: 1, precision: 0.975, correctedPrecision: 0.951, precisionLowerBound: 0.9, coverage: 0.4 },
+        { threshold: 0.9, selected: 60, wrong: 5, precision: 0.917, correctedPrecision: 0.902, precisionLowerBound: 0.85, coverage: 0.6 },
+      ],
+    };
+    const guard = patch('p1', BUGGY.replace('    if score < 50:\n        return "pass"\n', ''));
+    guard.patch = { ...guard.patch, title: 'delete `if score < 50: return "pass"`', diff: diffOf(['    if score < 50:', '        return "pass"']) };
+    const ordinary = patch('p2', withCondition('score >= 50'));
+    ordinary.patch = { ...ordinary.patch, diff: diffOf(['    if score < 50:'], ['    if score >= 50:']) };
+
+    const alone = await assessPatches(request([guard], { differential: false, model, targetPrecision: 0.9 }));
+    assert.equal(alone.decision?.action, 'abstain', alone.decision?.reasons.join(' | '));
+    assert.ok(
+      alone.decision?.reasons.some((reason) => /reaches the threshold 0\.90 set for 90% precision, but it deletes a guard .* and no passing test runs the patched line, so it needs the threshold 0\.99 set for 97\.5% precision/.test(reason)),
+      alone.decision?.reasons.join(' | '),
+    );
+    assert.ok(alone.suggestions.some((suggestion) => /add a test for the case the deleted code handles/.test(suggestion)), alone.suggestions.join(' | '));
+
+    const both = await assessPatches(request([guard, ordinary], { differential: false, model, targetPrecision: 0.9 }));
+    assert.equal(both.decision?.action, 'propose');
+    assert.equal(both.decision?.patch, 'p2', both.decision?.reasons.join(' | '));
+    assert.ok(both.decision?.reasons.some((reason) => /the more trusted delete `if score < 50: return "pass"` .* is not offered: it deletes a guard/.test(reason)), both.decision?.reasons.join(' | '));
+
+    // Trusted enough for the stricter bar, the deletion is proposed, and the reasons say which bar it met.
+    const lenient = { ...model, bias: Math.log(0.995 / 0.005) };
+    const met = await assessPatches(request([guard], { differential: false, model: lenient, targetPrecision: 0.9 }));
+    assert.equal(met.decision?.action, 'propose');
+    assert.ok(met.decision?.reasons.some((reason) => /reaches the threshold 0\.99 set for 97\.5% precision, the bar for a patch where it deletes a guard .* and no passing test runs the patched line/.test(reason)), met.decision?.reasons.join(' | '));
+    // Asked for no precision at all, nothing raises the bar.
+    assert.equal((await assessPatches(request([guard], { differential: false, model, targetPrecision: 0 }))).decision?.patch, 'p1');
   });
 
   test('a vague task lowers trust and gets no patch unless the tests pin the behaviour down', async () => {

@@ -13,6 +13,7 @@ import type { Decision, Patch } from '../../types';
 import { compareValidatedPatches } from './differential';
 import { countAssertions, trustFeatures, type FeatureContext } from './features';
 import { loadTrustModel, thresholdFor, trustLogit, trustOf } from './model';
+import { patchRisks, riskAdjustedTarget, type PatchRisk } from './risk';
 import { describePatch, suggestionsFor, type Explained } from './reasons';
 import shippedModel from './trust-model.json';
 import type { DifferentialResult, OutputAssessment, OutputBouncerRequest, PatchAssessment, TrustFeatures, TrustModel } from './types';
@@ -22,6 +23,7 @@ export type * from './types';
 export { compareValidatedPatches, compareOutcomes, DEFAULT_DIFFERENTIAL_LIMITS, HARNESS_PREFIX, type DifferentialRequest } from './differential';
 export { definedFunctions, findTestCalls, importAliases, type TestCall } from './calls';
 export { trustFeatures, countAssertions, assertionsInTest, priorOfOrigin, type FeatureContext } from './features';
+export { deletedLines, patchRisks, riskAdjustedTarget, type PatchRisk, type RiskKind } from './risk';
 export { FEATURE_TRANSFORMS, featureRow, trustOf, trustLogit, thresholdFor, calibrationTable, binomialLowerBound, loadTrustModel, VAGUENESS_ALLOWANCE, type ThresholdChoice } from './model';
 
 /** `revise.abstain.targetPrecision` when the setting is absent. */
@@ -162,24 +164,56 @@ export async function assessPatches(request: OutputBouncerRequest): Promise<Outp
   // template patch that is equally validated: model-written code is the less predictable of the two.
   const templates = explained.filter((item) => !isModelPatch(item.patch));
   const pool = templates.length > 0 ? templates : explained;
-  const best = pool.reduce((top, item) => (item.trust > top.trust ? item : top), pool[0]);
+  const byTrust = (top: Explained, item: Explained) => (item.trust > top.trust ? item : top);
+  // Hard evidence against a patch (a line no passing test runs, a deleted guard, error handling or
+  // branch) raises its bar: each risk halves the error rate it may have (`risk.ts`).
+  const bars = new Map(
+    pool.map((item) => {
+      const risks = patchRisks(item.patch, item.features);
+      const target = riskAdjustedTarget(targetPrecision, risks.length);
+      return [item, { risks, target, threshold: risks.length > 0 ? thresholdFor(model.calibration, target).threshold : threshold }] as const;
+    }),
+  );
+  const barOf = (item: Explained) => bars.get(item) as { risks: PatchRisk[]; target: number; threshold: number };
+  const mostTrusted = pool.reduce(byTrust, pool[0]);
+  const clearing = pool.filter((item) => item.trust >= barOf(item).threshold);
+  const best = clearing.length > 0 ? clearing.reduce(byTrust, clearing[0]) : mostTrusted;
+  const bar = barOf(best);
   const bestAssessment = assessments.find((item) => item.patchId === best.patch.id) as PatchAssessment;
   const reasons = [failingReason, ...bestAssessment.reasons];
   const outranked = explained.filter((item) => isModelPatch(item.patch) && item.trust > best.trust);
   if (templates.length > 0 && outranked.length > 0) {
     reasons.push(`a template patch is preferred to the model's ${plural(outranked.length, 'patch')} that pass the same tests`);
   }
+  const riskWords = (risks: PatchRisk[]) => risks.map((risk) => risk.reason).join(' and ');
+  const precisionOf = (target: number) => `${Number((target * 100).toFixed(1))}% precision`;
+  const barWords = (item: Explained) => {
+    const { target, threshold: needed } = barOf(item);
+    return Number.isFinite(needed) ? `the threshold ${needed.toFixed(2)} set for ${precisionOf(target)}` : `${precisionOf(target)}, which no calibrated threshold reaches`;
+  };
+  if (best !== mostTrusted) {
+    const where = `${path.relative(request.root, mostTrusted.patch.file)}:${mostTrusted.patch.lines[0] ?? '?'}`;
+    reasons.push(`the more trusted ${mostTrusted.patch.title} at ${where} (trust ${mostTrusted.trust.toFixed(2)}) is not offered: ${riskWords(barOf(mostTrusted).risks)}, so it needs ${barWords(mostTrusted)}`);
+  }
   const vague = request.task?.verdict === 'vague';
   const pinned = testsPinBehaviour(best.features, differential, request.stats?.candidatesTried ?? 0);
-  const precisionWords = `${Math.round(targetPrecision * 100)}% precision`;
-  if (!(vague && !pinned) && best.trust >= threshold) {
-    reasons.push(`trust ${best.trust.toFixed(2)} reaches the threshold ${threshold.toFixed(2)} set for ${precisionWords}`);
+  const precisionWords = precisionOf(targetPrecision);
+  if (!(vague && !pinned) && best.trust >= bar.threshold) {
+    reasons.push(
+      bar.risks.length > 0
+        ? `trust ${best.trust.toFixed(2)} reaches ${barWords(best)}, the bar for a patch where ${riskWords(bar.risks)}`
+        : `trust ${best.trust.toFixed(2)} reaches the threshold ${threshold.toFixed(2)} set for ${precisionWords}`,
+    );
     const decision: Decision = { action: 'propose', patch: best.patch.id, confidence: best.trust, reasons };
     return { ...base, decision, assessments, differential };
   }
   if (vague && !pinned) reasons.push('the task is vague and the tests do not pin the behaviour down, so no patch is offered');
-  else if (Number.isFinite(threshold)) reasons.push(`trust ${best.trust.toFixed(2)} is below the threshold ${threshold.toFixed(2)} set for ${precisionWords}`);
+  else if (bar.risks.length > 0 && best.trust >= threshold) {
+    reasons.push(`trust ${best.trust.toFixed(2)} reaches the threshold ${threshold.toFixed(2)} set for ${precisionWords}, but ${riskWords(bar.risks)}, so it needs ${barWords(best)}`);
+  } else if (Number.isFinite(threshold)) reasons.push(`trust ${best.trust.toFixed(2)} is below the threshold ${threshold.toFixed(2)} set for ${precisionWords}`);
   else reasons.push(`no trust threshold reached ${precisionWords} on the calibration data, so no patch is proposed at that setting`);
   const suggestions = suggestionsFor({ request, validated, explained, differential });
+  const deletion = bar.risks.find((risk) => risk.kind !== 'uncovered-line');
+  if (deletion) suggestions.unshift(`if ${best.patch.title} is the fix, add a test for the case the deleted code handles, so the deletion is checked against it`);
   return { ...base, decision: abstention(reasons, best.trust, suggestions), assessments, differential, suggestions };
 }
