@@ -21,6 +21,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { assessPatches, patchRisks } from '../../extension/src/core/bounce/output/index';
 import { captureTests, isTestFile } from '../../extension/src/core/capture/index';
 import { defaultModel, localizeFaults, modelLogit, sigmoid, type ScorerModel } from '../../extension/src/core/localize/index';
 import { proposePatches, type CandidateRecord, type PatchStats, type TestRunRequest } from '../../extension/src/core/patch/index';
@@ -59,6 +60,22 @@ export interface SearchRecord {
   sandbox: string;
   warnings: string[];
   error?: string;
+  /**
+   * The output bouncer on the validated patches, as Check and Fix decides after the search (lines ranked
+   * again with the repair outcomes; no task; no cold whole-suite confirmation, the check runs only the
+   * fix's test modules). Absent in records made before it was added, and when nothing validated.
+   */
+  bouncer?: BouncerOutcome;
+}
+
+/** What the output bouncer made of one bug's validated patches. */
+export interface BouncerOutcome {
+  action: string;
+  threshold: number;
+  /** Every validated patch: its trust, its risks, whether it touches a faulty line. */
+  patches: { id: string; title: string; file: string; line: number; origin: string; trust: number; risks: string[]; onFaultyLine: boolean }[];
+  proposed?: string;
+  reasons: string[];
 }
 
 
@@ -115,10 +132,51 @@ async function searchRepairs(
   const started = Date.now();
   const base = { id: bug.id, maxLines: budget.maxLines, maxCandidates: budget.maxCandidates, workers: budget.workers, sandbox: sandbox.kind };
   try {
-    const result = await proposePatches({ root: dir, run, suspects: scores, sources: new DiskSourceReader(), syntax, isTestFile, budget, logger, runTests: coldRun, openWorker });
+    const sources = new DiskSourceReader();
+    const result = await proposePatches({ root: dir, run, suspects: scores, sources, syntax, isTestFile, budget, logger, runTests: coldRun, openWorker });
     const stats = result.stats;
+    let bouncer: BouncerOutcome | undefined;
+    if (result.patches.some((patch) => patch.validated)) {
+      const reranked = await localizeFaults({ run, sources, syntax, repairOutcomes: result.outcomes });
+      const assessed = await assessPatches({
+        root: dir,
+        mode: 'fix',
+        run,
+        scores: reranked,
+        patches: result.patches,
+        stats,
+        pythonPath: PYTHON,
+        runner,
+        candidateRunner: (writable: string[]) => sandboxedRunner(runner, sandbox, { writable, network: false }),
+        sources,
+        logger,
+      });
+      const faulty = (file: string, lines: number[]) => lines.some((line) => bug.faultyLines[path.relative(dir, file)]?.includes(line));
+      bouncer = {
+        action: assessed.decision?.action ?? 'none',
+        threshold: assessed.threshold,
+        patches: result.patches
+          .filter((patch) => patch.validated)
+          .map((patch) => {
+            const item = assessed.assessments.find((entry) => entry.patchId === patch.id);
+            return {
+              id: patch.id,
+              title: patch.title,
+              file: path.relative(dir, patch.file),
+              line: patch.lines[0] ?? 0,
+              origin: patch.origin,
+              trust: round(item?.trust ?? 0),
+              risks: item ? patchRisks(patch, item.features).map((risk) => risk.kind) : [],
+              onFaultyLine: faulty(patch.file, patch.lines),
+            };
+          }),
+        ...(assessed.decision?.action === 'propose' && assessed.decision.patch ? { proposed: assessed.decision.patch } : {}),
+        reasons: assessed.decision?.reasons ?? [],
+      };
+    }
     return {
       ...base,
+      ...(bouncer ? { bouncer } : {}),
       outcomes: result.outcomes,
       candidates: stats.candidates.map(({ file, line, origin, title, score, status, stage, fixed, broken, testsRun, finishedAtMs }) => ({ file, line, origin, title, score, status, stage, fixed, broken, testsRun, finishedAtMs })),
       stats: {
