@@ -1,7 +1,11 @@
 /**
- * The output bouncer on mined real bugs: what Check and Fix would propose after the patch search that
- * `mutation.ts` ran (its cached records' `bouncer` field), and what it would have proposed without the
- * risk bars (`bounce/output/risk.ts`): the most trusted template patch at the threshold for the target.
+ * The output bouncer on mined real bugs: what Check and Fix proposes after the patch search that
+ * `mutation.ts` ran (its cached records' `bouncer` field: every validated patch's trust), decided here
+ * again with today's risk bars (`bounce/output/risk.ts`) and the shipped calibration table, and what it
+ * would propose without them: the most trusted template patch at the threshold for the target. (The same
+ * rule as `assessPatches`; no task is judged here, so the vague-task rule never applies.) Records made
+ * before the patch's diff was stored get their risks from the template's title (`insert \`X\``,
+ * `delete \`X\``); an insertion's line then counts as run by passing tests.
  *
  * A proposal counts as **on a faulty line** when it touches a line the developer's fix changed. That is a
  * proxy for correct, and a generous one: a patch on the right line can still be the wrong edit, and the
@@ -13,7 +17,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArguments, resultsRoot } from '../localize/common';
+import { patchRisks, riskAdjustedTarget, shippedTrustModel, thresholdFor } from '../../extension/src/core/bounce/output/index';
 import type { BouncerOutcome, SearchRecord } from './mutation';
+
+const TARGET = 0.9;
 
 interface Counted {
   bugs: number;
@@ -30,12 +37,25 @@ function empty(): Counted {
   return { bugs: 0, withValidated: 0, validatedPatches: 0, validatedOnFaultyLine: 0, risky: 0, riskyOnFaultyLine: 0, shipped: { proposals: 0, onFaultyLine: 0 }, withoutRiskBars: { proposals: 0, onFaultyLine: 0 } };
 }
 
-/** The patch proposed without the risk bars: the most trusted template patch, if it reaches the threshold. */
-function withoutRiskBars(outcome: BouncerOutcome): BouncerOutcome['patches'][number] | undefined {
+type Validated = BouncerOutcome['patches'][number];
+
+/** The patch's risks: from its diff, or rebuilt from a template title for records that lack the diff. */
+function risksOf(patch: Validated): string[] {
+  if (patch.diff !== undefined) return patchRisks({ diff: patch.diff }, { coverageKnown: patch.coverageKnown ?? 0, coveringPassing: patch.coveringPassing ?? 1 }).map((risk) => risk.kind);
+  const inserted = /^insert `(.+?)`(?: after `.+`)?$/.exec(patch.title);
+  const deleted = /^delete `(.+)`$/.exec(patch.title);
+  const diff = inserted ? `+${inserted[1]}` : deleted ? `-${deleted[1]}` : '';
+  const uncovered = patch.risks.includes('uncovered-line');
+  return patchRisks({ diff }, { coverageKnown: 1, coveringPassing: uncovered ? 0 : 1 }).map((risk) => risk.kind);
+}
+
+/** The proposal under the shipped table: each patch must reach its (risk-adjusted) threshold; the most trusted that does wins. */
+function decide(outcome: BouncerOutcome, riskBars: boolean): Validated | undefined {
+  const calibration = shippedTrustModel().calibration;
   const templates = outcome.patches.filter((patch) => !patch.origin.startsWith('llm:'));
   const pool = templates.length > 0 ? templates : outcome.patches;
-  const best = pool.reduce<BouncerOutcome['patches'][number] | undefined>((top, patch) => (!top || patch.trust > top.trust ? patch : top), undefined);
-  return best && best.trust >= outcome.threshold ? best : undefined;
+  const clearing = pool.filter((patch) => patch.trust >= thresholdFor(calibration, riskAdjustedTarget(TARGET, riskBars ? risksOf(patch).length : 0)).threshold);
+  return clearing.reduce<Validated | undefined>((top, patch) => (!top || patch.trust > top.trust ? patch : top), undefined);
 }
 
 function main(): void {
@@ -58,14 +78,14 @@ function main(): void {
     if (record.stats.validated > 0 && !record.bouncer) withoutOutcome++;
     const outcome = record.bouncer;
     if (!outcome || outcome.patches.length === 0) continue;
-    const shipped = outcome.patches.find((patch) => patch.id === outcome.proposed);
-    const before = withoutRiskBars(outcome);
+    const shipped = decide(outcome, true);
+    const before = decide(outcome, false);
     for (const group of groups) {
       group.withValidated++;
       group.validatedPatches += outcome.patches.length;
       group.validatedOnFaultyLine += outcome.patches.filter((patch) => patch.onFaultyLine).length;
-      group.risky += outcome.patches.filter((patch) => patch.risks.length > 0).length;
-      group.riskyOnFaultyLine += outcome.patches.filter((patch) => patch.risks.length > 0 && patch.onFaultyLine).length;
+      group.risky += outcome.patches.filter((patch) => risksOf(patch).length > 0).length;
+      group.riskyOnFaultyLine += outcome.patches.filter((patch) => risksOf(patch).length > 0 && patch.onFaultyLine).length;
       if (shipped) {
         group.shipped.proposals++;
         if (shipped.onFaultyLine) group.shipped.onFaultyLine++;
@@ -75,8 +95,11 @@ function main(): void {
         if (before.onFaultyLine) group.withoutRiskBars.onFaultyLine++;
       }
     }
-    const describe = (patch: BouncerOutcome['patches'][number] | undefined) =>
-      patch ? `${patch.title} at ${patch.file}:${patch.line} (trust ${patch.trust.toFixed(2)}${patch.risks.length ? `; ${patch.risks.join(', ')}` : ''}; ${patch.onFaultyLine ? 'on a faulty line' : '**not on a faulty line**'})` : 'nothing';
+    const describe = (patch: Validated | undefined) => {
+      if (!patch) return 'nothing';
+      const risks = risksOf(patch);
+      return `${patch.title} at ${patch.file}:${patch.line} (trust ${patch.trust.toFixed(2)}${risks.length ? `; ${risks.join(', ')}` : ''}; ${patch.onFaultyLine ? 'on a faulty line' : '**not on a faulty line**'})`;
+    };
     listed.push(`| ${record.id} | ${outcome.patches.length} | ${describe(shipped)} | ${before === shipped ? 'the same' : describe(before)} |`);
   }
   const precision = (part: { proposals: number; onFaultyLine: number }) => (part.proposals === 0 ? '–' : (part.onFaultyLine / part.proposals).toFixed(3));
@@ -86,7 +109,7 @@ function main(): void {
   const md = [
     '# Output bouncer on mined real bugs',
     '',
-    `Run ${output.date} by \`bench/real-bugs/bouncer.ts\` over the cached searches of \`mutation.ts\` (variant ${variant}; target precision 0.9, the shipped trust model and calibration; no task judged; no whole-suite confirmation: each check runs only the fix's own test modules). A proposal is counted **on a faulty line** when it touches a line the developer's fix changed: a generous proxy for correct (the right line can still get the wrong edit), and the only one these bugs allow. ${withoutOutcome > 0 ? `${withoutOutcome} searches with validated patches predate the bouncer record and are left out.` : ''}`,
+    `Run ${output.date} by \`bench/real-bugs/bouncer.ts\` over the cached searches of \`mutation.ts\` (variant ${variant}; target precision ${TARGET}, each validated patch's recorded trust against the shipped calibration table; no task judged; no whole-suite confirmation: each check runs only the fix's own test modules). A proposal is counted **on a faulty line** when it touches a line the developer's fix changed: a generous proxy for correct (the right line can still get the wrong edit), and the only one these bugs allow. ${withoutOutcome > 0 ? `${withoutOutcome} searches with validated patches predate the bouncer record and are left out.` : ''}`,
     '',
     '| project | bugs searched | with a validated patch | validated patches | with a risk (on a faulty line) | proposals, shipped (risk bars) | proposals without the risk bars |',
     '|---|---|---|---|---|---|---|',

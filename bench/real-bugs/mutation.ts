@@ -73,7 +73,7 @@ export interface BouncerOutcome {
   action: string;
   threshold: number;
   /** Every validated patch: its trust, its risks, whether it touches a faulty line. */
-  patches: { id: string; title: string; file: string; line: number; origin: string; trust: number; risks: string[]; onFaultyLine: boolean }[];
+  patches: { id: string; title: string; file: string; line: number; origin: string; trust: number; risks: string[]; onFaultyLine: boolean; diff?: string; coverageKnown?: number; coveringPassing?: number }[];
   proposed?: string;
   reasons: string[];
 }
@@ -168,6 +168,8 @@ async function searchRepairs(
               trust: round(item?.trust ?? 0),
               risks: item ? patchRisks(patch, item.features).map((risk) => risk.kind) : [],
               onFaultyLine: faulty(patch.file, patch.lines),
+              diff: patch.diff,
+              ...(item ? { coverageKnown: item.features.coverageKnown, coveringPassing: item.features.coveringPassing } : {}),
             };
           }),
         ...(assessed.decision?.action === 'propose' && assessed.decision.patch ? { proposed: assessed.decision.patch } : {}),

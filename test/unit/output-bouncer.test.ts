@@ -17,6 +17,7 @@ import {
   compareOutcomes,
   deletedLines,
   findTestCalls,
+  insertedLines,
   patchRisks,
   riskAdjustedTarget,
   HARNESS_PREFIX,
@@ -183,6 +184,12 @@ describe('output bouncer: hard evidence against a patch', () => {
   const covered = { coverageKnown: 1, coveringPassing: 2 };
   const uncovered = { coverageKnown: 1, coveringPassing: 0 };
 
+  test('what a patch only adds', () => {
+    assert.deepEqual(insertedLines(diffOf([], ['    if not kw:', '        return None'])), ['if not kw:', 'return None']);
+    assert.equal(insertedLines(diffOf(['    return a - b'], ['    return a + b'])), undefined, 'an edit that removes code is not an insertion');
+    assert.equal(insertedLines(''), undefined);
+  });
+
   test('what a patch deletes without putting anything in its place', () => {
     assert.deepEqual(deletedLines(diffOf(['    if not base:', '        return None'])), ['if not base:', 'return None']);
     assert.deepEqual(deletedLines(diffOf(['        raise ValueError(name)'], ['        pass'])), ['raise ValueError(name)'], 'a statement replaced by `pass` is deleted');
@@ -198,6 +205,11 @@ describe('output bouncer: hard evidence against a patch', () => {
     assert.deepEqual(kinds(diffOf(['  } catch (error) {'])), ['deletes-error-handling']);
     assert.deepEqual(kinds(diffOf(['    if verbose:', '        log(total)'])), ['deletes-branch']);
     assert.deepEqual(kinds(diffOf(['    total = total + 1'])), [], 'deleting a plain statement is an ordinary edit');
+    assert.deepEqual(kinds(diffOf([], ['    if not kw:', '        return None'])), ['adds-early-exit']);
+    assert.deepEqual(kinds(diffOf([], ['    if (!items.length) return [];'])), ['adds-early-exit']);
+    assert.deepEqual(kinds(diffOf([], ['    if not kw:', '        return None']), uncovered), ['adds-early-exit', 'uncovered-line']);
+    assert.deepEqual(kinds(diffOf([], ['    return result'])), [], 'a new return without a condition is an ordinary edit');
+    assert.deepEqual(kinds(diffOf(['    if x > 0:'], ['    if x >= 0:'])), [], 'a changed condition adds no exit');
     assert.deepEqual(kinds(diffOf(['    if not base:', '        return None']), uncovered), ['deletes-guard', 'uncovered-line']);
     assert.deepEqual(kinds(diffOf(['    return a - b'], ['    return a + b']), uncovered), [], 'the model already weighs an uncovered line');
     assert.match(patchRisks({ diff: diffOf(['    if not base:', '        return None']) }, covered)[0]?.reason ?? '', /deletes a guard \(`if not base: return None`\)/);

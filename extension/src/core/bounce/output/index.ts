@@ -23,7 +23,7 @@ export type * from './types';
 export { compareValidatedPatches, compareOutcomes, DEFAULT_DIFFERENTIAL_LIMITS, HARNESS_PREFIX, type DifferentialRequest } from './differential';
 export { definedFunctions, findTestCalls, importAliases, type TestCall } from './calls';
 export { trustFeatures, countAssertions, assertionsInTest, priorOfOrigin, type FeatureContext } from './features';
-export { deletedLines, patchRisks, riskAdjustedTarget, type PatchRisk, type RiskKind } from './risk';
+export { deletedLines, insertedLines, patchRisks, riskAdjustedTarget, type PatchRisk, type RiskKind } from './risk';
 export { FEATURE_TRANSFORMS, featureRow, trustOf, trustLogit, thresholdFor, calibrationTable, binomialLowerBound, loadTrustModel, VAGUENESS_ALLOWANCE, type ThresholdChoice } from './model';
 
 /** `revise.abstain.targetPrecision` when the setting is absent. */
@@ -213,7 +213,10 @@ export async function assessPatches(request: OutputBouncerRequest): Promise<Outp
   } else if (Number.isFinite(threshold)) reasons.push(`trust ${best.trust.toFixed(2)} is below the threshold ${threshold.toFixed(2)} set for ${precisionWords}`);
   else reasons.push(`no trust threshold reached ${precisionWords} on the calibration data, so no patch is proposed at that setting`);
   const suggestions = suggestionsFor({ request, validated, explained, differential });
-  const deletion = bar.risks.find((risk) => risk.kind !== 'uncovered-line');
-  if (deletion) suggestions.unshift(`if ${best.patch.title} is the fix, add a test for the case the deleted code handles, so the deletion is checked against it`);
+  if (bar.risks.some((risk) => risk.kind === 'adds-early-exit')) {
+    suggestions.unshift(`if ${best.patch.title} is the fix, add a test where the early exit must not be taken, so the code after it is checked too`);
+  } else if (bar.risks.some((risk) => risk.kind !== 'uncovered-line')) {
+    suggestions.unshift(`if ${best.patch.title} is the fix, add a test for the case the deleted code handles, so the deletion is checked against it`);
+  }
   return { ...base, decision: abstention(reasons, best.trust, suggestions), assessments, differential, suggestions };
 }
