@@ -480,7 +480,7 @@ function main(): void {
     '',
     `### With the risk bars`,
     '',
-    `The same folds, deciding as \`assessPatches\` does: a patch that deletes a guard, error handling or a branch must reach the threshold for a stricter precision (each risk halves the error rate allowed; a line no passing test runs adds one to a deletion), and the most trusted patch that reaches its bar is proposed. ${riskyPatches.length} of the ${rows.length} validated patches carry a risk; ${riskyPatches.filter((row) => row.correct).length} of those pass the hidden tests.`,
+    `The same folds, deciding as \`assessPatches\` does: a patch that deletes a guard, error handling or a branch, or adds an early exit, must reach the threshold for a stricter precision (each risk halves the error rate allowed; a line no passing test runs adds one more), and the most trusted patch that reaches its bar is proposed. ${riskyPatches.length} of the ${rows.length} validated patches carry a risk; ${riskyPatches.filter((row) => row.correct).length} of those pass the hidden tests.`,
     '',
     '| Target precision | Proposals | Correct | Harmful | Precision | Coverage (all) | Coverage (with a patch) |',
     '|---|---:|---:|---:|---:|---:|---:|',
