@@ -362,22 +362,17 @@ function main(): void {
   const changedPick = [...picks.values()].filter((pick) => pick.row.index !== 0);
 
   // Nested cross-validation at the targets.
+  // Each fold decided twice: as the model alone would, and with the risk bars `assessPatches` applies.
   const nested = new Map<number, Decided[]>(TARGETS.map((target) => [target, []]));
-  for (let fold = 0; fold < FOLDS; fold++) {
-    const { training, testing } = splitFold(rows, fold, FOLDS);
-    if (testing.length === 0) continue;
-    const trainingTasks = splitFold(repairs, fold, FOLDS).training.length;
-    for (const [target, decided] of decideHeldOut(training, testing, names, chosenL2, trainingTasks, TARGETS)) nested.get(target)?.push(...decided);
-  }
-  const nestedPoints = TARGETS.map((target) => operatingPoint(target, nested.get(target) ?? [], tasks, tasksWithPatch));
-  // The same folds with the risk bars that `assessPatches` applies (a deleted guard, error handling or branch).
   const nestedRisk = new Map<number, Decided[]>(TARGETS.map((target) => [target, []]));
   for (let fold = 0; fold < FOLDS; fold++) {
     const { training, testing } = splitFold(rows, fold, FOLDS);
     if (testing.length === 0) continue;
     const trainingTasks = splitFold(repairs, fold, FOLDS).training.length;
+    for (const [target, decided] of decideHeldOut(training, testing, names, chosenL2, trainingTasks, TARGETS)) nested.get(target)?.push(...decided);
     for (const [target, decided] of decideHeldOut(training, testing, names, chosenL2, trainingTasks, TARGETS, true)) nestedRisk.get(target)?.push(...decided);
   }
+  const nestedPoints = TARGETS.map((target) => operatingPoint(target, nested.get(target) ?? [], tasks, tasksWithPatch));
   const nestedRiskPoints = TARGETS.map((target) => operatingPoint(target, nestedRisk.get(target) ?? [], tasks, tasksWithPatch));
   const riskyPatches = rows.filter((row) => (row.record.rows[row.index].risks?.length ?? 0) > 0);
   // The same held-out decisions, per record set (coverage over that set's tasks).

@@ -28,11 +28,8 @@ function shorten(text: string): string {
   return single.length > 60 ? `${single.slice(0, 57)}…` : single;
 }
 
-/**
- * What the patch takes away without putting anything in its place: the removed lines of its diff (trimmed)
- * when it adds nothing but `pass` or blank lines; undefined for an edit that adds code.
- */
-export function deletedLines(diff: string): string[] | undefined {
+/** The trimmed removed and added lines of a unified diff (file headers left out). */
+function diffSides(diff: string): { removed: string[]; added: string[] } {
   const removed: string[] = [];
   const added: string[] = [];
   for (const line of diff.split('\n')) {
@@ -40,6 +37,15 @@ export function deletedLines(diff: string): string[] | undefined {
     if (line.startsWith('-')) removed.push(line.slice(1).trim());
     else if (line.startsWith('+')) added.push(line.slice(1).trim());
   }
+  return { removed, added };
+}
+
+/**
+ * What the patch takes away without putting anything in its place: the removed lines of its diff (trimmed)
+ * when it adds nothing but `pass` or blank lines; undefined for an edit that adds code.
+ */
+export function deletedLines(diff: string): string[] | undefined {
+  const { removed, added } = diffSides(diff);
   const remaining = new Set(added);
   const gone = removed.filter((line) => line !== '' && !remaining.has(line));
   const newCode = added.filter((line) => line !== '' && line !== 'pass' && !removed.includes(line));
@@ -51,13 +57,7 @@ export function deletedLines(diff: string): string[] | undefined {
  * an edit that changes or removes code.
  */
 export function insertedLines(diff: string): string[] | undefined {
-  const removed: string[] = [];
-  const added: string[] = [];
-  for (const line of diff.split('\n')) {
-    if (line.startsWith('---') || line.startsWith('+++')) continue;
-    if (line.startsWith('-')) removed.push(line.slice(1).trim());
-    else if (line.startsWith('+')) added.push(line.slice(1).trim());
-  }
+  const { removed, added } = diffSides(diff);
   const kept = new Set(removed);
   const fresh = added.filter((line) => line !== '' && !kept.has(line));
   return fresh.length > 0 && removed.every((line) => line === '' || added.includes(line)) ? fresh : undefined;
