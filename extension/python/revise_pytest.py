@@ -10,6 +10,9 @@ Loaded with ``-p revise_pytest`` (its folder is put on PYTHONPATH by Revise). It
                           report nothing; validation of a candidate patch counts them as failed)
 ``REVISE_COVERAGE``     ``auto`` (coverage.py when importable, else a line tracer), ``trace`` (always the
                         tracer) or ``off``
+``REVISE_SHARD``        one process of a whole-suite run split over several: a JSON file naming the test
+                        modules this process leaves to the others (``{"skip": [...]}``) or the only ones it
+                        runs (``{"keep": [...]}``); see ``ShardFilter``
 
 Every record is one JSON object on its own line, written and flushed as soon as it is known, so a run
 that is killed still leaves what finished. Meant for Python 3.8 to 3.13 (checked on each of them with
@@ -28,6 +31,7 @@ lines to the tests of the module whose import ran them and to every test that ru
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import linecache
 import os
@@ -52,6 +56,7 @@ OUTPUT_ENV = "REVISE_OUTPUT_DIR"
 ROOT_ENV = "REVISE_ROOT"
 TIMEOUT_ENV = "REVISE_TEST_TIMEOUT"
 COVERAGE_ENV = "REVISE_COVERAGE"
+SHARD_ENV = "REVISE_SHARD"
 
 # Long messages and deep tracebacks (recursion) are cut to keep records small.
 MAX_MESSAGE = 500
@@ -785,6 +790,80 @@ def pytest_configure(config) -> None:
     state = RevisePlugin(config, output_dir)
     config.pluginmanager.register(state, "revise-state")
     config.pluginmanager.register(SkipAfterTimeout(state), "revise-skip-after-timeout")
+    shard = os.environ.get(SHARD_ENV)
+    if shard:
+        with open(shard, encoding="utf-8") as handle:
+            spec = json.load(handle)
+        shard_filter = ShardFilter(spec, config.getini("python_files"))
+        hooks = ShardHooks(shard_filter) if _PYTEST_MAJOR >= 7 else LegacyShardHooks(shard_filter)
+        config.pluginmanager.register(hooks, "revise-shard")
+
+
+def _major_version(version: str) -> int:
+    try:
+        return int(version.split(".")[0])
+    except ValueError:
+        return 0
+
+
+_PYTEST_MAJOR = _major_version(getattr(pytest, "__version__", "0"))
+
+
+class ShardFilter:
+    """Which test modules one process of a split whole-suite run collects.
+
+    Revise splits a big suite's test modules over a few pytest processes that run side by side (the
+    capture and the confirmation of a patch). The first process gets ``{"skip": [...]}``: every module
+    but those given to the others, so a module Revise's own search did not find (custom ``python_files``)
+    still runs exactly once. The others get ``{"keep": [...]}``: only their own modules, and no other
+    file that pytest would collect as a test module. Other files (``conftest.py``, packages' ``__init__``,
+    data files a plugin collects) are never left out, so fixtures and plugins load as in a whole run.
+    """
+
+    def __init__(self, spec: dict, patterns) -> None:
+        self.skip = {os.path.realpath(item) for item in spec.get("skip", [])}
+        keep = spec.get("keep")
+        self.keep = {os.path.realpath(item) for item in keep} if keep is not None else None
+        self.patterns = [str(pattern) for pattern in (patterns or ["test_*.py", "*_test.py"])]
+
+    def ignored(self, path: str) -> bool:
+        if not path.endswith(".py") or os.path.basename(path) == "conftest.py":
+            return False
+        real = os.path.realpath(path)
+        if real in self.skip:
+            return True
+        return self.keep is not None and real not in self.keep and self._is_test_module(path)
+
+    def _is_test_module(self, path: str) -> bool:
+        name = os.path.basename(path)
+        for pattern in self.patterns:
+            if os.sep in pattern or "/" in pattern:
+                if fnmatch.fnmatch(path, "*" + os.sep + pattern.replace("/", os.sep)):
+                    return True
+            elif fnmatch.fnmatch(name, pattern):
+                return True
+        return False
+
+
+class ShardHooks:
+    """pytest 7 and later (``collection_path``). Says nothing (None) about files it keeps, so pytest's own
+    ``--ignore`` and ``collect_ignore`` still decide them."""
+
+    def __init__(self, shard_filter: ShardFilter) -> None:
+        self.filter = shard_filter
+
+    def pytest_ignore_collect(self, collection_path, config):
+        return True if self.filter.ignored(str(collection_path)) else None
+
+
+class LegacyShardHooks:
+    """pytest before 7 (``path``, a py.path)."""
+
+    def __init__(self, shard_filter: ShardFilter) -> None:
+        self.filter = shard_filter
+
+    def pytest_ignore_collect(self, path, config):
+        return True if self.filter.ignored(str(path)) else None
 
 
 class SkipAfterTimeout:

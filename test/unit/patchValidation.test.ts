@@ -355,6 +355,64 @@ test('a lane whose worker is still loading takes no candidate; a search whose ca
   }
 });
 
+test('lanes that open on demand stay shut when the search needs no more, and open when it does', { timeout: 300_000 }, async () => {
+  const { root, module, testFile } = makeProject();
+  const runner = scriptedRunner(root);
+  const worker = (copyRoot: string): TestWorker => ({
+    description: 'scripted worker',
+    modes: {},
+    run: async (request) => {
+      // Every run takes a little time, so that the search can tell how long the candidates left would take.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return runner.runTests({ root: copyRoot, testIds: request.testIds, signal: request.signal });
+    },
+    dispose: async () => undefined,
+  });
+  for (const firstLoadMs of [3_600_000, 0]) {
+    const lanes = await ValidationLanes.make({ root, count: 2, logger: silentLogger });
+    try {
+      await lanes.openWorkers(async (copyRoot) => worker(copyRoot), 60_000, silentLogger, undefined, 1);
+      // How long the first worker took to load decides: an hour is more than any search here; no time at all is less.
+      lanes.lanes[0]!.loadMs = firstLoadMs;
+      let openedOnDemand = 0;
+      const widen = lanes.openWorkersOnDemand(
+        async (copyRoot) => {
+          openedOnDemand++;
+          return worker(copyRoot);
+        },
+        60_000,
+        silentLogger,
+      );
+      assert.ok(lanes.lanes[1]?.opening, 'the second lane waits to be asked');
+      let asked = 0;
+      const found = await proposePatches(
+        options(root, module, testFile, {
+          runTests: runner.runTests,
+          lanes,
+          widen: () => {
+            asked++;
+            widen();
+          },
+        }),
+      );
+      assert.ok(found.patches.some((patch) => patch.validated && patch.title.includes('+')), JSON.stringify(found.patches.map((patch) => patch.title)));
+      assert.equal(found.stats.coldRuns ?? 0, 0, 'no lane ran a candidate cold');
+      if (firstLoadMs > 0) {
+        assert.equal(asked, 0, 'a search shorter than a load never asks for more lanes');
+        assert.equal(openedOnDemand, 0);
+        assert.equal(lanes.lanes[1]?.warmRuns, 0);
+      } else {
+        assert.equal(asked, 1, 'asked once');
+        assert.equal(openedOnDemand, 1, 'the waiting lane opened its worker');
+        assert.ok((lanes.lanes[1]?.warmRuns ?? 0) > 0, 'and took candidates');
+      }
+    } finally {
+      await lanes.dispose();
+    }
+  }
+  rmSync(root, { recursive: true, force: true });
+});
+
 test('a runner that throws marks the candidate and the search goes on', async () => {
   const { root, module, testFile } = makeProject();
   try {

@@ -34,7 +34,7 @@ describe('pytest worker', { skip }, () => {
   let module = '';
   let original = '';
   const workers: TestWorker[] = [];
-  const start = async (extra: { perTestTimeoutMs?: number } = {}) => {
+  const start = async (extra: { perTestTimeoutMs?: number; files?: string[] } = {}) => {
     const worker = await startPytestWorker({
       root,
       python,
@@ -43,6 +43,7 @@ describe('pytest worker', { skip }, () => {
       loadTimeoutMs: 120_000,
       signal: new AbortController().signal,
       logger: silentLogger,
+      ...(extra.files ? { files: extra.files } : {}),
     });
     workers.push(worker);
     return worker;
@@ -75,6 +76,19 @@ describe('pytest worker', { skip }, () => {
     writeFileSync(module, original);
     assert.deepEqual(outcomes(await run(worker)), BUGGY, 'the next run starts again from the loaded original');
     assert.deepEqual(worker.modes, { swap: 4 });
+  });
+
+  test('loads only the test files it is given; a test outside them runs cold inside the worker, right', async () => {
+    writeFileSync(path.join(root, 'tests', 'test_other.py'), 'from stats import mean\n\n\ndef test_mean_of_three():\n    assert mean([1, 2, 3]) == 2\n');
+    const worker = await start({ files: ['tests/test_stats.py'] });
+    assert.match(worker.description, /3 tests loaded/, 'the other file was not collected');
+    assert.deepEqual(outcomes(await run(worker)), BUGGY);
+    assert.deepEqual(worker.modes, { swap: 1 });
+    const other = 'tests/test_other.py::test_mean_of_three';
+    assert.deepEqual(outcomes(await run(worker, [other])), { [other]: 'failed' }, 'the buggy mean of three is 18');
+    writeFileSync(module, original.replace('sum(values) * len(values)', 'sum(values) / len(values)'));
+    assert.deepEqual(outcomes(await run(worker, [other])), { [other]: 'passed' });
+    assert.deepEqual(worker.modes, { swap: 1, fresh: 2 });
   });
 
   test('a change outside function bodies runs cold inside the worker, with the right answer', async () => {

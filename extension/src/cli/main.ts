@@ -28,6 +28,8 @@ Options:
   --timeout S         stop the whole test run after S seconds (default ${DEFAULT_SETTINGS.totalTimeoutMs / 1000})
   --test-timeout S    stop a single test after S seconds (default ${DEFAULT_SETTINGS.perTestTimeoutMs / 1000})
   --python PATH       Python interpreter for pytest (default: python3)
+  --parallel N        split a big pytest suite's whole-suite runs (the capture, the confirmation) over
+                      at most N processes side by side (default ${DEFAULT_SETTINGS.parallelRuns}: one per core, at most 4; 1: one process)
   --command "CMD"     test command to run instead of the detected one (e.g. "poetry run pytest")
   --task TEXT         what the code should do; Revise warns when it is too vague to act on
   --task-file F       read the task description from a file
@@ -163,6 +165,12 @@ export function parseArguments(argv: string[], env: NodeJS.ProcessEnv = process.
       case '--python':
         options.settings.pythonPath = value(arg);
         break;
+      case '--parallel': {
+        const parsed = Number(value(arg));
+        if (!Number.isInteger(parsed) || parsed < 1 || parsed > 64) throw new UsageError('--parallel needs a whole number of processes from 1 to 64');
+        options.settings.parallelRuns = parsed;
+        break;
+      }
       case '--command':
         options.settings.testCommand = splitCommand(value(arg));
         break;

@@ -40,6 +40,11 @@ export interface CheckSettings {
   testCommand?: string[];
   perTestTimeoutMs: number;
   totalTimeoutMs: number;
+  /**
+   * Whole-suite pytest runs (the capture, the confirmation of a patch) split a big suite's test modules
+   * over at most this many processes side by side; 1 or unset: one process.
+   */
+  parallelRuns?: number;
   patch: {
     /** At most this many candidates are validated. */
     maxCandidates: number;
@@ -63,10 +68,16 @@ export interface CheckSettings {
   };
 }
 
+/** Processes a big pytest suite is split over by default: one per core, at most 4. */
+export function defaultParallelRuns(): number {
+  return Math.max(1, Math.min(4, os.availableParallelism?.() ?? os.cpus().length));
+}
+
 /** Defaults shared by the CLI and the extension's `package.json` settings. */
 export const DEFAULT_SETTINGS: CheckSettings = {
   perTestTimeoutMs: 30_000,
   totalTimeoutMs: 300_000,
+  parallelRuns: defaultParallelRuns(),
   patch: { maxCandidates: 60, timeMs: 300_000, workers: Math.max(1, Math.min(4, os.availableParallelism?.() ?? os.cpus().length)), maxLines: 6 },
   targetPrecision: DEFAULT_TARGET_PRECISION,
   sandbox: { allowUnsandboxedModelCode: false },
@@ -185,7 +196,7 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
   // The capture's run, for the JavaScript workers' replay (undefined when the capture failed).
   const captureEnded = deferred<TestRun | undefined>();
   /** Opens the other lanes' workers once the capture has ended (see `startWorkers`); resolves when they have started opening. */
-  let openOtherWorkers: (() => Promise<void>) | undefined;
+  let openOtherWorkers: ((captureMs: number) => Promise<void>) | undefined;
   /**
    * Starts loading warm workers in the copies, once; `factory` runs after the sandbox is known. Beside the
    * capture only as many load as leave it a core of its own (`workersBesideCapture`); the others start
@@ -199,14 +210,23 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
     });
     workersOpening = started.then((opened) => opened.openWorkers(openWorker, timeoutMs, logger, signal, workersBesideCapture()));
     workersOpening.catch(() => undefined);
-    openOtherWorkers = () =>
+    openOtherWorkers = (captureMs: number) =>
       started.then(
         (opened) => {
-          opened.openWorkers(openWorker, timeoutMs, logger, signal).catch(() => undefined);
+          // A suite that loads quickly pays for more workers at once; one slow to load gets more only when
+          // the search asks for them (`widen`), since each load costs what a good part of the search would.
+          // Until the first worker has loaded, the capture's own duration says how big the suite is.
+          const loaded = opened.lanes.find((lane) => lane.worker && lane.loadMs !== undefined);
+          if ((loaded?.loadMs ?? captureMs) <= QUICK_WORKER_LOAD_MS) opened.openWorkers(openWorker, timeoutMs, logger, signal).catch(() => undefined);
+          else widenLanes = opened.openWorkersOnDemand(openWorker, timeoutMs, logger, signal);
         },
         () => undefined,
       );
   };
+  /** Opens the lanes that wait to be asked (see `openOtherWorkers`). */
+  let widenLanes: (() => void) | undefined;
+  /** The interpreter of a pytest capture split over several processes (see `onStart` below). */
+  let splitSuitePython: string | undefined;
   try {
     return await check();
   } finally {
@@ -228,14 +248,19 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
         onProgress: (message) => progress('capture', message, 0.1),
         ...(warm
           ? {
-              onStart: ({ framework, command }: { framework: Framework; command: string[] }) =>
-                startWorkers(
-                  () =>
-                    framework === 'pytest'
-                      ? pytestWorkerFor(request, command[0]!, request.settings.totalTimeoutMs, sandbox, coldRun)
-                      : jsWorkerFor(request, framework, captureEnded.promise, sandbox, coldRun),
-                  request.settings.totalTimeoutMs,
-                ),
+              onStart: ({ framework, command, processes }: { framework: Framework; command: string[]; processes?: number }) => {
+                // A suite big enough to split: its workers load after the capture, only the test files
+                // validation will ask for, rather than the whole suite beside a capture that uses every core.
+                if (framework === 'pytest' && (processes ?? 1) > 1) splitSuitePython = command[0];
+                else
+                  startWorkers(
+                    () =>
+                      framework === 'pytest'
+                        ? pytestWorkerFor(request, command[0]!, request.settings.totalTimeoutMs, sandbox, coldRun)
+                        : jsWorkerFor(request, framework, captureEnded.promise, sandbox, coldRun),
+                    request.settings.totalTimeoutMs,
+                  );
+              },
             }
           : {}),
       }),
@@ -253,6 +278,14 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
     captureEnded.resolve(run);
 
     let ready: Promise<ValidationLanes> | undefined;
+    if (lanes && splitSuitePython && run.tests.some((test) => test.outcome === 'failed')) {
+      const python = splitSuitePython;
+      const files = [...replayFiles(run)].sort();
+      const modules = new Set(run.tests.map((test) => test.id.split('::')[0])).size;
+      logger.debug(`pytest workers load the ${files.length} of ${modules} test modules that validation will ask for`);
+      // Only load failures failed: each of those runs cold anyway.
+      if (files.length > 0) startWorkers(() => pytestWorkerFor(request, python, request.settings.totalTimeoutMs, sandbox, coldRun, files), request.settings.totalTimeoutMs);
+    }
     if (lanes && run.tests.some((test) => test.outcome === 'failed')) {
       if (workersOpening) {
         // Loading the suite (and replaying a JavaScript runner's files twice) takes about what capturing
@@ -262,7 +295,7 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
       }
       const opened = lanes;
       // The first workers serve the flaky re-run; the others load now and join the search when ready.
-      const othersStarted = openOtherWorkers?.() ?? Promise.resolve();
+      const othersStarted = openOtherWorkers?.(run.durationMs) ?? Promise.resolve();
       ready = workersOpening ? Promise.all([workersOpening, othersStarted]).then(() => opened, () => opened) : opened;
     } else if (lanes) {
       // Nothing to fix: the copies (and workers still loading) go now, not after the report.
@@ -349,8 +382,10 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
         onProgress: (message) => progress('patch', message, 0.75),
         runTests: coldRun,
         ...(openWorker ? { openWorker } : {}),
-        ...(opened ? { lanes: opened } : {}),
+        ...(opened ? { lanes: opened, ...(widenLanes ? { widen: widenLanes } : {}) } : {}),
       });
+      // Workers still loading have no search left to join; they would only slow the confirmation.
+      opened?.stopOpening();
       patches = result.patches;
       patchStats = result.stats;
       baseHashes = result.baseHashes;
@@ -440,6 +475,13 @@ async function assessTheTask(
 }
 
 /**
+ * A first warm worker that loaded within this (or, while it still loads, a capture that took no longer)
+ * opens the other lanes' workers as soon as the capture ends: about what 25 candidates take in one lane,
+ * so a second lane pays for its load in a search of 60.
+ */
+const QUICK_WORKER_LOAD_MS = 1_000;
+
+/**
  * Warm workers that load while the capture runs: all but one core's worth, at least one. On two cores
  * a second worker loading beside the capture and the first slowed the capture by about what it saved.
  */
@@ -448,8 +490,9 @@ function workersBesideCapture(): number {
 }
 
 /** What every test run of one check shares: the interpreter, the command, the limits, the log. */
-function captureSettings(request: CheckRequest): Pick<CaptureOptions, 'logger' | 'assets' | 'pythonPath' | 'command' | 'perTestTimeoutMs' | 'totalTimeoutMs'> {
+function captureSettings(request: CheckRequest): Pick<CaptureOptions, 'logger' | 'assets' | 'pythonPath' | 'command' | 'perTestTimeoutMs' | 'totalTimeoutMs' | 'parallelRuns'> {
   return {
+    parallelRuns: request.settings.parallelRuns ?? 1,
     logger: request.logger,
     assets: request.assets,
     pythonPath: request.settings.pythonPath,
@@ -544,12 +587,20 @@ function workerSettings(request: CheckRequest, loadTimeoutMs: number, sandbox: S
 
 /**
  * The warm pytest worker for validation runs, loaded by `python` (the capture's interpreter). Started
- * while the capture runs, so its load is bounded by the capture's own limit (`loadTimeoutMs`).
+ * while the capture runs, so its load is bounded by the capture's own limit (`loadTimeoutMs`); for a
+ * suite whose capture was split, after it, loading only `files` (the test files validation asks for).
  * Exported so that benchmarks drive the patch stage with the pipeline's own workers.
  */
-export function pytestWorkerFor(request: CheckRequest, python: string, loadTimeoutMs: number, sandbox: SandboxKind | undefined, coldRun: (request: TestRunRequest) => Promise<TestRun>): WorkerFactory {
+export function pytestWorkerFor(
+  request: CheckRequest,
+  python: string,
+  loadTimeoutMs: number,
+  sandbox: SandboxKind | undefined,
+  coldRun: (request: TestRunRequest) => Promise<TestRun>,
+  files?: string[],
+): WorkerFactory {
   return async (root, signal) => {
-    const worker = await startPytestWorker({ ...workerSettings(request, loadTimeoutMs, sandbox, root, signal), python, pythonDir: request.assets.pythonDir });
+    const worker = await startPytestWorker({ ...workerSettings(request, loadTimeoutMs, sandbox, root, signal), python, pythonDir: request.assets.pythonDir, ...(files ? { files } : {}) });
     return {
       get description() {
         return worker.description;
@@ -647,14 +698,15 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 /** Test files (as in test ids) of the failing tests and of the passing tests that run a line a failing test runs. */
-function replayFiles(run: TestRun): Set<string> {
+export function replayFiles(run: TestRun): Set<string> {
+  const fileOf = (id: string) => (run.framework === 'pytest' ? (id.split('::')[0] ?? id) : parseTestId(id).file);
   const failing = run.tests.filter((test) => test.outcome === 'failed' && !isFileLevelId(test.id, run.framework));
   const lines = new Set<string>();
   for (const test of failing) for (const [file, numbers] of Object.entries(test.coveredLines ?? {})) for (const line of numbers) lines.add(`${file}:${line}`);
-  const files = new Set(failing.map((test) => parseTestId(test.id).file));
+  const files = new Set(failing.map((test) => fileOf(test.id)));
   for (const test of run.tests) {
     if (test.outcome !== 'passed' || isFileLevelId(test.id, run.framework)) continue;
-    const file = parseTestId(test.id).file;
+    const file = fileOf(test.id);
     if (files.has(file)) continue;
     if (Object.entries(test.coveredLines ?? {}).some(([covered, numbers]) => numbers.some((line) => lines.has(`${covered}:${line}`)))) files.add(file);
   }

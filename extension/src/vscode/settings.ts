@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import * as os from 'node:os';
-import type { CheckSettings } from '../core/pipeline';
+import { defaultParallelRuns, type CheckSettings } from '../core/pipeline';
 import type { LlmRole } from '../core/llm/check';
 import { displayUrl } from '../core/llm/errors';
 import { OPENAI_BASE_URL } from '../core/llm/openai';
@@ -24,6 +24,7 @@ export function readCheckSettings(folder: vscode.WorkspaceFolder): CheckSettings
     ...(command.length > 0 ? { testCommand: command.map((part) => resolveVariables(part, folder)) } : {}),
     perTestTimeoutMs: settingMs(config.get<number>('test.timeoutPerTestSeconds', 30), 1, 30),
     totalTimeoutMs: settingMs(config.get<number>('test.totalTimeoutSeconds', 300), 5, 300),
+    parallelRuns: Math.max(0, Math.min(64, Math.round(config.get<number>('test.parallelRuns', 0)))) || defaultParallelRuns(),
     patch: {
       maxCandidates: Math.max(1, Math.round(config.get<number>('patch.maxCandidates', 60))),
       timeMs: settingMs(config.get<number>('patch.timeBudgetSeconds', 300), 5, 300),

@@ -49,10 +49,16 @@ export interface CaptureOptions {
   onProgress?(message: string): void;
   /**
    * Called once when the test process starts, with the runner and its command (pytest: after a version
-   * shim is resolved to the real interpreter). The pipeline starts warm validation workers then, beside
-   * the run.
+   * shim is resolved to the real interpreter) and, for a run split over several (`parallelRuns`), how many
+   * processes run it. The pipeline starts warm validation workers then, beside the run.
    */
-  onStart?(start: { framework: Framework; command: string[] }): void;
+  onStart?(start: { framework: Framework; command: string[]; processes?: number }): void;
+  /**
+   * A whole-suite pytest run (no `testIds`, Revise's own command) splits the test modules over at most
+   * this many processes that run side by side, when the suite is big enough to repay it (see
+   * `splitModules`); default 1: one process.
+   */
+  parallelRuns?: number;
   /** pytest: no test after one that ran past the per-test timeout (validation of a candidate patch). */
   stopAfterTimeout?: boolean;
 }

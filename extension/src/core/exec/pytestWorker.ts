@@ -28,6 +28,11 @@ export interface PytestWorkerOptions {
   perTestTimeoutMs: number;
   /** Longest the load (collection of the whole suite) may take. */
   loadTimeoutMs: number;
+  /**
+   * Test files (relative to `root`) to load instead of the whole suite; a request for a test outside
+   * them runs cold inside the worker (its `fresh` mode).
+   */
+  files?: string[];
   signal: AbortSignal;
   logger: Logger;
   /**
@@ -57,7 +62,7 @@ interface Message {
  */
 export async function startPytestWorker(options: PytestWorkerOptions): Promise<TestWorker> {
   const temporary = await makeTempDir('worker');
-  const args = ['-m', 'revise_worker', ...pytestArguments(options.root)];
+  const args = ['-m', 'revise_worker', ...pytestArguments(options.root, options.files)];
   const env = {
     ...pytestEnvironment({ root: options.root, outputDir: temporary, pythonDir: options.pythonDir, perTestTimeoutMs: options.perTestTimeoutMs, coverage: false }),
     // The tests' own temporary files (tmp_path) go to the worker's folder, which is removed with it.

@@ -30,6 +30,8 @@ export type * from './types';
 
 /** Warm workers a lane reopens after losing one (to a candidate that hung or ended its process). */
 const MAX_WORKER_RESTARTS = 3;
+/** Candidates validated before the search judges whether more lanes would pay for their load. */
+const MIN_CANDIDATES_BEFORE_WIDENING = 2;
 
 /** Unvalidated candidates that fixed some failing tests and broke none are reported, at most this many. */
 const MAX_PARTIAL_PATCHES = 3;
@@ -207,6 +209,26 @@ export async function proposePatches(options: PatchOptions): Promise<PatchResult
     controller.abort();
   };
 
+  // More lanes (`options.widen`) once the candidates left would take longer on the lanes already working
+  // than loading another worker twice over; at once when a candidate had to run cold.
+  let widened = options.widen === undefined;
+  let firstTakenAt: number | undefined;
+  const maybeWiden = (lanes: readonly Lane[]) => {
+    if (widened) return;
+    const finished = results.length;
+    const loads = lanes.flatMap((lane) => (lane.worker && lane.loadMs !== undefined ? [lane.loadMs] : []));
+    let why: string | undefined;
+    if (loads.length === 0) why = 'a candidate ran cold';
+    else if (finished >= MIN_CANDIDATES_BEFORE_WIDENING && firstTakenAt !== undefined) {
+      const leftMs = ((queue.length - next) * (Date.now() - firstTakenAt)) / finished;
+      if (leftMs > 2 * Math.max(...loads)) why = `${queue.length - next} candidates left, about ${Math.round(leftMs)} ms on the lanes open; a worker loads in ${Math.max(...loads)} ms`;
+    }
+    if (!why) return;
+    widened = true;
+    logger.debug(`More validation lanes: ${why}.`);
+    options.widen!();
+  };
+
   // Resolved once every candidate has been taken (or the search stopped): a lane still loading its worker
   // then has nothing left to join for.
   let allTaken: () => void = () => undefined;
@@ -221,6 +243,7 @@ export async function proposePatches(options: PatchOptions): Promise<PatchResult
       const rank = next++;
       if (rank >= queue.length) return allTaken();
       const candidate = queue[rank];
+      firstTakenAt ??= Date.now();
       const relative = path.relative(root, candidate.file);
       // The copy holds the original code between candidates: the moment to reopen a lost worker.
       if (!lane.worker && (lane.lostWorkers ?? 0) > 0 && (lane.lostWorkers ?? 0) <= MAX_WORKER_RESTARTS && options.openWorker) {
@@ -241,6 +264,7 @@ export async function proposePatches(options: PatchOptions): Promise<PatchResult
         continue;
       }
       results.push({ rank, candidate, result });
+      maybeWiden(lanes);
       logger.debug(`${candidate.title} at ${relative}:${candidate.line}: ${result.record.status} (fixed ${result.record.fixed}, broken ${result.record.broken})`);
       if (result.record.status === 'validated') {
         stats.validated++;

@@ -30,7 +30,9 @@ export async function openLane(lane: Lane, openWorker: WorkerFactory | undefined
   }, Math.max(0, timeoutMs));
   try {
     if (signal.aborted) return lane;
+    const started = Date.now();
     lane.worker = await openWorker(lane.copy.root, opening.signal);
+    lane.loadMs = Date.now() - started;
     logger.debug(`Validation in ${lane.copy.root}: ${lane.worker.description}.`);
   } catch (error) {
     if (signal.aborted) return lane;
@@ -162,6 +164,37 @@ export class ValidationLanes {
     const before = this.opening;
     this.opening = Promise.all([before, opening.catch(() => undefined)]);
     return opening;
+  }
+
+  /**
+   * Readies the lanes that have no worker (and none opening) to open theirs only when asked: each gets a
+   * `Lane.opening` that settles once `widen` has been called and its worker has opened (or failed to),
+   * so a search leaves them out, once every candidate is taken, unless it asked for them. For suites that
+   * take longer to load than the search would run on the lanes already open. Returns `widen` (idempotent).
+   */
+  openWorkersOnDemand(openWorker: WorkerFactory | undefined, timeoutMs: number, logger: Logger, signal?: AbortSignal): () => void {
+    if (!openWorker || this.disposed) return () => undefined;
+    const gates = this.lanes
+      .filter((lane) => !lane.worker && !lane.opening)
+      .map((lane) => {
+        let release: () => void = () => undefined;
+        lane.opening = new Promise<void>((resolve) => (release = resolve));
+        return { lane, release };
+      });
+    let asked = false;
+    return () => {
+      if (asked || this.disposed || gates.length === 0) return;
+      asked = true;
+      for (const { lane } of gates) lane.opening = undefined;
+      void this.openWorkers(openWorker, timeoutMs, logger, signal).catch(() => undefined);
+      // A search already waits on the gate: it opens when the lane's worker has.
+      for (const { lane, release } of gates) void (lane.opening ?? Promise.resolve()).then(release, release);
+    };
+  }
+
+  /** Stops the workers that are still loading (their lanes stay cold): the search they were for is over. */
+  stopOpening(): void {
+    if (this.lanes.some((lane) => lane.opening && !lane.worker)) this.stopping.abort();
   }
 
   /**

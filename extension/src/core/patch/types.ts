@@ -134,6 +134,11 @@ export interface PatchOptions {
    * search makes `budget.workers` copies of its own and removes them when it ends.
    */
   lanes?: ValidationLanes;
+  /**
+   * Opens the warm workers of `lanes` that wait to be asked (`ValidationLanes.openWorkersOnDemand`); the
+   * search calls it once the candidates left would take longer than loading a worker twice over.
+   */
+  widen?(): void;
   budget: PatchBudget;
   /** True for files that hold tests or test support; such files are never patched. */
   isTestFile(absolutePath: string): boolean;

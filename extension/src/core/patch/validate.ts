@@ -100,6 +100,8 @@ export interface Lane {
   worker?: TestWorker;
   /** Set while the lane's warm worker opens: the search waits for it before the lane takes a candidate. */
   opening?: Promise<void>;
+  /** How long the lane's warm worker took to open (load the suite), once it has. */
+  loadMs?: number;
   /** Warm workers this lane lost (a candidate that hung or ended the process); it reopens a few. */
   lostWorkers?: number;
   /** Runs served warm and cold, for the log and benchmarks. */

@@ -10,6 +10,7 @@ import { assembleTestRun } from './assemble';
 import { defaultPython, probeInterpreter, type InterpreterInfo } from './interpreter';
 import { parseJUnitXml, type JUnitParse } from './junit';
 import { parseCoverageFile, parsePluginOutput } from './records';
+import { combineShardResults, listTestModules, shardFilters, splitModules } from './shards';
 
 /** Files larger than this are left out of coverage (generated or data files, not code to score). */
 export const MAX_COVERED_FILE_BYTES = 1024 * 1024;
@@ -57,18 +58,18 @@ export async function capturePytest(options: CaptureOptions): Promise<TestRun> {
   try {
     throwIfCancelled(signal);
     const coverageRequested = options.coverage !== false;
-    const junitPath = path.join(outputDir, 'junit.xml');
     // pytest follows links while collecting: a link back up the tree would multiply every test ~40 times.
     const loops = await findSymlinkLoops(root, { skipped: LOOP_SKIPPED_FOLDERS });
-    const reviseArguments = [...pytestArguments(root, options.testIds, loops.map((loop) => path.join(root, loop.link))), `--junitxml=${junitPath}`, '-o', 'junit_family=xunit1'];
     const [program, ...programArguments] = customCommand ?? [interpreter, '-m', 'pytest'];
-    const args = [...programArguments, ...reviseArguments];
-    const env = pytestEnvironment({ root, outputDir, pythonDir: options.assets.pythonDir, perTestTimeoutMs: options.perTestTimeoutMs, coverage: coverageRequested, stopAfterTimeout: options.stopAfterTimeout === true });
-    const command = [program!, ...args];
+    const command = [program!, ...programArguments, ...pytestArguments(root, options.testIds, loops.map((loop) => path.join(root, loop.link)))];
+    // A whole-suite run of Revise's own command may be split over processes that run side by side.
+    const parallel = options.parallelRuns ?? 1;
+    const shares = !customCommand && !options.testIds && parallel >= 2 ? splitModules(await listTestModules(root, LOOP_SKIPPED_FOLDERS), parallel) : undefined;
+    const parts = shares ? await shardParts(outputDir, shares) : [{ dir: outputDir }];
+    if (shares) logger.debug(`pytest capture: the test modules split over ${shares.length} processes (${shares.map((share) => share.length).join(' + ')} modules)`);
     logger.debug(`pytest capture: running ${command.join(' ')} in ${root}`);
 
-    const resultsPath = path.join(outputDir, 'results.jsonl');
-    const stopProgress = options.onProgress ? watchProgress(resultsPath, options.onProgress, logger) : undefined;
+    const stopProgress = options.onProgress ? watchProgress(parts.map((part) => path.join(part.dir, 'results.jsonl')), options.onProgress, logger) : undefined;
     // Stops pytest when the user cancels, or when the probe finds that the interpreter cannot serve.
     const stopRun = new AbortController();
     const forwardAbort = () => stopRun.abort();
@@ -76,8 +77,22 @@ export async function capturePytest(options: CaptureOptions): Promise<TestRun> {
     signal?.addEventListener('abort', forwardAbort, { once: true });
     let result: ProcessResult;
     try {
-      const running = runner.run(program!, args, { cwd: root, env, timeoutMs: options.totalTimeoutMs, signal: stopRun.signal });
-      options.onStart?.({ framework: 'pytest', command });
+      const running = Promise.all(
+        parts.map((part) => {
+          const args = [...command.slice(1), `--junitxml=${path.join(part.dir, 'junit.xml')}`, '-o', 'junit_family=xunit1'];
+          const env = pytestEnvironment({
+            root,
+            outputDir: part.dir,
+            pythonDir: options.assets.pythonDir,
+            perTestTimeoutMs: options.perTestTimeoutMs,
+            coverage: coverageRequested,
+            stopAfterTimeout: options.stopAfterTimeout === true,
+            ...(part.filterFile ? { shardFile: part.filterFile } : {}),
+          });
+          return runner.run(program!, args, { cwd: root, env, timeoutMs: options.totalTimeoutMs, signal: stopRun.signal });
+        }),
+      );
+      options.onStart?.({ framework: 'pytest', command, processes: parts.length });
       if (pendingProbe) {
         try {
           logProbe(await pendingProbe);
@@ -87,7 +102,7 @@ export async function capturePytest(options: CaptureOptions): Promise<TestRun> {
           throw error;
         }
       }
-      result = await running;
+      result = combineShardResults(await running);
     } finally {
       signal?.removeEventListener('abort', forwardAbort);
       await stopProgress?.();
@@ -101,7 +116,7 @@ export async function capturePytest(options: CaptureOptions): Promise<TestRun> {
       );
     }
 
-    const run = await readPytestRun(outputDir, { root, command, process: result, coverageRequested, pluginExpected: !customCommand, totalTimeoutMs: options.totalTimeoutMs });
+    const run = await readPytestRun(parts.map((part) => part.dir), { root, command, process: result, coverageRequested, pluginExpected: !customCommand, totalTimeoutMs: options.totalTimeoutMs });
     for (const loop of loops) {
       run.problems.push({ kind: 'skipped-file', message: symlinkLoopMessage(loop), file: path.join(root, loop.link) });
     }
@@ -140,7 +155,16 @@ export function pytestArguments(root: string, testIds?: string[], ignored: strin
 }
 
 /** The environment of a pytest run with Revise's plugin (also the warm worker's). */
-export function pytestEnvironment(settings: { root: string; outputDir: string; pythonDir: string; perTestTimeoutMs: number; coverage: boolean; stopAfterTimeout?: boolean }): NodeJS.ProcessEnv {
+export function pytestEnvironment(settings: {
+  root: string;
+  outputDir: string;
+  pythonDir: string;
+  perTestTimeoutMs: number;
+  coverage: boolean;
+  stopAfterTimeout?: boolean;
+  /** One process of a split whole-suite run: the JSON file that says which test modules are its own. */
+  shardFile?: string;
+}): NodeJS.ProcessEnv {
   return {
     ...process.env,
     PYTHONPATH: [settings.pythonDir, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter),
@@ -153,22 +177,56 @@ export function pytestEnvironment(settings: { root: string; outputDir: string; p
     REVISE_TEST_TIMEOUT: String(Math.max(0, settings.perTestTimeoutMs) / 1000),
     REVISE_COVERAGE: settings.coverage ? 'auto' : 'off',
     ...(settings.stopAfterTimeout ? { REVISE_STOP_AFTER_TIMEOUT: '1' } : {}),
+    ...(settings.shardFile ? { REVISE_SHARD: settings.shardFile } : {}),
   };
+}
+
+/** A folder of its own for each process of a split run, with the file that names its test modules. */
+async function shardParts(outputDir: string, shares: string[][]): Promise<Array<{ dir: string; filterFile?: string }>> {
+  return Promise.all(
+    shardFilters(shares).map(async (filter, index) => {
+      const dir = path.join(outputDir, `shard-${index + 1}`);
+      await fs.mkdir(dir);
+      const filterFile = path.join(dir, 'shard.json');
+      await fs.writeFile(filterFile, JSON.stringify(filter));
+      return { dir, filterFile };
+    }),
+  );
 }
 
 /**
  * Reads what one pytest run left in `outputDir` (plugin records, coverage.py contexts, the JUnit report as
- * a fallback) into a `TestRun`; files that later stages cannot read are left out of coverage.
+ * a fallback) into a `TestRun`; files that later stages cannot read are left out of coverage. A run split
+ * over processes passes each one's folder: their records are read as one run's, a module that failed to
+ * collect in several (a broken conftest) counting once.
  */
 export async function readPytestRun(
-  outputDir: string,
+  outputDirs: string | readonly string[],
   settings: { root: string; command: string[]; process: ProcessResult; coverageRequested: boolean; pluginExpected: boolean; totalTimeoutMs: number },
 ): Promise<TestRun> {
-  const plugin = parsePluginOutput(await readText(path.join(outputDir, 'results.jsonl')));
-  const coveragePy = settings.coverageRequested ? await readCoverageFiles(outputDir) : undefined;
+  const dirs = typeof outputDirs === 'string' ? [outputDirs] : outputDirs;
+  const plugin = parsePluginOutput((await Promise.all(dirs.map((dir) => readText(path.join(dir, 'results.jsonl'))))).join(''));
+  if (dirs.length > 1) {
+    plugin.collectErrors = uniqueBy(plugin.collectErrors, (error) => error.nodeid);
+    plugin.problems = uniqueBy(plugin.problems, (problem) => JSON.stringify(problem));
+    plugin.coverageNotes = [...new Set(plugin.coverageNotes)];
+  }
+  let coveragePy: Map<string, Record<string, number[]>> | undefined;
+  if (settings.coverageRequested) {
+    // Each process writes its coverage at its end: one that was killed first lost its share, so the run's.
+    const found = await Promise.all(dirs.map(readCoverageFiles));
+    if (!found.includes(undefined)) coveragePy = new Map(found.flatMap((map) => [...map!]));
+  }
   // The JUnit report is only the fallback for a run the plugin said nothing about.
-  const junitText = plugin.tests.length === 0 ? await readText(path.join(outputDir, 'junit.xml')) : '';
-  const junit: JUnitParse | undefined = junitText ? parseJUnitXml(junitText) : undefined;
+  let junit: JUnitParse | undefined;
+  if (plugin.tests.length === 0) {
+    for (const dir of dirs) {
+      const text = await readText(path.join(dir, 'junit.xml'));
+      if (!text) continue;
+      const parsed = parseJUnitXml(text);
+      junit = junit ? { cases: [...junit.cases, ...parsed.cases], recognised: junit.recognised || parsed.recognised } : parsed;
+    }
+  }
   const run = assembleTestRun({
     ...settings,
     plugin,
@@ -182,6 +240,16 @@ export async function readPytestRun(
   }
   await dropUnreadableFiles(run);
   return run;
+}
+
+function uniqueBy<T>(items: readonly T[], key: (item: T) => string): T[] {
+  const seen = new Set<string>();
+  return items.filter((item) => {
+    const value = key(item);
+    if (seen.has(value)) return false;
+    seen.add(value);
+    return true;
+  });
 }
 
 /** True when `program`, as found on PATH, is a version manager's shim (pyenv, asdf, rtx/mise). */
@@ -256,31 +324,30 @@ async function unreadableReason(file: string, decoder: TextDecoder): Promise<str
 }
 
 /**
- * Polls the plugin's output while pytest runs and reports "ran N/M tests". Returns a function that stops
- * polling.
+ * Polls the plugin's output (one file per process of a split run) while pytest runs and reports "ran N/M
+ * tests". Returns a function that stops polling.
  */
-function watchProgress(resultsPath: string, onProgress: (message: string) => void, logger: Logger): () => Promise<void> {
-  let offset = 0;
+function watchProgress(resultsPaths: readonly string[], onProgress: (message: string) => void, logger: Logger): () => Promise<void> {
+  const files = resultsPaths.map((file) => ({ file, offset: 0, pending: '' }));
   let ran = 0;
   let total: number | undefined;
-  let pending = '';
   let busy: Promise<void> | undefined;
-  const poll = async () => {
+  const pollFile = async (state: (typeof files)[number]): Promise<boolean> => {
     let handle;
     try {
-      handle = await fs.open(resultsPath, 'r');
+      handle = await fs.open(state.file, 'r');
     } catch {
-      return;
+      return false;
     }
     try {
       const { size } = await handle.stat();
-      if (size <= offset) return;
-      const buffer = Buffer.alloc(size - offset);
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
-      offset += bytesRead;
-      pending += buffer.subarray(0, bytesRead).toString('utf8');
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
+      if (size <= state.offset) return false;
+      const buffer = Buffer.alloc(size - state.offset);
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, state.offset);
+      state.offset += bytesRead;
+      state.pending += buffer.subarray(0, bytesRead).toString('utf8');
+      const lines = state.pending.split('\n');
+      state.pending = lines.pop() ?? '';
       let changed = false;
       for (const line of lines) {
         if (line.startsWith('{"type":"test"')) {
@@ -292,12 +359,17 @@ function watchProgress(resultsPath: string, onProgress: (message: string) => voi
           changed = true;
         }
       }
-      if (changed) onProgress(total !== undefined ? `ran ${ran}/${total} tests` : `ran ${ran} tests`);
+      return changed;
     } catch (error) {
       logger.trace(`pytest capture: progress poll failed: ${String(error)}`);
+      return false;
     } finally {
       await handle.close();
     }
+  };
+  const poll = async () => {
+    const changed = await Promise.all(files.map(pollFile));
+    if (changed.includes(true)) onProgress(total !== undefined ? `ran ${ran}/${total} tests` : `ran ${ran} tests`);
   };
   const timer = setInterval(() => {
     busy ??= poll().finally(() => {

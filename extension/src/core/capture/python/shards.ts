@@ -1,0 +1,108 @@
+/**
+ * Splitting a whole-suite pytest run over a few processes that run side by side (the capture and the
+ * cold confirmation of a patch), the way pytest-xdist splits a suite, without needing it installed. Each
+ * process collects only its share of the test modules (`ShardFilter` in `revise_pytest.py`); their
+ * results are read together as one run.
+ */
+import type { Dirent } from 'node:fs';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { ProcessResult } from '../../ports';
+
+/** A process gets at least this many test modules: fewer would not repay its start. */
+export const MIN_MODULES_PER_SHARD = 4;
+/** …and at least this much test code (bytes): a small suite runs faster in one process. */
+export const MIN_BYTES_PER_SHARD = 32 * 1024;
+/** Folders read at most while listing test modules. */
+const MAX_FOLDERS = 5000;
+
+/** A test module and its size, the proxy for how long its tests take. */
+export interface TestModule {
+  file: string;
+  bytes: number;
+}
+
+/**
+ * The shares of at most `wanted` processes, each a list of absolute test-module paths; undefined when
+ * the suite is too small to be worth splitting (see `MIN_MODULES_PER_SHARD`, `MIN_BYTES_PER_SHARD`).
+ */
+export function splitModules(modules: readonly TestModule[], wanted: number): string[][] | undefined {
+  const totalBytes = modules.reduce((sum, module) => sum + module.bytes, 0);
+  const count = Math.min(Math.floor(wanted), Math.floor(modules.length / MIN_MODULES_PER_SHARD), Math.floor(totalBytes / MIN_BYTES_PER_SHARD));
+  if (!(count >= 2)) return undefined;
+  // Largest first, each to the lightest share so far (longest-processing-time first); ties by path, so
+  // the same suite always splits the same way.
+  const ordered = [...modules].sort((a, b) => b.bytes - a.bytes || a.file.localeCompare(b.file));
+  const shares = Array.from({ length: count }, () => ({ files: [] as string[], bytes: 0 }));
+  for (const module of ordered) {
+    let lightest = shares[0]!;
+    for (const share of shares) if (share.bytes < lightest.bytes) lightest = share;
+    lightest.files.push(module.file);
+    lightest.bytes += module.bytes;
+  }
+  return shares.map((share) => share.files.sort());
+}
+
+/**
+ * The project's test modules as pytest names them by default (`test_*.py`, `*_test.py`), outside hidden
+ * folders and `skipped` ones; symbolic links are not followed. A module found here that pytest would not
+ * collect only makes its share lighter; one pytest collects that is not found here (custom
+ * `python_files`) runs in the first process.
+ */
+export async function listTestModules(root: string, skipped: ReadonlySet<string>): Promise<TestModule[]> {
+  const modules: TestModule[] = [];
+  const pending = [root];
+  let foldersRead = 0;
+  while (pending.length > 0 && foldersRead++ < MAX_FOLDERS) {
+    const folder = pending.pop()!;
+    let entries: Dirent[];
+    try {
+      entries = await fs.readdir(folder, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      const full = path.join(folder, entry.name);
+      if (entry.isDirectory()) {
+        if (!entry.name.startsWith('.') && !skipped.has(entry.name)) pending.push(full);
+      } else if (entry.isFile() && /^test_.*\.py$|_test\.py$/.test(entry.name)) {
+        try {
+          modules.push({ file: full, bytes: (await fs.stat(full)).size });
+        } catch {
+          // Gone or unreadable: pytest will say so if it matters.
+        }
+      }
+    }
+  }
+  return modules;
+}
+
+/**
+ * What each process is told (`REVISE_SHARD`): the first leaves the others' modules alone and runs
+ * everything else; each other runs only its own.
+ */
+export function shardFilters(shares: readonly string[][]): Array<{ skip: string[] } | { keep: string[] }> {
+  return shares.map((files, index) => (index === 0 ? { skip: shares.slice(1).flat() } : { keep: files }));
+}
+
+/**
+ * One process result for the processes of a split run, read as if one pytest had run them all: the
+ * first that did not finish (killed, interrupted, internal or usage error) speaks for the run; else 1 when
+ * any test failed, 0 when all passed, and 5 only when no process collected anything.
+ */
+export function combineShardResults(results: readonly ProcessResult[]): ProcessResult {
+  const first = results[0]!;
+  const codes = results.map((result) => result.exitCode);
+  const unfinished = results.find((result) => result.exitCode === null || ![0, 1, 5].includes(result.exitCode));
+  const exitCode = unfinished ? unfinished.exitCode : codes.includes(1) ? 1 : codes.includes(0) ? 0 : 5;
+  const spawnError = results.find((result) => result.spawnError !== undefined)?.spawnError;
+  return {
+    exitCode,
+    stdout: results.map((result) => result.stdout).filter(Boolean).join('\n'),
+    stderr: results.map((result) => result.stderr).filter(Boolean).join('\n'),
+    durationMs: Math.max(first.durationMs, ...results.map((result) => result.durationMs)),
+    timedOut: results.some((result) => result.timedOut),
+    cancelled: results.some((result) => result.cancelled),
+    ...(spawnError !== undefined ? { spawnError } : {}),
+  };
+}
