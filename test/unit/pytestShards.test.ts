@@ -10,7 +10,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { capturePytest } from '../../extension/src/core/capture/python/index';
-import { MIN_BYTES_PER_SHARD, MIN_MODULES_PER_SHARD, combineShardResults, listTestModules, shardFilters, splitModules } from '../../extension/src/core/capture/python/shards';
+import { MIN_BYTES_PER_SHARD, MIN_MODULES_PER_SHARD, listTestModules, shardFilters, splitModules } from '../../extension/src/core/capture/python/shards';
+import { combineShardResults } from '../../extension/src/core/capture/shards';
 import type { Logger, ProcessResult } from '../../extension/src/core/ports';
 import { silentLogger } from '../../extension/src/core/ports';
 import { NodeProcessRunner } from '../../extension/src/core/process';
@@ -126,7 +127,7 @@ for (const python of interpreters) {
 
       const view = (run: TestRun) =>
         run.tests
-          .map((test) => ({ id: test.id, outcome: test.outcome, lines: test.coveredLines, frames: test.frames.length, loadError: test.loadError === true }))
+          .map((test) => ({ id: test.id, outcome: test.outcome, lines: test.coveredLines, frames: test.frames.length, loadError: test.loadError !== undefined }))
           .sort((a, b) => a.id.localeCompare(b.id));
       assert.deepEqual(view(split.run), view(single.run));
       assert.deepEqual(

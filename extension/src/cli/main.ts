@@ -28,7 +28,7 @@ Options:
   --timeout S         stop the whole test run after S seconds (default ${DEFAULT_SETTINGS.totalTimeoutMs / 1000})
   --test-timeout S    stop a single test after S seconds (default ${DEFAULT_SETTINGS.perTestTimeoutMs / 1000})
   --python PATH       Python interpreter for pytest (default: python3)
-  --parallel N        split a big pytest suite's whole-suite runs (the capture, the confirmation) over
+  --parallel N        split a big pytest or node:test suite's whole-suite runs (the capture, the confirmation) over
                       at most N processes side by side (default ${DEFAULT_SETTINGS.parallelRuns}: one per core, at most 4; 1: one process)
   --command "CMD"     test command to run instead of the detected one (e.g. "poetry run pytest")
   --task TEXT         what the code should do; Revise warns when it is too vague to act on

@@ -41,7 +41,7 @@ export interface CheckSettings {
   perTestTimeoutMs: number;
   totalTimeoutMs: number;
   /**
-   * Whole-suite pytest runs (the capture, the confirmation of a patch) split a big suite's test modules
+   * Whole-suite runs (the capture, the confirmation of a patch) of a big pytest or node:test suite split
    * over at most this many processes side by side; 1 or unset: one process.
    */
   parallelRuns?: number;
@@ -68,7 +68,7 @@ export interface CheckSettings {
   };
 }
 
-/** Processes a big pytest suite is split over by default: one per core, at most 4. */
+/** Processes a big pytest or node:test suite is split over by default: one per core, at most 4. */
 export function defaultParallelRuns(): number {
   return Math.max(1, Math.min(4, os.availableParallelism?.() ?? os.cpus().length));
 }

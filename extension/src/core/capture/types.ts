@@ -54,9 +54,9 @@ export interface CaptureOptions {
    */
   onStart?(start: { framework: Framework; command: string[]; processes?: number }): void;
   /**
-   * A whole-suite pytest run (no `testIds`, Revise's own command) splits the test modules over at most
-   * this many processes that run side by side, when the suite is big enough to repay it (see
-   * `splitModules`); default 1: one process.
+   * A whole-suite run (no `testIds`, Revise's own command) splits over at most this many processes that
+   * run side by side, when the suite is big enough to repay it: pytest by test module (`splitModules`),
+   * node:test by `--test-shard` (`nodeTestShardCount`); default 1: one process.
    */
   parallelRuns?: number;
   /** pytest: no test after one that ran past the per-test timeout (validation of a candidate patch). */

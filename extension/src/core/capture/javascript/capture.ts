@@ -24,6 +24,7 @@ import { originalPositionFor, type OriginalPosition } from './sourceMap';
 import { SourceMapResolver } from './sourceMaps';
 import { mapFrames, messageOf, parseV8Stack, stripAnsi } from './stack';
 import { isJavaScriptTestFile } from './testFiles';
+import { combineShardResults } from '../shards';
 import { findSymlinkLoops, nodeTestFiles, symlinkLoopMessage } from '../walk';
 
 /** Longest failure message kept. */
@@ -114,7 +115,7 @@ export async function captureJavaScript(options: CaptureOptions): Promise<TestRu
     const loops = await findSymlinkLoops(root, { skipped: LOOP_SKIPPED_FOLDERS });
     const loopLinks = loops.map((loop) => loop.link);
     const testFiles = loops.length > 0 && framework === 'node:test' ? await nodeTestFiles(root, loopLinks) : undefined;
-    const invocation = await buildInvocation({
+    const invocationInput = {
       framework,
       root,
       coverageRoots: [...new Set([root, realRoot])],
@@ -129,14 +130,21 @@ export async function captureJavaScript(options: CaptureOptions): Promise<TestRu
       ...(frameworkVersion ? { frameworkVersion } : {}),
       ...(loops.length > 0 ? { loopLinks } : {}),
       ...(testFiles ? { nodeTestFiles: testFiles } : {}),
-    });
+    };
+    // A whole node:test suite may run as a few `--test-shard`s side by side, each its own `node --test`.
+    const shards = customCommand || options.testIds || framework !== 'node:test' ? 1 : await nodeTestShardCount(options, root, loopLinks, testFiles);
+    let invocations = shards > 1 ? await Promise.all(Array.from({ length: shards }, (_, index) => buildInvocation({ ...invocationInput, shard: { index: index + 1, total: shards } }))) : [];
+    if (!invocations.every((built) => built.sharded)) invocations = [];
+    if (invocations.length === 0) invocations = [await buildInvocation(invocationInput)];
+    const invocation = invocations[0]!;
+    if (invocations.length > 1) logger.debug(`${framework} capture: the test files split over ${invocations.length} processes (--test-shard)`);
     logger.debug(`${framework} capture: running ${invocation.command.join(' ')} in ${root}`);
     const stopProgress = options.onProgress ? watchProgress(captureDir, options.onProgress, logger) : undefined;
     let result: ProcessResult;
     try {
-      const running = runner.run(invocation.program, invocation.args, { cwd: root, env: invocation.env, timeoutMs: options.totalTimeoutMs, signal });
-      options.onStart?.({ framework, command: invocation.command });
-      result = await running;
+      const running = Promise.all(invocations.map((each) => runner.run(each.program, each.args, { cwd: root, env: each.env, timeoutMs: options.totalTimeoutMs, signal })));
+      options.onStart?.({ framework, command: invocation.command, processes: invocations.length });
+      result = combineShardResults(await running);
     } finally {
       stopProgress?.();
     }
@@ -148,7 +156,10 @@ export async function captureJavaScript(options: CaptureOptions): Promise<TestRu
       );
     }
 
-    const report = await readReport(framework, invocation.reportFile, result, root);
+    const report =
+      invocations.length > 1
+        ? parseNodeTestEvents((await Promise.all(invocations.map((each) => readText(each.reportFile)))).map((text) => text ?? '').join('\n'), root)
+        : await readReport(framework, invocation.reportFile, result, root);
     const records = await readCaptureRecords(captureDir);
     const run = await assemble({
       framework,
@@ -175,6 +186,45 @@ export async function captureJavaScript(options: CaptureOptions): Promise<TestRu
   } finally {
     await fs.rm(captureDir, { recursive: true, force: true });
   }
+}
+
+/** Test files per `node --test` process of a split run, at least. */
+export const MIN_FILES_PER_NODE_SHARD = 4;
+
+/**
+ * How many `--test-shard`s a whole node:test suite runs as: up to `parallelRuns`, at least
+ * `MIN_FILES_PER_NODE_SHARD` test files each, and only where `node` knows the flag (20.5 and later).
+ */
+async function nodeTestShardCount(options: CaptureOptions, root: string, loopLinks: string[], found?: string[]): Promise<number> {
+  const wanted = options.parallelRuns ?? 1;
+  if (wanted < 2) return 1;
+  const files = found ?? (await nodeTestFiles(root, loopLinks));
+  const count = Math.min(wanted, Math.floor(files.length / MIN_FILES_PER_NODE_SHARD));
+  if (count < 2) return 1;
+  return (await nodeKnowsTestShard(options, root)) ? count : 1;
+}
+
+/** `node --version` per PATH, asked once: `--test-shard` came with Node 20.5 (21.5 on the 21 line). */
+const testShardSupport = new Map<string, Promise<boolean>>();
+function nodeKnowsTestShard(options: CaptureOptions, root: string): Promise<boolean> {
+  const key = process.env.PATH ?? '';
+  let known = testShardSupport.get(key);
+  if (!known) {
+    known = options.runner.run('node', ['--version'], { cwd: root, timeoutMs: 10_000 }).then(
+      (result) => result.exitCode === 0 && supportsTestShard(result.stdout.trim()),
+      () => false,
+    );
+    testShardSupport.set(key, known);
+  }
+  return known;
+}
+
+/** True for Node versions with `--test-shard` (`v20.5.0`, `v21.5.0`, `v22.0.0` and later). */
+export function supportsTestShard(version: string): boolean {
+  const match = /^v?(\d+)\.(\d+)\./.exec(version);
+  if (!match) return false;
+  const [major, minor] = [Number(match[1]), Number(match[2])];
+  return major >= 22 || ((major === 20 || major === 21) && minor >= 5);
 }
 
 /**

@@ -46,6 +46,11 @@ export interface InvocationInput {
   loopLinks?: string[];
   /** The files `node --test` would find without entering `loopLinks` (see `nodeTestFiles` in walk.ts). */
   nodeTestFiles?: string[];
+  /**
+   * node:test: this process runs one share of the test files (`--test-shard=index/total`, Node 20.5+),
+   * added only where the command is `node --test` itself (see `Invocation.sharded`).
+   */
+  shard?: { index: number; total: number };
 }
 
 /** A ready-to-run command. */
@@ -59,6 +64,8 @@ export interface Invocation {
   reportFile: string;
   /** Why Revise's per-test hooks could not be added, when they could not (then there is no coverage). */
   hooksMissing?: string;
+  /** True when `InvocationInput.shard` was applied; a command that is not `node --test` itself runs whole. */
+  sharded?: boolean;
 }
 
 /** Extra time the watchdog gives a framework whose own per-test timeout should act first. */
@@ -213,7 +220,7 @@ export default async (environment) => {
 export async function buildInvocation(input: InvocationInput): Promise<Invocation> {
   const { framework, captureDir, javascriptDir, perTestTimeoutMs } = input;
   const helper = (name: string) => path.join(javascriptDir, name);
-  const reportFile = path.join(captureDir, framework === 'node:test' ? 'events.jsonl' : 'report.json');
+  const reportFile = path.join(captureDir, framework === 'node:test' ? (input.shard ? `events-${input.shard.index}.jsonl` : 'events.jsonl') : 'report.json');
   const env: NodeJS.ProcessEnv = { ...input.baseEnv };
   for (const name of INHERITED_RUNNER_VARIABLES) delete env[name];
   const pathKey = Object.keys(env).find((key) => key.toUpperCase() === 'PATH') ?? 'PATH';
@@ -234,6 +241,7 @@ export async function buildInvocation(input: InvocationInput): Promise<Invocatio
   let optsReplacement: { original: string; copy: string } | undefined;
   let front: string[] = [];
   let appended: string[] = [];
+  let sharded = false;
 
   switch (framework) {
     case 'node:test': {
@@ -342,6 +350,10 @@ export async function buildInvocation(input: InvocationInput): Promise<Invocatio
       if (['node', 'tsx', 'ts-node'].includes(baseName(program))) {
         const counts = countReporterFlags(rest);
         const extra = Array.from({ length: Math.max(0, counts.reporters - counts.destinations) }, () => '--test-reporter-destination=stdout');
+        if (input.shard && baseName(program) === 'node' && !rest.some((word) => word.startsWith('--test-shard'))) {
+          front = [...front, `--test-shard=${input.shard.index}/${input.shard.total}`];
+          sharded = true;
+        }
         args = [...front, ...rest, ...extra, ...loopFreeFiles(input, base.argv)];
       } else {
         env.NODE_OPTIONS = nodeOptions(env.NODE_OPTIONS, front);
@@ -360,6 +372,11 @@ export async function buildInvocation(input: InvocationInput): Promise<Invocatio
         const end = found.command[found.command.length - 1]!.end;
         const words = [...extra, ...loopFreeFiles(input, programWords(found.command).map((word) => word.text)).map(quoteShellWord)];
         if (words.length > 0) script = `${script.slice(0, end)} ${words.join(' ')}${script.slice(end)}`;
+        const program = programWords(found.command)[0]?.text ?? '';
+        if (input.shard && baseName(program) === 'node' && !found.command.some((word) => word.text.startsWith('--test-shard'))) {
+          front = [...front, `--test-shard=${input.shard.index}/${input.shard.total}`];
+          sharded = true;
+        }
         script = insertAfter(script, found.programEnd, front);
       } else {
         env.NODE_OPTIONS = nodeOptions(env.NODE_OPTIONS, front);
@@ -372,6 +389,7 @@ export async function buildInvocation(input: InvocationInput): Promise<Invocatio
   }
   const invocation: Invocation = { program, args, env, command: [program, ...args], reportFile };
   if (hooksMissing) invocation.hooksMissing = hooksMissing;
+  if (sharded) invocation.sharded = true;
   return invocation;
 }
 

@@ -10,7 +10,8 @@ import { assembleTestRun } from './assemble';
 import { defaultPython, probeInterpreter, type InterpreterInfo } from './interpreter';
 import { parseJUnitXml, type JUnitParse } from './junit';
 import { parseCoverageFile, parsePluginOutput } from './records';
-import { combineShardResults, listTestModules, shardFilters, splitModules } from './shards';
+import { combineShardResults } from '../shards';
+import { listTestModules, shardFilters, splitModules } from './shards';
 
 /** Files larger than this are left out of coverage (generated or data files, not code to score). */
 export const MAX_COVERED_FILE_BYTES = 1024 * 1024;

@@ -2,12 +2,11 @@
  * Splitting a whole-suite pytest run over a few processes that run side by side (the capture and the
  * cold confirmation of a patch), the way pytest-xdist splits a suite, without needing it installed. Each
  * process collects only its share of the test modules (`ShardFilter` in `revise_pytest.py`); their
- * results are read together as one run.
+ * results are read together as one run (`combineShardResults` in `../shards.ts`).
  */
 import type { Dirent } from 'node:fs';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { ProcessResult } from '../../ports';
 
 /** A process gets at least this many test modules: fewer would not repay its start. */
 export const MIN_MODULES_PER_SHARD = 4;
@@ -83,26 +82,4 @@ export async function listTestModules(root: string, skipped: ReadonlySet<string>
  */
 export function shardFilters(shares: readonly string[][]): Array<{ skip: string[] } | { keep: string[] }> {
   return shares.map((files, index) => (index === 0 ? { skip: shares.slice(1).flat() } : { keep: files }));
-}
-
-/**
- * One process result for the processes of a split run, read as if one pytest had run them all: the
- * first that did not finish (killed, interrupted, internal or usage error) speaks for the run; else 1 when
- * any test failed, 0 when all passed, and 5 only when no process collected anything.
- */
-export function combineShardResults(results: readonly ProcessResult[]): ProcessResult {
-  const first = results[0]!;
-  const codes = results.map((result) => result.exitCode);
-  const unfinished = results.find((result) => result.exitCode === null || ![0, 1, 5].includes(result.exitCode));
-  const exitCode = unfinished ? unfinished.exitCode : codes.includes(1) ? 1 : codes.includes(0) ? 0 : 5;
-  const spawnError = results.find((result) => result.spawnError !== undefined)?.spawnError;
-  return {
-    exitCode,
-    stdout: results.map((result) => result.stdout).filter(Boolean).join('\n'),
-    stderr: results.map((result) => result.stderr).filter(Boolean).join('\n'),
-    durationMs: Math.max(first.durationMs, ...results.map((result) => result.durationMs)),
-    timedOut: results.some((result) => result.timedOut),
-    cancelled: results.some((result) => result.cancelled),
-    ...(spawnError !== undefined ? { spawnError } : {}),
-  };
 }
