@@ -115,6 +115,61 @@ describe('the verify loop', { skip: pythonMissing }, () => {
 });
 
 /**
+ * A suite big enough to split (eight test modules of 32 KB and more): only `tests/test_add.py` runs `add`,
+ * whose `-` should be `+`; the other modules test `name`.
+ */
+function splitSuite(): Record<string, string> {
+  const padding = `# ${'padding '.repeat(12)}\n`.repeat(400);
+  const files: Record<string, string> = { 'calc.py': PLAIN['calc.py'], 'pytest.ini': PLAIN['pytest.ini'] };
+  files['tests/test_add.py'] = `from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n\n\ndef test_add_zero():\n    assert add(4, 0) == 4\n\n${padding}`;
+  for (let index = 0; index < 7; index++) files[`tests/test_name_${index}.py`] = `from calc import name\n\n\ndef test_name_${index}():\n    assert name() == "calc"\n\n${padding}`;
+  return files;
+}
+
+describe('the verify loop on a split suite', { skip: pythonMissing }, () => {
+  let root = '';
+  before(() => {
+    root = project(splitSuite());
+  });
+  after(() => rmSync(path.dirname(root), { recursive: true, force: true }));
+
+  test('gives the answer of one process; its workers load only the module validation asks for', async () => {
+    const run = async (parallelRuns: number) => {
+      const log: string[] = [];
+      const logger = { ...silentLogger, debug: (message: string) => log.push(message) };
+      const result = await runCheck({
+        root,
+        mode: 'fix',
+        assets: { grammarsDir, pythonDir: path.join(repoRoot, 'extension', 'python') },
+        settings: { ...DEFAULT_SETTINGS, pythonPath: python, perTestTimeoutMs: 10_000, totalTimeoutMs: 120_000, parallelRuns, patch: { ...DEFAULT_SETTINGS.patch, workers: 2, warmWorkers: true }, targetPrecision: 0 },
+        logger,
+        syntax,
+      });
+      return { result, log };
+    };
+    const summary = (result: CheckResult) => ({
+      tests: result.outcome.run.tests.map((entry) => `${entry.id} ${entry.outcome}`).sort(),
+      suspects: result.report.suspects.map((suspect) => [suspect.file, suspect.line, suspect.score]),
+      patches: result.report.patches.map((patch) => [patch.title, patch.validated, patch.checked]),
+      decision: [result.report.decision?.action, result.report.decision?.patch, result.report.decision?.reasons],
+    });
+    const single = await run(1);
+    const split = await run(2);
+    assert.ok(split.log.filter((line) => line.includes('split over 2 processes')).length >= 2, 'the capture and the confirmation were split');
+    assert.ok(!single.log.some((line) => line.includes('split over')));
+    assert.ok(split.log.some((line) => line.includes('pytest workers load the 1 of 8 test modules that validation will ask for')), split.log.join('\n'));
+    assert.ok(split.log.some((line) => /pytest worker \(Python [\d.]+, 2 tests loaded/.test(line)), 'the worker loaded the two tests of tests/test_add.py');
+    assert.ok((split.result.patchStats?.warmRuns ?? 0) > 0, 'validation ran warm');
+    assert.equal(split.result.report.decision?.action, 'propose');
+    const proposed = split.result.outcome.patches.find((patch) => patch.id === split.result.report.decision?.patch);
+    assert.ok(proposed?.newText.includes('return a + b'));
+    assert.equal(proposed?.checked?.fullSuite, 'confirmed');
+    assert.equal(proposed?.testsPassed, 9, 'the split confirmation ran every test');
+    assert.deepEqual(summary(split.result), summary(single.result));
+  });
+});
+
+/**
  * node:test with a warm worker: `count` counts down a `while` loop whose condition a candidate can turn
  * into an endless one (`>` → `>=` on a counter that never drops below zero… or `-=` → `+=`), so some
  * candidates end their worker; the copy opens a new one and the answer is the cold one.
