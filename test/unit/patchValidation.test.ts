@@ -198,6 +198,30 @@ test('confirmPatch runs the whole suite once, cold, in a fresh copy, and says wh
   }
 });
 
+test('confirmPatch pairs parametrized ids whose values change from run to run, one for one', async () => {
+  const { root, module, testFile } = makeProject();
+  try {
+    const run = baselineRun(root, testFile);
+    const stamp = (time: string) => `tests/test_calc.py::test_parse[${time}]`;
+    run.tests.push(result(stamp('03:24:57'), 'passed', root, [5]), result(stamp('03:24:58'), 'passed', root, [5]));
+    const good = { id: 'p1', file: module, origin: 'template:x', title: 't', diff: '', newText: SOURCE.replace('a - b', 'a + b'), lines: [2], validated: true, testsPassed: 2, testsFailed: 0 };
+    const confirmWith = (stamps: Array<[string, 'passed' | 'failed']>) => {
+      const runner = scriptedRunner(root, (line) => ({ ...defaultJudge(line), ...Object.fromEntries(stamps.map(([time, outcome]) => [stamp(time), outcome])) }));
+      return confirmPatch({ root, run, patch: good, runTests: runner.runTests });
+    };
+    // The same two tests, collected a few seconds later.
+    assert.deepEqual(await confirmWith([['03:25:10', 'passed'], ['03:25:11', 'passed']]), { confirmed: true, failed: [], passed: 5, complete: true });
+    const broken = await confirmWith([['03:25:10', 'passed'], ['03:25:11', 'failed']]);
+    assert.equal(broken.confirmed, false, 'a renamed test that fails still fails the confirmation');
+    assert.deepEqual(broken.failed, [stamp('03:24:58')]);
+    const vanished = await confirmWith([['03:25:10', 'passed']]);
+    assert.equal(vanished.confirmed, false, 'a test that vanished without a counterpart counts as failed');
+    assert.equal(vanished.failed.length, 1);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
 test('a partial fix is reported but not validated', async () => {
   const { root, module, testFile } = makeProject();
   try {
