@@ -189,6 +189,29 @@ def _swap(path: str, original: str, functions: list, ran_at_load=frozenset()) ->
     return ""
 
 
+def _renamed_parameters(wanted: list, by_id: dict) -> list:
+    """A requested parametrized id the session does not have (``test_parse[03:24:57]``: a parameter that
+    changes from run to run, here since the capture) becomes an id of the same test function that the
+    session has and nobody asked for, one for one; Revise pairs the outcome back the same way. Ids with
+    no such counterpart are left as they are (the run then goes fresh)."""
+    missing = [test for test in wanted if test not in by_id and test.endswith("]") and "[" in test]
+    if not missing:
+        return wanted
+    asked = set(wanted)
+    spare: dict = {}
+    for nodeid in by_id:
+        if nodeid not in asked and nodeid.endswith("]") and "[" in nodeid:
+            spare.setdefault(nodeid[: nodeid.index("[")], []).append(nodeid)
+    renamed = []
+    for test in wanted:
+        if test in missing:
+            candidates = spare.get(test[: test.index("[")])
+            if candidates:
+                test = candidates.pop(0)
+        renamed.append(test)
+    return renamed
+
+
 def _brief_failure(excinfo, *args, **kwargs) -> str:
     """A failure's one-line report (``AssertionError: assert 12 == 20``), in place of pytest's traceback."""
     try:
@@ -468,7 +491,7 @@ class WorkerPlugin:
                 target = os.open(os.path.join(output_dir, name), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
                 os.dup2(target, fd)
                 os.close(target)
-            wanted = [str(test) for test in request["tests"]]
+            wanted = _renamed_parameters([str(test) for test in request["tests"]], by_id)
             reason = "" if all(test in by_id for test in wanted) else "a requested test is not in the loaded session"
             for path in request.get("files") or []:
                 if reason:

@@ -222,6 +222,32 @@ test('confirmPatch pairs parametrized ids whose values change from run to run, o
   }
 });
 
+test('validation pairs a covering test whose parametrized id changed since the capture', async () => {
+  const { root, module, testFile } = makeProject();
+  try {
+    const run = baselineRun(root, testFile);
+    const stale = 'tests/test_calc.py::test_stamped[03:24:57]';
+    run.tests.push(result(stale, 'passed', root, [2]));
+    for (const fixPassesIt of [true, false]) {
+      const scripted = scriptedRunner(root);
+      // The runner collects the test under a new id, as a `datetime.now()` parameter would.
+      const runTests = async (request: TestRunRequest): Promise<TestRun> => {
+        const answered = await scripted.runTests({ ...request, ...(request.testIds ? { testIds: request.testIds.filter((id) => id !== stale) } : {}) });
+        const line = readFileSync(path.join(request.root, 'calc.py'), 'utf8').split('\n')[1]!.trim();
+        const passes = line !== 'return a + b' || fixPassesIt;
+        if (!request.testIds || request.testIds.includes(stale)) answered.tests.push(result('tests/test_calc.py::test_stamped[03:25:10]', passes ? 'passed' : 'failed', request.root));
+        return answered;
+      };
+      const found = await proposePatches(options(root, module, testFile, { run, runTests, budget: { maxCandidates: 100, timeMs: 60_000, workers: 1, maxLines: 5 } }));
+      const fix = found.stats.candidates.find((record) => record.title === '`-` → `+`');
+      assert.ok(fix, `the fix was tried; ${JSON.stringify(found.stats.candidates.map((record) => record.title))}`);
+      assert.equal(fix.status, fixPassesIt ? 'validated' : 'breaks-tests', fixPassesIt ? 'the renamed test passes under its new id' : 'the renamed test fails under its new id');
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
 test('a partial fix is reported but not validated', async () => {
   const { root, module, testFile } = makeProject();
   try {

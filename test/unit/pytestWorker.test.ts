@@ -91,6 +91,19 @@ describe('pytest worker', { skip }, () => {
     assert.deepEqual(worker.modes, { swap: 1, fresh: 2 });
   });
 
+  test('a parametrized id that changed since the capture runs as the session\'s id of that test, warm', async () => {
+    writeFileSync(path.join(root, 'tests', 'test_stamp.py'), 'import time\n\nimport pytest\n\nfrom stats import mean\n\n\n@pytest.mark.parametrize("stamp", [time.time_ns()])\ndef test_stamped(stamp):\n    assert mean([2, 4]) == 3\n');
+    const worker = await start();
+    const stale = 'tests/test_stamp.py::test_stamped[1]';
+    const result = await run(worker, [stale]);
+    assert.equal(result.tests.length, 1);
+    const [only] = result.tests;
+    assert.match(only!.id, /^tests\/test_stamp\.py::test_stamped\[\d+\]$/);
+    assert.notEqual(only!.id, stale);
+    assert.equal(only!.outcome, 'failed', 'the buggy mean of [2, 4] is 12');
+    assert.deepEqual(worker.modes, { swap: 1 }, 'served from the loaded session, not a cold run');
+  });
+
   test('a change outside function bodies runs cold inside the worker, with the right answer', async () => {
     const worker = await start();
     writeFileSync(module, `SCALE = 1\n${original.replace('sum(values) * len(values)', 'sum(values) / len(values) * SCALE')}`);

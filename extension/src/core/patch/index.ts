@@ -15,7 +15,8 @@ import { indexProjectDefinitions } from './projectNames';
 import { familyOf, type Family } from './syntaxFacts';
 import { DEFAULT_ISOLATION_LIMITS, WorkspaceCopy, planCopy, removeStaleCopies } from './isolation';
 import { openLane, openTimeoutMs, validationRunTimeoutMs, ValidationLanes } from './lanes';
-import { coveringTests, indexBaseline, validateCandidate, type Lane, type ValidationResult, type ValidationSession } from './validate';
+import { coveringTests, indexBaseline, pairRenamedParameters, validateCandidate, type Lane, type ValidationResult, type ValidationSession } from './validate';
+export { pairRenamedParameters } from './validate';
 import type { Candidate, ExtraCandidate, PatchEvidence, PatchOptions, PatchResult, PatchStats, StopReason } from './types';
 
 export { generateCandidates, generateCandidateSet, extraCandidateSet, applyEdits } from './candidates';
@@ -395,28 +396,6 @@ export interface Confirmation {
 }
 
 /**
- * Parametrized test ids can hold values that differ from run to run (`test_parse[03:24:57 2026-12-06]`,
- * from a `datetime.now()` in the parameters): a baseline id that this run does not have takes the outcome
- * of an id of the same test (the part before `[`) that this run has and the baseline does not, one for
- * one. A test that vanished without such a counterpart still counts as failed. Changes `outcomes`.
- */
-export function pairRenamedParameters(outcomes: Map<string, string>, baselineIds: ReadonlySet<string>, wanted: Iterable<string>): void {
-  const base = (id: string) => (id.endsWith(']') && id.includes('[') ? id.slice(0, id.indexOf('[')) : undefined);
-  const newcomers = new Map<string, string[]>();
-  for (const id of outcomes.keys()) {
-    const key = base(id);
-    if (key === undefined || baselineIds.has(id)) continue;
-    newcomers.set(key, [...(newcomers.get(key) ?? []), id]);
-  }
-  for (const id of wanted) {
-    const key = base(id);
-    if (key === undefined || outcomes.has(id)) continue;
-    const counterpart = newcomers.get(key)?.shift();
-    if (counterpart !== undefined) outcomes.set(id, outcomes.get(counterpart)!);
-  }
-}
-
-/**
  * Confirms a patch before it is proposed: one cold run of the whole suite (the test command as the user
  * runs it, no warm worker) in a fresh isolated copy with the patch written in. Validation itself ran only
  * the failing tests and the tests that run the patched lines.
@@ -444,7 +423,7 @@ export async function confirmPatch(options: {
       if (outcomes.get(id) !== 'failed') outcomes.set(id, test.outcome);
     }
     const passed = [...outcomes.values()].filter((outcome) => outcome === 'passed').length;
-    pairRenamedParameters(outcomes, new Set(options.run.tests.map((test) => test.id)), baseline.active);
+    pairRenamedParameters(outcomes, baseline.ids, baseline.active);
     const failed = [...baseline.active].filter((id) => outcomes.get(id) !== 'passed' && !(outcomes.get(id) === 'skipped' && !baseline.passing.has(id) && !baseline.failing.includes(id)));
     const broken = run.problems.some((problem) => problem.kind === 'collection-error' || problem.kind === 'syntax-error' || problem.kind === 'timeout');
     const complete = run.complete && !broken;

@@ -20,6 +20,8 @@ export interface Baseline {
   passing: Set<string>;
   /** Every test that was not skipped. */
   active: Set<string>;
+  /** Every test id of the baseline, skipped ones too. */
+  ids: Set<string>;
   /** Whether the baseline ran to the end (otherwise the final stage always runs the whole suite). */
   complete: boolean;
   /** For each absolute file, for each 1-based line, the tests that ran it. */
@@ -74,12 +76,35 @@ export function indexBaseline(run: TestRun, root: string): Baseline {
     failing: run.tests.filter((test) => test.outcome === 'failed').map((test) => test.id),
     passing: new Set(run.tests.filter((test) => test.outcome === 'passed').map((test) => test.id)),
     active: new Set(run.tests.filter((test) => test.outcome !== 'skipped').map((test) => test.id)),
+    ids: new Set(run.tests.map((test) => test.id)),
     complete: run.complete,
     coverage,
     hasCoverage,
     durations,
     slowestFinishedMs: [...durations.values()].reduce((slowest, ms) => Math.max(slowest, ms), 0),
   };
+}
+
+/**
+ * Parametrized test ids can hold values that differ from run to run (`test_parse[03:24:57 2026-12-06]`,
+ * from a `datetime.now()` in the parameters): a baseline id that this run does not have takes the outcome
+ * of an id of the same test (the part before `[`) that this run has and the baseline does not, one for
+ * one. A test that vanished without such a counterpart still counts as failed. Changes `outcomes`.
+ */
+export function pairRenamedParameters<T>(outcomes: Map<string, T>, baselineIds: ReadonlySet<string>, wanted: Iterable<string>): void {
+  const base = (id: string) => (id.endsWith(']') && id.includes('[') ? id.slice(0, id.indexOf('[')) : undefined);
+  const newcomers = new Map<string, string[]>();
+  for (const id of outcomes.keys()) {
+    const key = base(id);
+    if (key === undefined || baselineIds.has(id)) continue;
+    newcomers.set(key, [...(newcomers.get(key) ?? []), id]);
+  }
+  for (const id of wanted) {
+    const key = base(id);
+    if (key === undefined || outcomes.has(id)) continue;
+    const counterpart = newcomers.get(key)?.shift();
+    if (counterpart !== undefined) outcomes.set(id, outcomes.get(counterpart)!);
+  }
 }
 
 /** Baseline tests that executed any of `lines` of `file`. */
@@ -216,6 +241,8 @@ async function runInCopy(session: ValidationSession, lane: Lane, candidate: Cand
       // A test reported twice (retries, parametrization quirks) counts as failed if any report failed.
       if (outcomes.get(id) !== 'failed') outcomes.set(id, test.outcome);
     }
+    // A parametrized id that changed since the capture (a `datetime.now()` parameter) was run under its new id.
+    if (testIds) pairRenamedParameters(outcomes, session.baseline.ids, testIds);
     const brokenCollection = run.problems.some((problem) => problem.kind === 'collection-error' || problem.kind === 'syntax-error' || problem.kind === 'timeout');
     return { outcomes, complete: run.complete && !overstayed && !brokenCollection };
   } catch (error) {
