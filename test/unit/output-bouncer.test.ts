@@ -327,6 +327,20 @@ describe('output bouncer: decisions on a real pytest project', { skip: pythonMis
     assert.ok(none.suggestions.length > 0);
   });
 
+  test('an abstention names the failing tests a partial fix leaves when they run none of its lines', async () => {
+    const elsewhere = { id: 'test_grading.py::test_version_is_installed', outcome: 'failed' as const, durationMs: 1, frames: [], coveredLines: {}, message: 'PackageNotFoundError' };
+    const withUnrelated: TestRun = { ...run, tests: [...run.tests, elsewhere] };
+    const partial: Patch = { id: 'p1', file: file(), origin: 'template:comparison-operator', title: '`<` → `>=`', diff: '', newText: withCondition('score >= 50'), lines: [3], validated: false, testsPassed: 2, testsFailed: 1 };
+    const result = await assessPatches({ ...request([]), run: withUnrelated, patches: [partial] });
+    assert.equal(result.decision?.action, 'abstain');
+    const reasons = result.decision?.reasons.join(' | ') ?? '';
+    assert.match(reasons, /`test_grading\.py::test_version_is_installed` runs none of the lines it changes/);
+    assert.match(result.suggestions[0] ?? '', /fix or skip the failing test that runs none of the patched lines/);
+    // When the tests it leaves failing do run its line, nothing is said about another reason.
+    const inside = await assessPatches({ ...request([]), patches: [{ ...partial, testsFailed: 1 }] });
+    assert.doesNotMatch(inside.decision?.reasons.join(' | ') ?? '', /runs none of the lines/);
+  });
+
   test('patches that disagree on extra inputs are found out, trusted less, and the abstention names an input to pin down', async () => {
     const agreeing = [patch('p1', withCondition('score >= 50')), patch('p2', withCondition('score > 50'))];
     const disagreeing = [patch('p1', withCondition('score >= 50')), patch('p2', withCondition('score > 10'))];

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { ReviseError, throwIfCancelled } from '../../errors';
 import type { SourceReader } from '../../ports';
 import { DiskSourceReader } from '../../sources';
-import type { Decision, Patch } from '../../types';
+import type { Decision, Patch, TestRun } from '../../types';
 import { compareValidatedPatches } from './differential';
 import { countAssertions, trustFeatures, type FeatureContext } from './features';
 import { loadTrustModel, thresholdFor, trustLogit, trustOf } from './model';
@@ -78,6 +78,18 @@ function abstention(reasons: string[], confidence: number, suggestions: string[]
  * caller copies `assessments[i].trust` where it wants it. Differential testing runs in an isolated copy
  * and a temporary folder, never in `request.root`. Throws `ReviseError('cancelled')` on abort.
  */
+/**
+ * The failing tests that run none of `patch`'s changed lines (per-test coverage), when they are exactly
+ * the ones it leaves failing: a partial fix whose remaining failures lie elsewhere. Empty otherwise, and
+ * without per-test coverage.
+ */
+export function failingTestsApart(run: TestRun, patch: Pick<Patch, 'file' | 'lines' | 'testsFailed'>): string[] {
+  const failing = run.tests.filter((test) => test.outcome === 'failed');
+  if (patch.testsFailed === 0 || failing.some((test) => !test.coveredLines)) return [];
+  const apart = failing.filter((test) => !patch.lines.some((line) => test.coveredLines?.[patch.file]?.includes(line))).map((test) => test.id);
+  return apart.length === patch.testsFailed ? apart : [];
+}
+
 export async function assessPatches(request: OutputBouncerRequest): Promise<OutputAssessment> {
   const model = request.model ?? shippedTrustModel();
   const targetPrecision = Math.min(1, Math.max(0, request.targetPrecision ?? DEFAULT_TARGET_PRECISION));
@@ -110,6 +122,12 @@ export async function assessPatches(request: OutputBouncerRequest): Promise<Outp
     const partial = request.patches.find((patch) => !patch.validated && patch.testsPassed > 0);
     if (partial) reasons.push(`the closest, ${partial.title} at ${path.relative(request.root, partial.file)}:${partial.lines[0] ?? '?'}, still fails ${plural(partial.testsFailed, 'test')}`);
     const suggestions = suggestionsFor({ request, validated: [], explained: [] });
+    const apart = partial ? failingTestsApart(run, partial) : [];
+    if (apart.length > 0) {
+      const named = apart.slice(0, 3).map((id) => `\`${id}\``).join(', ') + (apart.length > 3 ? ` and ${apart.length - 3} more` : '');
+      reasons.push(`${named} ${apart.length === 1 ? 'runs' : 'run'} none of the lines it changes: ${apart.length === 1 ? 'that test' : 'those tests'} may fail for another reason (a missing package, a second bug)`);
+      suggestions.unshift(`fix or skip ${apart.length === 1 ? 'the failing test' : 'the failing tests'} that ${apart.length === 1 ? 'runs' : 'run'} none of the patched lines (${named}), and check again`);
+    }
     return { ...base, suggestions, decision: abstention(reasons, 0, suggestions) };
   }
 
