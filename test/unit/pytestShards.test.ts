@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { capturePytest } from '../../extension/src/core/capture/python/index';
+import { withRenamedParameters } from '../../extension/src/core/capture/python/capture';
 import { MIN_BYTES_PER_SHARD, MIN_MODULES_PER_SHARD, listTestModules, shardFilters, splitModules } from '../../extension/src/core/capture/python/shards';
 import { combineShardResults } from '../../extension/src/core/capture/shards';
 import type { Logger, ProcessResult } from '../../extension/src/core/ports';
@@ -175,5 +176,42 @@ test('listTestModules finds test_*.py and *_test.py outside hidden folders, virt
     assert.deepEqual(found, ['test_root.py', 'tests/test_a.py', 'tests/unit/b_test.py']);
   } finally {
     rmSync(root, { recursive: true, force: true });
+  }
+});
+
+describe('a run of chosen tests whose parametrized id changed since the capture', () => {
+  test('withRenamedParameters swaps only the parametrized ids pytest did not find, for their test function', () => {
+    const output = 'no tests ran in 0.00s\nERROR: not found: /p/tests/test_a.py::test_s[03:24:57]\n(no name \'/p/tests/test_a.py::test_s[03:24:57]\' in any of [<Module tests/test_a.py>])\n';
+    assert.deepEqual(withRenamedParameters(['tests/test_a.py::test_s[03:24:57]', 'tests/test_a.py::test_t', 'tests/test_a.py::test_u[1]'], output, '/p'), ['tests/test_a.py::test_s', 'tests/test_a.py::test_t', 'tests/test_a.py::test_u[1]']);
+    assert.deepEqual(withRenamedParameters(['tests/test_a.py::test_s[03:24:57]'], 'ERROR: not found: /p/tests/test_a.py::test_s\n(no match in any of [<Module test_a.py>])\n', '/p'), ['tests/test_a.py::test_s'], 'pytest 8 and later name the test function');
+    assert.equal(withRenamedParameters(['tests/test_a.py::test_t'], 'ERROR: not found: /p/tests/test_a.py::test_t\n', '/p'), undefined, 'a plain id that is not found stays a problem');
+    assert.equal(withRenamedParameters(['tests/test_a.py::test_s[1]'], 'some other usage error\n', '/p'), undefined);
+  });
+
+  for (const python of interpreters) {
+    const probe = spawnSync(python, ['-c', 'import pytest'], { encoding: 'utf8' });
+    test(`runs the test under its new id, and the others asked for, with ${python}`, { skip: probe.status === 0 ? undefined : `${python} with pytest is not available here` }, async () => {
+      const root = mkdtempSync(path.join(os.tmpdir(), 'revise-renamed-'));
+      try {
+        mkdirSync(path.join(root, 'tests'));
+        writeFileSync(path.join(root, 'tests', 'test_a.py'), 'import time\n\nimport pytest\n\n\n@pytest.mark.parametrize("stamp", [time.time_ns()])\ndef test_stamped(stamp):\n    assert stamp > 0\n\n\ndef test_plain():\n    assert False\n');
+        const run = await capturePytest({
+          root,
+          runner,
+          logger: silentLogger,
+          assets,
+          pythonPath: python,
+          perTestTimeoutMs: 20_000,
+          totalTimeoutMs: 120_000,
+          testIds: ['tests/test_a.py::test_stamped[1]', 'tests/test_a.py::test_plain'],
+        });
+        const outcomes = run.tests.map((entry) => `${entry.id.replace(/\[\d+\]$/, '[new]')} ${entry.outcome}`).sort();
+        assert.deepEqual(outcomes, ['tests/test_a.py::test_plain failed', 'tests/test_a.py::test_stamped[new] passed']);
+        assert.ok(!run.tests.some((entry) => entry.id === 'tests/test_a.py::test_stamped[1]'));
+        assert.deepEqual(run.problems, []);
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
+    });
   }
 });

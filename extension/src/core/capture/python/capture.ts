@@ -117,6 +117,16 @@ export async function capturePytest(options: CaptureOptions): Promise<TestRun> {
       );
     }
 
+    if (options.testIds && result.exitCode === 4) {
+      // pytest runs nothing when one asked-for id is not found: a parametrized id whose value changes from
+      // run to run (`test_parse[03:24:57]`) is asked for again as its test function, whose new ids the
+      // caller pairs with the old ones (`pairRenamedParameters`).
+      const renamed = withRenamedParameters(options.testIds, `${result.stdout}\n${result.stderr}`, root);
+      if (renamed) {
+        logger.debug('pytest capture: parametrized test ids not found (their values change from run to run); running their test functions instead');
+        return await capturePytest({ ...options, testIds: renamed });
+      }
+    }
     const run = await readPytestRun(parts.map((part) => part.dir), { root, command, process: result, coverageRequested, pluginExpected: !customCommand, totalTimeoutMs: options.totalTimeoutMs });
     for (const loop of loops) {
       run.problems.push({ kind: 'skipped-file', message: symlinkLoopMessage(loop), file: path.join(root, loop.link) });
@@ -130,6 +140,32 @@ export async function capturePytest(options: CaptureOptions): Promise<TestRun> {
   } finally {
     await fs.rm(outputDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * `ids` with each parametrized id that pytest reported "not found" (in `output`; pytest 8 and later name
+ * the test function) replaced by its test function's id (`file::test_parse[03:24:57]` → `file::test_parse`), duplicates dropped; undefined when
+ * none was.
+ */
+export function withRenamedParameters(ids: readonly string[], output: string, root: string): string[] | undefined {
+  const notFound = new Set<string>();
+  for (const match of output.matchAll(/^ERROR: not found: (.+?)\s*$/gm)) {
+    const reported = match[1]!;
+    const [file, ...rest] = reported.split('::');
+    const relative = path.isAbsolute(file!) ? path.relative(root, file!) : file!;
+    notFound.add([relative.split(path.sep).join('/'), ...rest].join('::'));
+    notFound.add(reported);
+  }
+  let replaced = false;
+  const renamed = ids.map((id) => {
+    if (!id.endsWith(']') || !id.includes('[')) return id;
+    const base = id.slice(0, id.indexOf('['));
+    // pytest 7 names the whole id; pytest 8 and later the test function it looked in.
+    if (!notFound.has(id) && !notFound.has(base)) return id;
+    replaced = true;
+    return base;
+  });
+  return replaced ? [...new Set(renamed)] : undefined;
 }
 
 /**
