@@ -698,7 +698,7 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 /** Test files (as in test ids) of the failing tests and of the passing tests that run a line a failing test runs. */
-export function replayFiles(run: TestRun): Set<string> {
+function replayFiles(run: TestRun): Set<string> {
   const fileOf = (id: string) => (run.framework === 'pytest' ? (id.split('::')[0] ?? id) : parseTestId(id).file);
   const failing = run.tests.filter((test) => test.outcome === 'failed' && !isFileLevelId(test.id, run.framework));
   const lines = new Set<string>();

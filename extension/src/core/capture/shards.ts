@@ -10,7 +10,6 @@ import type { ProcessResult } from '../ports';
  * any test failed, 0 when all passed, and 5 (pytest: no tests) only when no process collected anything.
  */
 export function combineShardResults(results: readonly ProcessResult[]): ProcessResult {
-  const first = results[0]!;
   const codes = results.map((result) => result.exitCode);
   const unfinished = results.find((result) => result.exitCode === null || ![0, 1, 5].includes(result.exitCode));
   const exitCode = unfinished ? unfinished.exitCode : codes.includes(1) ? 1 : codes.includes(0) ? 0 : 5;
@@ -19,7 +18,7 @@ export function combineShardResults(results: readonly ProcessResult[]): ProcessR
     exitCode,
     stdout: results.map((result) => result.stdout).filter(Boolean).join('\n'),
     stderr: results.map((result) => result.stderr).filter(Boolean).join('\n'),
-    durationMs: Math.max(first.durationMs, ...results.map((result) => result.durationMs)),
+    durationMs: Math.max(...results.map((result) => result.durationMs)),
     timedOut: results.some((result) => result.timedOut),
     cancelled: results.some((result) => result.cancelled),
     ...(spawnError !== undefined ? { spawnError } : {}),

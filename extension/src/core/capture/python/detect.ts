@@ -11,7 +11,7 @@ const SKIPPED_FOLDERS = new Set(['node_modules', '__pycache__', 'site-packages',
 const TEST_FOLDERS = new Set(['tests', 'test']);
 
 /** True for `test_*.py` and `*_test.py` file names. */
-function isTestModuleName(name: string): boolean {
+export function isTestModuleName(name: string): boolean {
   return name.endsWith('.py') && (name.startsWith('test_') || name.endsWith('_test.py'));
 }
 

@@ -4,9 +4,9 @@
  * process collects only its share of the test modules (`ShardFilter` in `revise_pytest.py`); their
  * results are read together as one run (`combineShardResults` in `../shards.ts`).
  */
-import type { Dirent } from 'node:fs';
 import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
+import { someFileBreadthFirst } from '../walk';
+import { isTestModuleName } from './detect';
 
 /** A process gets at least this many test modules: fewer would not repay its start. */
 export const MIN_MODULES_PER_SHARD = 4;
@@ -50,29 +50,15 @@ export function splitModules(modules: readonly TestModule[], wanted: number): st
  */
 export async function listTestModules(root: string, skipped: ReadonlySet<string>): Promise<TestModule[]> {
   const modules: TestModule[] = [];
-  const pending = [root];
-  let foldersRead = 0;
-  while (pending.length > 0 && foldersRead++ < MAX_FOLDERS) {
-    const folder = pending.pop()!;
-    let entries: Dirent[];
+  await someFileBreadthFirst(root, { maxDepth: Infinity, maxFolders: MAX_FOLDERS, skipped }, async (file, entry) => {
+    if (!isTestModuleName(entry.name)) return false;
     try {
-      entries = await fs.readdir(folder, { withFileTypes: true });
+      modules.push({ file, bytes: (await fs.stat(file)).size });
     } catch {
-      continue;
+      // Gone or unreadable: pytest will say so if it matters.
     }
-    for (const entry of entries) {
-      const full = path.join(folder, entry.name);
-      if (entry.isDirectory()) {
-        if (!entry.name.startsWith('.') && !skipped.has(entry.name)) pending.push(full);
-      } else if (entry.isFile() && /^test_.*\.py$|_test\.py$/.test(entry.name)) {
-        try {
-          modules.push({ file: full, bytes: (await fs.stat(full)).size });
-        } catch {
-          // Gone or unreadable: pytest will say so if it matters.
-        }
-      }
-    }
-  }
+    return false;
+  });
   return modules;
 }
 
