@@ -502,7 +502,7 @@ class WorkerPlugin:
                     reason = _swap(real, original, self.functions.get(real, []), self.ran_at_load)
                 # A file no module was loaded from is imported afresh by the tests that need it.
             if reason:
-                self._fresh(request, reason)
+                self._fresh(request, reason, by_id)
             with open(os.path.join(output_dir, "mode.txt"), "w", encoding="utf-8") as handle:
                 handle.write(SWAP)
             plugin = session.config.pluginmanager.get_plugin("revise-state")
@@ -540,8 +540,11 @@ class WorkerPlugin:
             finally:
                 os._exit(code)
 
-    def _fresh(self, request: dict, reason: str) -> None:
-        """Replaces the child with a cold pytest run of the request (never returns)."""
+    def _fresh(self, request: dict, reason: str, by_id: dict) -> None:
+        """Replaces the child with a cold pytest run of the request (never returns). A requested
+        parametrized id the loaded session does not have (its parameter changes from run to run) is
+        asked for by its test function's id, as a cold run from Revise asks for it: the fresh collection
+        gives it yet another id, and Revise pairs the outcomes back one for one."""
         with open(os.path.join(request["outputDir"], "mode.txt"), "w", encoding="utf-8") as handle:
             handle.write("%s: %s" % (FRESH_EXIT, reason))
         env = dict(os.environ)
@@ -551,7 +554,15 @@ class WorkerPlugin:
             env["REVISE_TEST_TIMEOUT"] = str(limit)
         if request.get("stopAfterTimeout"):
             env["REVISE_STOP_AFTER_TIMEOUT"] = "1"
-        args = [sys.executable, "-m", "pytest"] + [str(arg) for arg in request["args"]]
+        stale = {str(test) for test in request["tests"] if str(test) not in by_id and str(test).endswith("]") and "[" in str(test)}
+        selected = []
+        for arg in (str(arg) for arg in request["args"]):
+            if arg in stale:
+                arg = arg[: arg.index("[")]
+                if arg in selected:
+                    continue
+            selected.append(arg)
+        args = [sys.executable, "-m", "pytest"] + selected
         os.execve(sys.executable, args, env)
 
 

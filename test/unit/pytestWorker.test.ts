@@ -104,6 +104,20 @@ describe('pytest worker', { skip }, () => {
     assert.deepEqual(worker.modes, { swap: 1 }, 'served from the loaded session, not a cold run');
   });
 
+  test('a changed parametrized id still runs when a change outside function bodies sends the run cold', async () => {
+    writeFileSync(path.join(root, 'tests', 'test_stamp.py'), 'import time\n\nimport pytest\n\nfrom stats import mean\n\n\n@pytest.mark.parametrize("stamp", [time.time_ns()])\ndef test_stamped(stamp):\n    assert mean([2, 4]) == 3\n');
+    const worker = await start();
+    writeFileSync(module, `SCALE = 1\n${original.replace('sum(values) * len(values)', 'sum(values) / len(values) * SCALE')}`);
+    const stale = 'tests/test_stamp.py::test_stamped[1]';
+    const result = await run(worker, [FAILING[0]!, stale]);
+    assert.deepEqual(worker.modes, { fresh: 1 });
+    const stamped = result.tests.filter((entry) => entry.id.startsWith('tests/test_stamp.py::test_stamped['));
+    assert.equal(stamped.length, 1, JSON.stringify(result.tests));
+    assert.notEqual(stamped[0]!.id, stale);
+    assert.equal(stamped[0]!.outcome, 'passed', 'the fixed mean of [2, 4] is 3');
+    assert.equal(result.tests.find((entry) => entry.id === FAILING[0])?.outcome, 'passed');
+  });
+
   test('a change outside function bodies runs cold inside the worker, with the right answer', async () => {
     const worker = await start();
     writeFileSync(module, `SCALE = 1\n${original.replace('sum(values) * len(values)', 'sum(values) / len(values) * SCALE')}`);
