@@ -30,6 +30,8 @@ Options:
   --python PATH       Python interpreter for pytest (default: python3)
   --parallel N        split a big pytest or node:test suite's whole-suite runs (the capture, the confirmation) over
                       at most N processes side by side (default ${DEFAULT_SETTINGS.parallelRuns}: one per core, at most 4; 1: one process)
+  --workers N         validate candidate patches in N isolated copies side by side (default ${DEFAULT_SETTINGS.patch.workers}:
+                      one per core, at most 4)
   --command "CMD"     test command to run instead of the detected one (e.g. "poetry run pytest")
   --task TEXT         what the code should do; Revise warns when it is too vague to act on
   --task-file F       read the task description from a file
@@ -169,6 +171,12 @@ export function parseArguments(argv: string[], env: NodeJS.ProcessEnv = process.
         const parsed = Number(value(arg));
         if (!Number.isInteger(parsed) || parsed < 1 || parsed > 64) throw new UsageError('--parallel needs a whole number of processes from 1 to 64');
         options.settings.parallelRuns = parsed;
+        break;
+      }
+      case '--workers': {
+        const parsed = Number(value(arg));
+        if (!Number.isInteger(parsed) || parsed < 1 || parsed > 16) throw new UsageError('--workers needs a whole number of copies from 1 to 16');
+        options.settings.patch = { ...options.settings.patch, workers: parsed };
         break;
       }
       case '--command':
