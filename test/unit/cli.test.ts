@@ -35,6 +35,19 @@ test('parses --apply and --target-precision, and refuses --apply without patches
   assert.throws(() => parseArguments(['check', '--target-precision', '1.5']), /0 to 1/);
 });
 
+test('parses --workers and --parallel, and refuses counts out of range', () => {
+  const options = parseArguments(['check', '--workers', '1', '--parallel', '3']);
+  assert.ok(options !== 'help');
+  assert.equal(options.settings.patch.workers, 1);
+  assert.equal(options.settings.parallelRuns, 3);
+  const plain = parseArguments(['check']);
+  assert.ok(plain !== 'help');
+  assert.ok(plain.settings.patch.workers >= 1);
+  assert.throws(() => parseArguments(['check', '--workers', '0']), /--workers needs a whole number/);
+  assert.throws(() => parseArguments(['check', '--workers', '1.5']), /--workers needs a whole number/);
+  assert.throws(() => parseArguments(['check', '--parallel', 'many']), /--parallel needs a whole number/);
+});
+
 test('splits commands with quotes', () => {
   assert.deepEqual(splitCommand('poetry run pytest -k "slow and not db"'), ['poetry', 'run', 'pytest', '-k', 'slow and not db']);
 });
