@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildProbes, coveredTargets, RANGE_FIELDS, wrapperLength } from '../../extension/src/core/capture/javascript/coverage';
 import { frameworkOfScript } from '../../extension/src/core/capture/javascript/detect';
-import { buildInvocation, escapeRegExp } from '../../extension/src/core/capture/javascript/invocation';
+import { buildInvocation, escapeRegExp, findRunnerCommand, runnerScript } from '../../extension/src/core/capture/javascript/invocation';
 import { extractJsonObject } from '../../extension/src/core/capture/javascript/json';
 import { loadFailure, parseJestLikeReport, parseMochaReport, parseNodeTestEvents } from '../../extension/src/core/capture/javascript/reports';
 import { readCaptureRecords } from '../../extension/src/core/capture/javascript/records';
@@ -369,6 +369,30 @@ describe('scripts and detection', () => {
       assert.match(fallback.env.NODE_OPTIONS ?? '', /^--require "\/helpers\/node-test-preload\.cjs" --test-reporter="\/helpers\/node-test-reporter\.mjs" --test-reporter-destination=".*events\.jsonl"$/);
     });
     assert.equal(escapeRegExp('a.b*(c)'), 'a\\.b\\*\\(c\\)');
+  });
+
+  test('runner flags go at the end of the command that runs the runner; a wrapper that hides it gets the plain runner', async () => {
+    const scripts = { size: 'size-limit', 'test:unit': 'vitest run' };
+    const words = (script: string, framework: 'vitest' | 'mocha' | 'jest') => findRunnerCommand(script, framework, scripts)?.map((word) => word.text);
+    assert.deepEqual(words('vitest run && npm run size', 'vitest'), ['vitest', 'run']);
+    assert.deepEqual(words('tsc && cross-env CI=1 jest --ci', 'jest'), ['cross-env', 'CI=1', 'jest', '--ci']);
+    assert.deepEqual(words('c8 --reporter=text mocha test/*.mjs', 'mocha'), ['c8', '--reporter=text', 'mocha', 'test/*.mjs']);
+    assert.deepEqual(words('npm run test:unit && npm run size', 'vitest'), ['npm', 'run', 'test:unit']);
+    assert.equal(words('ts-scripts test && npm run size', 'vitest'), undefined);
+    const manifest = (test: string) => ({ root: '/p', scripts: { ...scripts, test }, dependencies: new Set<string>(['vitest']), isModule: false, hasMochaConfig: false });
+    assert.equal(runnerScript(manifest('ts-scripts test && npm run size'), 'vitest'), 'vitest run');
+    assert.equal(runnerScript(manifest('vitest run && npm run size'), 'vitest'), 'vitest run && npm run size');
+    assert.equal(runnerScript(manifest('node scripts/test.js'), 'node:test'), 'node scripts/test.js', 'node:test keeps its script (its hooks go in NODE_OPTIONS)');
+
+    await withTempDir(async (folder) => {
+      const common = { root: folder, coverageRoots: [folder], captureDir: folder, javascriptDir: '/helpers', perTestTimeoutMs: 5000, coverage: true, baseEnv: { PATH: '/usr/bin' } };
+      const mochaFirst = await buildInvocation({ ...common, framework: 'mocha', manifest: { ...manifest('mocha test/ && npm run size'), dependencies: new Set(['mocha']) } });
+      const script = mochaFirst.args[1]!;
+      assert.ok(script.startsWith('mocha test/ --require /helpers/mocha-hooks.cjs --reporter json'), script);
+      assert.ok(script.endsWith(' && npm run size'), script);
+      const wrapped = await buildInvocation({ ...common, framework: 'mocha', manifest: { ...manifest('ts-scripts test'), scripts: { pretest: 'tsc', test: 'ts-scripts test' }, dependencies: new Set(['mocha']) } });
+      assert.ok(wrapped.args[1]!.startsWith('tsc && mocha --require /helpers/mocha-hooks.cjs'), wrapped.args[1]);
+    });
   });
 
   test('test files are told apart from sources, also under a folder called test', () => {

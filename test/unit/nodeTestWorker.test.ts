@@ -168,7 +168,7 @@ describe('node:test worker', () => {
 });
 
 describe('Mocha and Jest worker commands', () => {
-  const command = (runner: 'mocha' | 'jest', test: string) => runnerWorkerCommand(runner, { root: '/project', baseEnv: { PATH: '/usr/bin' }, manifest: { scripts: { test } } as never });
+  const command = (runner: 'mocha' | 'jest' | 'vitest', test: string) => runnerWorkerCommand(runner, { root: '/project', baseEnv: { PATH: '/usr/bin' }, manifest: { scripts: { test } } as never });
 
   test('pass the runner\'s own words on, for its own option loader', () => {
     const mocha = command('mocha', 'NODE_ENV=test mocha --recursive --bail test/');
@@ -178,11 +178,15 @@ describe('Mocha and Jest worker commands', () => {
     const jest = command('jest', 'npx jest --config jest.config.js');
     assert.ok(typeof jest !== 'string', String(jest));
     assert.deepEqual(jest.args, ['--config', 'jest.config.js']);
+    // A wrapper that runs Vitest out of sight (`ts-scripts test`): the capture runs `vitest run`, and so does the worker.
+    const wrapped = command('vitest', 'ts-scripts test');
+    assert.ok(typeof wrapped !== 'string', String(wrapped));
+    assert.deepEqual(wrapped.args, ['run']);
   });
 
   test('decline what one process cannot reproduce', () => {
     assert.match(String(command('mocha', 'npm run build && mocha')), /more than one command/);
-    assert.match(String(command('jest', 'mocha')), /not a plain `jest` command/);
+    assert.match(String(command('jest', 'c8 jest')), /not a plain `jest` command/);
     assert.match(String(command('mocha', 'mocha $SPEC')), /needs a shell/);
   });
 });

@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Framework } from '../../types';
-import { binFolders, findPackage, testScript, type PackageManifest } from './detect';
+import { binFolders, findPackage, frameworkOfScript, testScript, type PackageManifest } from './detect';
 import { baseName, parseShellScript, programWords, quoteShellWord, type ShellCommand } from './shell';
 
 /** A test selected by id, split into its parts. */
@@ -99,13 +99,46 @@ type Base = { kind: 'script'; script: string } | { kind: 'argv'; argv: string[] 
 
 function baseCommand(input: InvocationInput): Base {
   if (input.command && input.command.length > 0) return { kind: 'argv', argv: input.command };
-  const script = input.manifest ? testScript(input.manifest) : undefined;
+  const script = input.manifest ? runnerScript(input.manifest, input.framework) : undefined;
   if (script !== undefined) {
     // npm runs `pretest` first; it often builds what the tests import.
     const pretest = input.manifest?.scripts.pretest?.trim();
     return { kind: 'script', script: pretest ? `${pretest} && ${script}` : script };
   }
   return { kind: 'argv', argv: defaultCommand(input.framework) };
+}
+
+/** The program names of a runner other than node:test. */
+function runnerNames(framework: Framework): string[] {
+  return framework === 'mocha' ? ['mocha', '_mocha'] : [framework];
+}
+
+/**
+ * The last command of a script that runs `framework` (jest, vitest or mocha): by name (`vitest run`,
+ * `cross-env CI=1 jest`, `c8 mocha`) or through another script (`npm run test:unit`). Revise's flags go
+ * at its end, not at the end of a script that runs more after it (`vitest run && npm run size`).
+ */
+export function findRunnerCommand(script: string, framework: Framework, scripts: Record<string, string> = {}): ShellCommand | undefined {
+  const names = runnerNames(framework);
+  const commands = parseShellScript(script);
+  for (let index = commands.length - 1; index >= 0; index--) {
+    const command = commands[index]!;
+    const words = command.map((word) => word.text);
+    if (words.some((word) => names.includes(baseName(word)))) return command;
+    if (frameworkOfScript(words.join(' '), scripts) === framework) return command;
+  }
+  return undefined;
+}
+
+/**
+ * The test script Revise runs for `framework`: the project's own, unless it never starts that runner
+ * where Revise can add its flags (a wrapper such as `ts-scripts test` that runs Vitest inside); then the
+ * runner's plain command, which reads the same config files.
+ */
+export function runnerScript(manifest: PackageManifest, framework: Framework): string | undefined {
+  const script = testScript(manifest);
+  if (script === undefined || framework === 'node:test') return script;
+  return findRunnerCommand(script, framework, manifest.scripts) ? script : defaultCommand(framework).join(' ');
 }
 
 /**
@@ -382,7 +415,9 @@ export async function buildInvocation(input: InvocationInput): Promise<Invocatio
         env.NODE_OPTIONS = nodeOptions(env.NODE_OPTIONS, front);
       }
     } else {
-      script = `${script} ${appended.map(quoteShellWord).join(' ')}`;
+      const runs = findRunnerCommand(script, framework, input.manifest?.scripts);
+      const end = runs ? runs[runs.length - 1]!.end : script.length;
+      script = `${script.slice(0, end)} ${appended.map(quoteShellWord).join(' ')}${script.slice(end)}`;
     }
     program = process.platform === 'win32' ? (env.ComSpec ?? 'cmd.exe') : 'sh';
     args = process.platform === 'win32' ? ['/d', '/s', '/c', script] : ['-c', script];
@@ -503,7 +538,7 @@ const RUNNER_FLAG = /^--(test|watch|experimental-test-coverage|experimental-test
  * `node --test` command (no build step before it, no shell around it) runs the same way in one process.
  */
 export function nodeTestWorkerCommand(input: WorkerCommandInput): NodeTestWorkerCommand | string {
-  const command = singleTestCommand(input);
+  const command = singleTestCommand(input, 'node:test');
   if (typeof command === 'string') return command;
   const words = programWords(command);
   if (words.length === 0 || baseName(words[0]!.text) !== 'node' || !words.some((word) => word.text === '--test')) return 'the test script is not a plain `node --test` command';
@@ -538,7 +573,7 @@ export interface RunnerWorkerCommand {
  * node:test: one plain command, no build step before it).
  */
 export function runnerWorkerCommand(runner: 'mocha' | 'jest' | 'vitest', input: WorkerCommandInput): RunnerWorkerCommand | string {
-  const command = singleTestCommand(input);
+  const command = singleTestCommand(input, runner);
   if (typeof command === 'string') return command;
   let words = programWords(command);
   if (words.length > 1 && baseName(words[0]!.text) === 'npx') words = words.slice(1);
@@ -558,8 +593,8 @@ interface WorkerCommandInput {
 }
 
 /** The test script's one command (shell words), or why a worker cannot run it: no script, a pretest step, several commands. */
-function singleTestCommand(input: WorkerCommandInput): ShellCommand | string {
-  const script = input.manifest ? testScript(input.manifest) : undefined;
+function singleTestCommand(input: WorkerCommandInput, framework: Framework): ShellCommand | string {
+  const script = input.manifest ? runnerScript(input.manifest, framework) : undefined;
   if (script === undefined) return 'the project has no "test" script';
   if (input.manifest?.scripts.pretest?.trim()) return 'the project has a "pretest" script';
   const commands = parseShellScript(script);
