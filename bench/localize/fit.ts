@@ -56,6 +56,7 @@ export const FEATURE_SIGNS: Readonly<Record<string, 1 | -1>> = {
   ochiai: 1,
   dstar: 1,
   ochiaiRank: 1,
+  ochiaiAbove: -1,
   dstarRank: 1,
   onlyFailing: 1,
   tracebackFraction: 1,

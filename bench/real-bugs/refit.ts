@@ -1,8 +1,9 @@
 /**
  * Re-fits the line scorer with the real bugs of bench/real-bugs/dataset.json, split by project
  * (leave-one-project-out: a project's bugs are scored only by models fitted without any of them), and
- * checks that HumanEvalFix does not get worse. Compares feature sets so that each new feature is kept
- * only when it earns its place on the held-out projects.
+ * checks that HumanEvalFix does not get worse. Compares feature sets (method-level, module-level, call-stack,
+ * failing-test names, lines above in Ochiai, git blame) so that each new feature is kept only when it earns
+ * its place on the held-out projects.
  *
  * Needs the captures cached by `localize.js` (real bugs, /tmp/revise-real/cache), `humanevalfix.js
  * --capture-only` and `mutants.js` (Python) and `localize-js/humanevalfix.js --capture-only` (JS).
@@ -39,7 +40,7 @@ interface RealCase extends LabeledCase {
   keys: Set<string>;
 }
 
-const NEW_FEATURES = ['methodOchiai', 'methodRank', 'lineInMethod', 'moduleLevel', 'stackFunction', 'stackProximity'];
+const NEW_FEATURES = ['methodOchiai', 'methodRank', 'lineInMethod', 'moduleLevel', 'stackFunction', 'stackProximity', 'testNamesFunction', 'testFileNamesModule', 'ochiaiAbove'];
 /** Bench-only (not computed by the scorer): from `git blame` of the check's parent commit. */
 const GIT_FEATURES = ['gitRecency', 'gitNewest'];
 const BASE = FITTED_FEATURES.filter((name) => !NEW_FEATURES.includes(name));
@@ -49,6 +50,9 @@ const FEATURE_SETS: Record<string, string[]> = {
   base: BASE,
   'base+method': [...BASE, 'methodOchiai', 'methodRank', 'lineInMethod'],
   'base+moduleLevel': [...BASE, 'moduleLevel'],
+  'base+moduleLevel+names': [...BASE, 'moduleLevel', 'testNamesFunction', 'testFileNamesModule'],
+  'base+moduleLevel+above': [...BASE, 'moduleLevel', 'ochiaiAbove'],
+  'base+moduleLevel+names+above': [...BASE, 'moduleLevel', 'testNamesFunction', 'testFileNamesModule', 'ochiaiAbove'],
   'base+stack': [...BASE, 'stackFunction', 'stackProximity'],
   'base+all': [...BASE, ...NEW_FEATURES],
   'base+git': [...BASE, ...GIT_FEATURES],

@@ -78,7 +78,7 @@ export async function localizeFaults(options: LocalizeOptions): Promise<LineScor
     dstarValues[index] = dstar(line.failedCovering, line.passedCovering, line.failedNotCovering);
   });
   const ochiaiRanks = rankFractions(ochiaiValues);
-  const structure = structureFacts(counts.lines, ochiaiValues, scopes, run, createScopeFilter(run), counts.totalFailed);
+  const structure = structureFacts(counts.lines, ochiaiValues, scopes, run, createScopeFilter(run), counts.totalFailed, (file, line) => texts.get(file)?.[line - 1]);
   const dstarRanks = rankFractions(dstarValues);
 
   const terms = Object.entries(model.features).map(([name, { weight, reference }]) => ({ name, weight, reference, kind: FEATURE_KINDS[name] as EvidenceKind | undefined }));

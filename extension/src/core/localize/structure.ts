@@ -6,6 +6,7 @@
 import type { TestRun } from '../types';
 import type { LineSpectrum } from './spectrum';
 import { rankFractions } from './features';
+import { failingTestNames, functionName, moduleShare, nameShare } from './names';
 
 /** Structural facts of one scored line; all 0 when the file could not be parsed. */
 export interface StructureFacts {
@@ -21,13 +22,48 @@ export interface StructureFacts {
   stackFunction: number;
   /** Mean over failing tests of 1 / (1 + frames between the function and the traceback's deepest scored frame); 0 when not on the stack. */
   stackProximity: number;
+  /** Share of failing tests whose name contains the name of the line's function (names.ts). */
+  testNamesFunction: number;
+  /** Share of failing tests whose file is named after the line's file (names.ts). */
+  testFileNamesModule: number;
+  /** log(1 + the number of scored lines with a higher Ochiai): 0 for the top tier, growing slowly below it. */
+  ochiaiAbove: number;
 }
 
-export const NO_STRUCTURE: StructureFacts = { methodOchiai: 0, methodRank: 0, lineInMethod: 0, moduleLevel: 0, stackFunction: 0, stackProximity: 0 };
+export const NO_STRUCTURE: StructureFacts = {
+  methodOchiai: 0,
+  methodRank: 0,
+  lineInMethod: 0,
+  moduleLevel: 0,
+  stackFunction: 0,
+  stackProximity: 0,
+  testNamesFunction: 0,
+  testFileNamesModule: 0,
+  ochiaiAbove: 0,
+};
+
+/** For each value, log(1 + the number of values strictly greater). */
+export function logCountsAbove(values: Float64Array): Float64Array {
+  const sorted = Float64Array.from(values).sort();
+  const result = new Float64Array(values.length);
+  values.forEach((value, index) => {
+    // The first position holding a value greater than `value`.
+    let low = 0;
+    let high = sorted.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (sorted[middle]! <= value) low = middle + 1;
+      else high = middle;
+    }
+    result[index] = Math.log1p(sorted.length - low);
+  });
+  return result;
+}
 
 /**
  * Facts for each line of `lines` (same order). `scopes` maps a file to its lines' enclosing function
  * (see `functionScopes`); files missing from it get `NO_STRUCTURE`. `inScope` is the scorer's scope filter.
+ * `lineText(file, line)` gives a source line (for the name in a function's header), when known.
  */
 export function structureFacts(
   lines: LineSpectrum[],
@@ -36,7 +72,30 @@ export function structureFacts(
   run: TestRun,
   inScope: (file: string) => boolean,
   totalFailed: number,
+  lineText: (file: string, line: number) => string | undefined = () => undefined,
 ): StructureFacts[] {
+  const failing = failingTestNames(run.tests.filter((test) => test.outcome === 'failed').map((test) => test.id));
+  const names = new Map<string, number>();
+  const nameShareOf = (file: string, start: number): number => {
+    const key = `${file}\n${start}`;
+    let share = names.get(key);
+    if (share === undefined) {
+      const header = lineText(file, start);
+      share = header === undefined ? 0 : nameShare(failing, functionName(header));
+      names.set(key, share);
+    }
+    return share;
+  };
+  const modules = new Map<string, number>();
+  const moduleShareOf = (file: string): number => {
+    let share = modules.get(file);
+    if (share === undefined) {
+      share = moduleShare(failing, file);
+      modules.set(file, share);
+    }
+    return share;
+  };
+  const above = logCountsAbove(ochiaiValues);
   const keyOf = (file: string, line: number): string | undefined => {
     const map = scopes.get(file);
     return map ? `${file}\n${map.get(line) ?? 0}` : undefined;
@@ -71,7 +130,7 @@ export function structureFacts(
   const methodRanks = rankFractions(methodValues);
   return lines.map((spectrum, index) => {
     const key = keys[index];
-    if (key === undefined) return NO_STRUCTURE;
+    if (key === undefined) return { ...NO_STRUCTURE, testFileNamesModule: moduleShareOf(spectrum.file), ochiaiAbove: above[index]! };
     const method = methodValues[index];
     const onStack = stack.get(key);
     return {
@@ -81,6 +140,9 @@ export function structureFacts(
       moduleLevel: scopes.get(spectrum.file)?.has(spectrum.line) ? 0 : 1,
       stackFunction: totalFailed === 0 || !onStack ? 0 : onStack.tests / totalFailed,
       stackProximity: totalFailed === 0 || !onStack ? 0 : onStack.proximity / totalFailed,
+      testNamesFunction: scopes.get(spectrum.file)?.has(spectrum.line) ? nameShareOf(spectrum.file, scopes.get(spectrum.file)!.get(spectrum.line)!) : 0,
+      testFileNamesModule: moduleShareOf(spectrum.file),
+      ochiaiAbove: above[index]!,
     };
   });
 }
