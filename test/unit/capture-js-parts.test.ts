@@ -395,6 +395,22 @@ describe('scripts and detection', () => {
     });
   });
 
+  test('node:test is split into shares only when the script is the one `node --test` command', async () => {
+    await withTempDir(async (folder) => {
+      const common = { root: folder, coverageRoots: [folder], captureDir: folder, javascriptDir: '/helpers', perTestTimeoutMs: 5000, coverage: true, baseEnv: { PATH: '/usr/bin' }, shard: { index: 2, total: 2 } };
+      const manifest = (scripts: Record<string, string>) => ({ root: folder, scripts, dependencies: new Set<string>(), isModule: false, hasMochaConfig: false });
+      const plain = await buildInvocation({ ...common, framework: 'node:test', manifest: manifest({ test: 'node --test dist/test/' }) });
+      assert.equal(plain.sharded, true);
+      assert.match(plain.args[1]!, /--test-shard=2\/2/);
+      // Each share would run the build again, deleting what the other share's tests import.
+      for (const scripts of [{ pretest: 'npm run build', test: 'node --test dist/test/' }, { test: 'tsc && node --test dist/test/' }]) {
+        const built = await buildInvocation({ ...common, framework: 'node:test', manifest: manifest(scripts) });
+        assert.equal(built.sharded, undefined, JSON.stringify(scripts));
+        assert.doesNotMatch(built.args[1]!, /--test-shard/);
+      }
+    });
+  });
+
   test('test files are told apart from sources, also under a folder called test', () => {
     assert.equal(isJavaScriptTestFile('/p/src/math.test.ts'), true);
     assert.equal(isJavaScriptTestFile('/p/src/math.spec.mjs'), true);

@@ -406,7 +406,10 @@ export async function buildInvocation(input: InvocationInput): Promise<Invocatio
         const words = [...extra, ...loopFreeFiles(input, programWords(found.command).map((word) => word.text)).map(quoteShellWord)];
         if (words.length > 0) script = `${script.slice(0, end)} ${words.join(' ')}${script.slice(end)}`;
         const program = programWords(found.command)[0]?.text ?? '';
-        if (input.shard && baseName(program) === 'node' && !found.command.some((word) => word.text.startsWith('--test-shard'))) {
+        // Only a script that is the one `node --test` command: each share runs the whole script, and a build
+        // step in it (`pretest`, `tsc && …`) would run once per share, one deleting what another's tests import.
+        const alone = parseShellScript(script).length === 1;
+        if (input.shard && alone && baseName(program) === 'node' && !found.command.some((word) => word.text.startsWith('--test-shard'))) {
           front = [...front, `--test-shard=${input.shard.index}/${input.shard.total}`];
           sharded = true;
         }
