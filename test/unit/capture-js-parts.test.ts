@@ -403,7 +403,7 @@ describe('scripts and detection', () => {
       assert.equal(plain.sharded, true);
       assert.match(plain.args[1]!, /--test-shard=2\/2/);
       // Each share would run the build again, deleting what the other share's tests import.
-      for (const scripts of [{ pretest: 'npm run build', test: 'node --test dist/test/' }, { test: 'tsc && node --test dist/test/' }]) {
+      for (const scripts of [{ pretest: 'npm run build', test: 'node --test dist/test/' }, { test: 'tsc && node --test dist/test/' }] as Record<string, string>[]) {
         const built = await buildInvocation({ ...common, framework: 'node:test', manifest: manifest(scripts) });
         assert.equal(built.sharded, undefined, JSON.stringify(scripts));
         assert.doesNotMatch(built.args[1]!, /--test-shard/);

@@ -341,6 +341,18 @@ describe('output bouncer: decisions on a real pytest project', { skip: pythonMis
     assert.doesNotMatch(inside.decision?.reasons.join(' | ') ?? '', /runs none of the lines/);
   });
 
+  test('an abstention whose suspects are build output says so, and asks for source maps', async () => {
+    const stats = { evidence: [], candidatesTried: 0, generatedFiles: ['dist/grading.js'] } as unknown as PatchStats;
+    const result = await assessPatches({ ...request([]), stats });
+    assert.equal(result.decision?.action, 'abstain');
+    const reasons = result.decision?.reasons.join(' | ') ?? '';
+    assert.match(reasons, /no candidate patch was tried/);
+    assert.match(reasons, /`dist\/grading\.js` were not patched: git ignores that file, so it is build output/);
+    assert.match(result.suggestions[0] ?? '', /source maps/);
+    assert.match(result.suggestions[1] ?? '', /fix the source that builds grading\.py:3/);
+    assert.ok(!result.suggestions.some((text) => text.startsWith('no one-line repair')), result.suggestions.join(' | '));
+  });
+
   test('patches that disagree on extra inputs are found out, trusted less, and the abstention names an input to pin down', async () => {
     const agreeing = [patch('p1', withCondition('score >= 50')), patch('p2', withCondition('score > 50'))];
     const disagreeing = [patch('p1', withCondition('score >= 50')), patch('p2', withCondition('score > 10'))];

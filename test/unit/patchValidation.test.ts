@@ -160,6 +160,20 @@ test('stages run failing tests first, then the covering tests; outcomes and patc
   }
 });
 
+test('no candidate is tried in build output (a file git ignores); the stats name it', async () => {
+  const { root, module, testFile } = makeProject();
+  try {
+    const runner = scriptedRunner(root);
+    const found = await proposePatches(options(root, module, testFile, { runTests: runner.runTests, isGenerated: (file) => file === module }));
+    assert.equal(runner.calls.length, 0);
+    assert.equal(found.stats.candidatesTried, 0);
+    assert.deepEqual(found.stats.generatedFiles, [path.relative(root, module)]);
+    assert.deepEqual(found.patches, []);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
 test('without per-test coverage every candidate that passes its failing tests runs the whole suite', async () => {
   const { root, module, testFile } = makeProject();
   try {

@@ -19,6 +19,28 @@ export async function changedLinesSinceHead(root: string, runner: ProcessRunner,
   return parseUnifiedZeroDiff(diff.stdout, topLevel);
 }
 
+/**
+ * The files among `files` (absolute) that git ignores and does not track: build output such as `dist/`,
+ * which a build step writes again. Empty outside a git repository or when git is missing.
+ */
+export async function ignoredByGit(root: string, files: readonly string[], runner: ProcessRunner, signal?: AbortSignal): Promise<Set<string>> {
+  const inside = [...new Set(files)].filter((file) => {
+    const relative = path.relative(root, file);
+    return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+  });
+  if (inside.length === 0) return new Set();
+  const result = await runner.run('git', ['check-ignore', '--', ...inside.map((file) => path.relative(root, file))], { cwd: root, timeoutMs: 5000, signal });
+  // 0: some are ignored; 1: none; anything else: not a repository, or no git.
+  if (result.exitCode !== 0) return new Set();
+  return new Set(
+    result.stdout
+      .split('\n')
+      .map((line) => line.trim())
+      .filter(Boolean)
+      .map((line) => path.resolve(root, line)),
+  );
+}
+
 /** Parses `git diff --unified=0` output into added/changed line numbers of the new side. */
 export function parseUnifiedZeroDiff(diff: string, topLevel: string): Record<string, number[]> {
   const changed: Record<string, number[]> = {};

@@ -9,7 +9,7 @@ import type { Assets, CaptureOptions } from './capture/types';
 import { throwIfCancelled } from './errors';
 import { excludeFlakyTests, findFlakyTests } from './flaky';
 import { focusOnTest, type TestPlace } from './focus';
-import { changedLinesSinceHead } from './git';
+import { changedLinesSinceHead, ignoredByGit } from './git';
 import { localizeFaults, type CriticOpinion } from './localize/index';
 import { repairMemory } from './localize/repairMemory';
 import { confirmPatch, proposePatches, ValidationLanes, type ExtraCandidate, type PatchStats, type TestRunRequest } from './patch/index';
@@ -367,6 +367,8 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
         extraCandidates = await screenModelCandidates(extraCandidates, sources, request.root, run);
       }
       progress('patch', 'Trying repair templates on the most suspicious lines…', 0.65);
+      // Suspects in build output (no source maps back to the source): a build would overwrite a patch there.
+      const generated = await ignoredByGit(request.root, [...new Set(scores.slice(0, GENERATED_CHECK_LINES).map((score) => path.resolve(request.root, score.file)))], runner, signal).catch(() => new Set<string>());
       const opened = await ready?.catch(() => undefined);
       const result = await proposePatches({
         root: request.root,
@@ -375,6 +377,7 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
         sources,
         syntax,
         isTestFile,
+        isGenerated: (file) => generated.has(file),
         budget: request.settings.patch,
         extraCandidates,
         logger,
@@ -480,6 +483,8 @@ async function assessTheTask(
  * so a second lane pays for its load in a search of 60.
  */
 const QUICK_WORKER_LOAD_MS = 1_000;
+/** How many of the top suspects are checked for build output (one `git check-ignore` for their files). */
+const GENERATED_CHECK_LINES = 50;
 
 /**
  * Warm workers that load while the capture runs: all but one core's worth, at least one. On two cores

@@ -144,6 +144,15 @@ export async function proposePatches(options: PatchOptions): Promise<PatchResult
     const file = path.resolve(root, suspect.file);
     const language = languageForFile(file);
     if (!language || !isInside(root, file) || isTestFile(file) || suspect.score <= 0) continue;
+    if (options.isGenerated?.(file)) {
+      const relative = path.relative(root, file);
+      stats.generatedFiles ??= [];
+      if (!stats.generatedFiles.includes(relative)) {
+        stats.generatedFiles.push(relative);
+        logger.info(`patch: ${relative} is build output (git ignores it), so no patch is tried there; a build would overwrite it`);
+      }
+      continue;
+    }
     let entry = linesByFile.get(file);
     if (!entry) linesByFile.set(file, (entry = { language, lines: [] }));
     if (entry.lines.some((line) => line.line === suspect.line)) continue;

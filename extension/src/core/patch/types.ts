@@ -142,6 +142,8 @@ export interface PatchOptions {
   budget: PatchBudget;
   /** True for files that hold tests or test support; such files are never patched. */
   isTestFile(absolutePath: string): boolean;
+  /** True for build output (files git ignores, e.g. `dist/`): a build step would overwrite a patch there, so none is tried. */
+  isGenerated?(absolutePath: string): boolean;
   signal?: AbortSignal;
   logger: Logger;
   onProgress?(message: string): void;
@@ -249,6 +251,8 @@ export interface PatchStats {
   stoppedBy: StopReason;
   /** A sentence for the user when validation could not run at all. */
   message?: string;
+  /** Suspect files left out as build output (`PatchOptions.isGenerated`), relative to the root. */
+  generatedFiles?: string[];
   /** Per returned patch, best first. */
   evidence: PatchEvidence[];
   /** Every candidate whose validation finished, in the order they finished. */

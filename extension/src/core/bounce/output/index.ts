@@ -116,12 +116,22 @@ export async function assessPatches(request: OutputBouncerRequest): Promise<Outp
   const validated = request.patches.filter((patch) => patch.validated);
   const sources: SourceReader = request.sources ?? new DiskSourceReader();
   if (validated.length === 0) {
-    const tried = request.stats ? `${plural(request.stats.candidatesTried, 'candidate patch')} tried, none passes every test` : 'no candidate patch was found';
+    const tried = !request.stats ? 'no candidate patch was found' : request.stats.candidatesTried === 0 ? 'no candidate patch was tried' : `${plural(request.stats.candidatesTried, 'candidate patch')} tried, none passes every test`;
     const reasons = [failingReason, tried];
     if (request.scores.length === 0) reasons.push('no line of non-test code was run by a failing test');
     const partial = request.patches.find((patch) => !patch.validated && patch.testsPassed > 0);
     if (partial) reasons.push(`the closest, ${partial.title} at ${path.relative(request.root, partial.file)}:${partial.lines[0] ?? '?'}, still fails ${plural(partial.testsFailed, 'test')}`);
     const suggestions = suggestionsFor({ request, validated: [], explained: [] });
+    const generated = request.stats?.generatedFiles ?? [];
+    if (generated.length > 0) {
+      const named = generated.slice(0, 3).map((file) => `\`${file}\``).join(', ') + (generated.length > 3 ? ` and ${generated.length - 3} more` : '');
+      reasons.push(`suspect lines in ${named} were not patched: git ignores ${generated.length === 1 ? 'that file' : 'those files'}, so ${generated.length === 1 ? 'it is' : 'they are'} build output that the next build overwrites`);
+      const top = request.scores[0];
+      if (request.stats?.candidatesTried === 0 && top) {
+        suggestions.splice(0, suggestions.length, `fix the source that builds ${path.relative(request.root, top.file)}:${top.line}${top.text ? ` (\`${top.text}\`)` : ''}, the top suspect`);
+      }
+      suggestions.unshift('have the build write source maps (`"sourceMap": true` in tsconfig.json, or your bundler\'s option), so that the tests\' coverage and the suspects point at the source files, and check again');
+    }
     const apart = partial ? failingTestsApart(run, partial) : [];
     if (apart.length > 0) {
       const named = apart.slice(0, 3).map((id) => `\`${id}\``).join(', ') + (apart.length > 3 ? ` and ${apart.length - 3} more` : '');
