@@ -45,6 +45,12 @@ test('ignoredByGit names untracked files that git ignores (build output), nothin
     spawnSync('git', ['init', '-q'], { cwd: root });
     assert.deepEqual([...(await ignoredByGit(root, files, runner))], [path.join(root, 'dist', 'index.js')]);
     assert.deepEqual([...(await ignoredByGit(root, [path.join(root, 'src', 'index.ts')], runner))], [], 'none ignored');
+    // A project folder the enclosing repository ignores as a whole: nothing in it counts as build output.
+    writeFileSync(path.join(root, '.gitignore'), 'dist/\nscratch/\n');
+    const scratch = path.join(root, 'scratch');
+    mkdirSync(path.join(scratch, 'src'), { recursive: true });
+    writeFileSync(path.join(scratch, 'src', 'index.js'), 'source\n');
+    assert.deepEqual([...(await ignoredByGit(scratch, [path.join(scratch, 'src', 'index.js')], runner))], []);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -29,16 +29,17 @@ export async function ignoredByGit(root: string, files: readonly string[], runne
     return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
   });
   if (inside.length === 0) return new Set();
-  const result = await runner.run('git', ['check-ignore', '--', ...inside.map((file) => path.relative(root, file))], { cwd: root, timeoutMs: 5000, signal });
+  // `.` first: a project folder that git ignores as a whole (a scratch copy inside another repository) has
+  // no build output to tell apart from its sources.
+  const result = await runner.run('git', ['check-ignore', '--', '.', ...inside.map((file) => path.relative(root, file))], { cwd: root, timeoutMs: 5000, signal });
   // 0: some are ignored; 1: none; anything else: not a repository, or no git.
   if (result.exitCode !== 0) return new Set();
-  return new Set(
-    result.stdout
-      .split('\n')
-      .map((line) => line.trim())
-      .filter(Boolean)
-      .map((line) => path.resolve(root, line)),
-  );
+  const ignored = result.stdout
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
+  if (ignored.includes('.')) return new Set();
+  return new Set(ignored.map((line) => path.resolve(root, line)));
 }
 
 /** Parses `git diff --unified=0` output into added/changed line numbers of the new side. */
