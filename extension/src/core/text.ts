@@ -36,6 +36,12 @@ export function matchingClose(text: string, start: number): number {
   return -1;
 }
 
+/** Up to three items in backticks, then how many more: "`a`, `b`, `c` and 2 more". */
+export function codeList(items: readonly string[]): string {
+  const shown = items.slice(0, 3).map((item) => `\`${item}\``).join(', ');
+  return items.length > 3 ? `${shown} and ${items.length - 3} more` : shown;
+}
+
 /** "1 test", "3 tests", "2 fixes": a count with its noun, in the plural when it is not one. */
 export function plural(count: number, noun: string): string {
   if (count === 1) return `${count} ${noun}`;

@@ -42,22 +42,10 @@ export const NO_STRUCTURE: StructureFacts = {
   ochiaiAbove: 0,
 };
 
-/** For each value, log(1 + the number of values strictly greater). */
+/** For each value, log(1 + the number of values strictly greater); `rankFractions` counts them already. */
 export function logCountsAbove(values: Float64Array): Float64Array {
-  const sorted = Float64Array.from(values).sort();
-  const result = new Float64Array(values.length);
-  values.forEach((value, index) => {
-    // The first position holding a value greater than `value`.
-    let low = 0;
-    let high = sorted.length;
-    while (low < high) {
-      const middle = (low + high) >> 1;
-      if (sorted[middle]! <= value) low = middle + 1;
-      else high = middle;
-    }
-    result[index] = Math.log1p(sorted.length - low);
-  });
-  return result;
+  const ranks = rankFractions(values);
+  return ranks.map((rank) => Math.log1p(Math.round((1 - rank) * values.length)));
 }
 
 /**
@@ -78,22 +66,16 @@ export function structureFacts(
   const names = new Map<string, number>();
   const nameShareOf = (file: string, start: number): number => {
     const key = `${file}\n${start}`;
-    let share = names.get(key);
-    if (share === undefined) {
+    if (!names.has(key)) {
       const header = lineText(file, start);
-      share = header === undefined ? 0 : nameShare(failing, functionName(header));
-      names.set(key, share);
+      names.set(key, header === undefined ? 0 : nameShare(failing, functionName(header)));
     }
-    return share;
+    return names.get(key)!;
   };
   const modules = new Map<string, number>();
   const moduleShareOf = (file: string): number => {
-    let share = modules.get(file);
-    if (share === undefined) {
-      share = moduleShare(failing, file);
-      modules.set(file, share);
-    }
-    return share;
+    if (!modules.has(file)) modules.set(file, moduleShare(failing, file));
+    return modules.get(file)!;
   };
   const above = logCountsAbove(ochiaiValues);
   const keyOf = (file: string, line: number): string | undefined => {
@@ -133,14 +115,15 @@ export function structureFacts(
     if (key === undefined) return { ...NO_STRUCTURE, testFileNamesModule: moduleShareOf(spectrum.file), ochiaiAbove: above[index]! };
     const method = methodValues[index];
     const onStack = stack.get(key);
+    const start = scopes.get(spectrum.file)?.get(spectrum.line);
     return {
       methodOchiai: method,
       methodRank: methodRanks[index],
       lineInMethod: method === 0 ? 0 : ochiaiValues[index] / method,
-      moduleLevel: scopes.get(spectrum.file)?.has(spectrum.line) ? 0 : 1,
+      moduleLevel: start === undefined ? 1 : 0,
       stackFunction: totalFailed === 0 || !onStack ? 0 : onStack.tests / totalFailed,
       stackProximity: totalFailed === 0 || !onStack ? 0 : onStack.proximity / totalFailed,
-      testNamesFunction: scopes.get(spectrum.file)?.has(spectrum.line) ? nameShareOf(spectrum.file, scopes.get(spectrum.file)!.get(spectrum.line)!) : 0,
+      testNamesFunction: start === undefined ? 0 : nameShareOf(spectrum.file, start),
       testFileNamesModule: moduleShareOf(spectrum.file),
       ochiaiAbove: above[index]!,
     };

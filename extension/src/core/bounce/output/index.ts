@@ -17,7 +17,7 @@ import { patchRisks, riskAdjustedTarget, type PatchRisk } from './risk';
 import { describePatch, suggestionsFor, type Explained } from './reasons';
 import shippedModel from './trust-model.json';
 import type { DifferentialResult, OutputAssessment, OutputBouncerRequest, PatchAssessment, TrustFeatures, TrustModel } from './types';
-import { plural } from '../../text';
+import { codeList, plural } from '../../text';
 
 export type * from './types';
 export { compareValidatedPatches, compareOutcomes, DEFAULT_DIFFERENTIAL_LIMITS, HARNESS_PREFIX, type DifferentialRequest } from './differential';
@@ -124,8 +124,7 @@ export async function assessPatches(request: OutputBouncerRequest): Promise<Outp
     const suggestions = suggestionsFor({ request, validated: [], explained: [] });
     const generated = request.stats?.generatedFiles ?? [];
     if (generated.length > 0) {
-      const named = generated.slice(0, 3).map((file) => `\`${file}\``).join(', ') + (generated.length > 3 ? ` and ${generated.length - 3} more` : '');
-      reasons.push(`suspect lines in ${named} were not patched: git ignores ${generated.length === 1 ? 'that file' : 'those files'}, so ${generated.length === 1 ? 'it is' : 'they are'} build output that the next build overwrites`);
+      reasons.push(`suspect lines in ${codeList(generated)} were not patched: git ignores ${generated.length === 1 ? 'that file' : 'those files'}, so ${generated.length === 1 ? 'it is' : 'they are'} build output that the next build overwrites`);
       const top = request.scores[0];
       if (request.stats?.candidatesTried === 0 && top) {
         suggestions.splice(0, suggestions.length, `fix the source that builds ${path.relative(request.root, top.file)}:${top.line}${top.text ? ` (\`${top.text}\`)` : ''}, the top suspect`);
@@ -134,7 +133,7 @@ export async function assessPatches(request: OutputBouncerRequest): Promise<Outp
     }
     const apart = partial ? failingTestsApart(run, partial) : [];
     if (apart.length > 0) {
-      const named = apart.slice(0, 3).map((id) => `\`${id}\``).join(', ') + (apart.length > 3 ? ` and ${apart.length - 3} more` : '');
+      const named = codeList(apart);
       reasons.push(`${named} ${apart.length === 1 ? 'runs' : 'run'} none of the lines it changes: ${apart.length === 1 ? 'that test' : 'those tests'} may fail for another reason (a missing package, a second bug)`);
       suggestions.unshift(`fix or skip ${apart.length === 1 ? 'the failing test' : 'the failing tests'} that ${apart.length === 1 ? 'runs' : 'run'} none of the patched lines (${named}), and check again`);
     }
