@@ -404,6 +404,28 @@ describe('output bouncer: decisions on a real pytest project', { skip: pythonMis
     assert.equal(alone.decision?.patch, 'p1');
   });
 
+  test('a patch the task\'s own examples contradict is never offered; one they agree with says so', async () => {
+    const contradiction = { call: 'grade(50)', expected: "'fail'", actual: "'pass'" };
+    const first = patch('p1', withCondition('score >= 50'));
+    first.patch = { ...first.patch, examples: { compared: 1, contradictions: [contradiction] } };
+    const alone = await assessPatches(request([first], { differential: false, targetPrecision: 0 }));
+    assert.equal(alone.decision?.action, 'abstain', alone.decision?.reasons.join(' | '));
+    assert.ok(alone.decision?.reasons.some((reason) => /p1 at grading\.py:3 passes the tests, but the task's examples contradict it: `grade\(50\)` is said to return 'fail' but the patched code returns 'pass'/.test(reason)), alone.decision?.reasons.join(' | '));
+    assert.ok(alone.suggestions.some((suggestion) => /correct the task's example, or add a test for `grade\(50\)`/.test(suggestion)), alone.suggestions.join(' | '));
+
+    const second = patch('p2', withCondition('score > 49'));
+    second.patch = { ...second.patch, examples: { compared: 2, contradictions: [] } };
+    const both = await assessPatches(request([first, second], { differential: false, targetPrecision: 0 }));
+    const trustOf = (id: string) => both.assessments.find((item) => item.patchId === id)?.trust ?? 0;
+    assert.equal(both.decision?.action, 'propose');
+    assert.equal(both.decision?.patch, 'p2');
+    assert.ok(both.decision?.reasons.some((reason) => /the patched code gives the task's 2 examples the results it states/.test(reason)), both.decision?.reasons.join(' | '));
+    if (trustOf('p1') > trustOf('p2')) assert.ok(both.decision?.reasons.some((reason) => /the more trusted p1 .* is not offered: the task's examples contradict it/.test(reason)), both.decision?.reasons.join(' | '));
+    // Without the examples the more trusted one is proposed: the examples are what passed it over.
+    const unchecked = await assessPatches(request([patch('p1', withCondition('score >= 50')), patch('p2', withCondition('score > 49'))], { differential: false, targetPrecision: 0 }));
+    assert.equal(unchecked.decision?.patch, trustOf('p1') >= trustOf('p2') ? 'p1' : 'p2');
+  });
+
   test('a patch that deletes a guard must reach the stricter threshold; a less trusted ordinary patch is offered instead', async () => {
     // Trust from the candidate's rank alone: rank 1 → 0.96, rank 2 → 0.92. The table: 0.90 for 90 %
     // precision, 0.97 for 95 %, 0.99 for 97.5 %. Both tests fail, so no passing test runs line 3: a

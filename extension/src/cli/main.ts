@@ -36,6 +36,7 @@ Options:
   --task TEXT         what the code should do; Revise warns when it is too vague to act on
   --task-file F       read the task description from a file
   --no-patch          localize only: do not look for patches
+  --no-task-examples  judge the task from its text alone: do not run its worked examples against the code
   --cold              validate every candidate with a cold run of the test command (no warm test
                       worker; slower, for comparison and for projects whose state a worker cannot reset)
   --apply             write the proposed patch into its file (only a patch the output bouncer trusts,
@@ -139,6 +140,9 @@ export function parseArguments(argv: string[], env: NodeJS.ProcessEnv = process.
       }
       case '--no-patch':
         options.mode = 'check';
+        break;
+      case '--no-task-examples':
+        options.settings.runTaskExamples = false;
         break;
       case '--cold':
         options.settings.patch.warmWorkers = false;

@@ -20,7 +20,8 @@ import { startVitestWorker } from './exec/vitestWorker';
 import { startNodeTestWorker } from './exec/nodeTestWorker';
 import { startPytestWorker } from './exec/pytestWorker';
 import { WorkerUnavailable, type TestWorker, type WorkerFactory } from './exec/types';
-import { assessDocstring, assessTask, fuseTaskJudgement } from './bounce/input/index';
+import { findExampleTarget, runExamples, type ExampleTarget } from './bounce/examples';
+import { assessDocstring, assessTask, checkTaskExamples, examplesToRun, fuseTaskJudgement, type ExampleRunner } from './bounce/input/index';
 import { assessPatches, DEFAULT_TARGET_PRECISION } from './bounce/output/index';
 import { taskOfFunctionAt } from './bounce/task';
 import { LlmSession, type CheckLlmOptions, type LlmCheckSummary } from './llm/check';
@@ -28,11 +29,13 @@ import type { Logger, ProcessRunner, SourceReader } from './ports';
 import { NodeProcessRunner, killOrphanedRuns } from './process';
 import { detectSandbox, sandboxCommand, sandboxedRunner, type SandboxKind } from './sandbox/index';
 import { screenModelEdit } from './sandbox/screen';
+import { DEFAULT_ISOLATION_LIMITS, WorkspaceCopy, planCopy } from './patch/isolation';
 import { removeStaleTempDirs, withTempDir } from './tempfiles';
+import { codeList } from './text';
 import { toCheckReport, type CheckOutcome } from './report';
 import { DiskSourceReader } from './sources';
 import { SyntaxService } from './syntax/treeSitter';
-import type { CheckReport, Decision, Framework, LineScore, Patch, ProgressUpdate, Stage, TaskAssessment, TestRun } from './types';
+import type { CheckReport, Decision, Framework, LineScore, Patch, ProgressUpdate, Stage, TaskAssessment, TaskExampleCheck, TestRun } from './types';
 
 /** User-facing settings that shape one check (the adapters read them from `revise.*` or CLI flags). */
 export interface CheckSettings {
@@ -59,6 +62,11 @@ export interface CheckSettings {
   };
   /** The output bouncer proposes a patch only at a trust threshold calibrated for this precision (0–1). */
   targetPrecision: number;
+  /**
+   * Run the task's worked examples against the code (default true): when every test passes, and against a
+   * patch about to be proposed (`revise.task.runExamples`, `--no-task-examples`). In the sandbox when there is one.
+   */
+  runTaskExamples?: boolean;
   sandbox?: {
     /**
      * Where no sandbox works (no bubblewrap or sandbox-exec), run model-written patches anyway
@@ -347,7 +355,16 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
     timings.localize = Date.now() - stageStart;
     throwIfCancelled(signal);
 
-    const task = await assessTheTask(request, run, scores, failing, sources, syntax, llm);
+    // The task's worked examples run against the code only when no test fails: failing tests say the code is
+    // wrong somewhere, so an example it contradicts would say nothing about the task.
+    const codeRunner = async (): Promise<(writable: string[]) => ProcessRunner> => {
+      const found = (sandbox ??= await detectSandbox(runner));
+      return (writable) => sandboxedRunner(runner, found, { writable, network: false });
+    };
+    const runTaskExamples = request.settings.runTaskExamples !== false;
+    const assessed = await assessTheTask(request, run, scores, failing, sources, syntax, llm, runTaskExamples && !failing ? codeRunner : undefined);
+    const task = assessed?.assessment;
+    const taskExamples = runTaskExamples ? assessed?.examples : undefined;
     if (task) logger.info(`task (${task.source}): ${task.verdict}, vagueness ${task.vagueness.toFixed(2)}${task.missing?.length ? ` — ${task.missing.join('; ')}` : ''}`);
     throwIfCancelled(signal);
     let patches: Patch[] = [];
@@ -414,6 +431,19 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
     for (let attempt = 0; decision?.action === 'propose' && attempt < MAX_CONFIRMATIONS; attempt++) {
       const proposed = patches.find((patch) => patch.id === decision?.patch);
       if (!proposed || proposed.checked?.fullSuite === 'confirmed') break;
+      // The task's worked examples, run against the patched code, before the (costlier) whole suite: a
+      // patch that contradicts them is not offered (the output bouncer says why).
+      if (taskExamples && !proposed.examples) {
+        const checked = await examplesAgainstPatch({ request, run, sources, patch: proposed, examples: taskExamples, codeRunner });
+        if (checked) {
+          proposed.examples = checked;
+          if (checked.contradictions.length > 0) {
+            logger.info(`${proposed.title}: the task's examples contradict it (${checked.contradictions.map((item) => item.call).join(', ')}); not proposed.`);
+            decision = await decide({ request, run, scores, patches, stats: patchStats, task, runner, sources, candidateRunner });
+            continue;
+          }
+        }
+      }
       progress('bounce', `Confirming ${proposed.title} with the whole suite…`, 0.9);
       const confirmation = await confirmPatch({ root: request.root, run, patch: proposed, runTests: coldRun, signal });
       throwIfCancelled(signal);
@@ -449,7 +479,9 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
 /**
  * The task to judge: the user's description, else the docstring of the function that holds the most
  * suspicious line, else (no failing test) the docstring of the function at the cursor. With an LLM judge,
- * its verdict is fused into the embedded model's.
+ * its verdict is fused into the embedded model's. With `codeRunner` (every test passes) its worked
+ * examples also run against the code; `examples` is where they come from, when it has any that can run,
+ * for the patch about to be proposed to be checked against them.
  */
 async function assessTheTask(
   request: CheckRequest,
@@ -459,22 +491,129 @@ async function assessTheTask(
   sources: SourceReader,
   syntax: SyntaxService,
   llm: LlmSession | undefined,
-): Promise<TaskAssessment | undefined> {
+  codeRunner?: () => Promise<(writable: string[]) => ProcessRunner>,
+): Promise<{ assessment: TaskAssessment; examples?: TaskExamplesSource } | undefined> {
   const judged = async (assessment: TaskAssessment, signature?: string): Promise<TaskAssessment> => {
     const judgement = await llm?.judge(assessment, signature);
     return judgement ? fuseTaskJudgement(assessment, judgement) : assessment;
   };
-  if (request.task !== undefined) return judged({ ...(await assessTask(request.task)), source: 'user' });
+  const examples = (source: TaskExamplesSource) => (codeRunner ? examplesAgainstCode({ request, run, sources, source, codeRunner }) : Promise.resolve(undefined));
+  /** The task's examples, for a patch to be checked against later; only those that can run. */
+  const runnable = (source: TaskExamplesSource) => (examplesToRun(source.text, source.signature ? { signature: source.signature } : undefined).examples.length > 0 ? { examples: source } : {});
+  if (request.task !== undefined) {
+    const source = { text: request.task };
+    const runExample = await examples(source);
+    return { assessment: await judged({ ...(await assessTask(request.task, runExample ? { runExample } : undefined)), source: 'user' }), ...runnable(source) };
+  }
   const place = scores[0] ?? (!failing ? request.focus : undefined);
   if (!place) return undefined;
-  const source = await sources.read(place.file);
-  if (source === undefined) return undefined;
-  const found = await taskOfFunctionAt(syntax, place.file, source, place.line).catch(() => undefined);
+  const code = await sources.read(place.file);
+  if (code === undefined) return undefined;
+  const found = await taskOfFunctionAt(syntax, place.file, code, place.line).catch(() => undefined);
   if (!found) return undefined;
-  const testInputs = await callsInTests(run, functionName(found.signature), sources);
-  const assessment = await assessDocstring(found.text, { signature: found.signature, testInputs });
   const name = functionName(found.signature);
-  return judged({ ...assessment, source: 'docstring', ...(name ? { function: name } : {}), location: { file: found.file, line: found.line, endLine: found.endLine } }, found.signature);
+  const testInputs = await callsInTests(run, name, sources);
+  const source: TaskExamplesSource = { text: found.text, signature: found.signature, ...(name ? { target: { file: found.file, functionName: name } } : {}) };
+  const runExample = name ? await examples(source) : undefined;
+  const assessment = await assessDocstring(found.text, { signature: found.signature, testInputs, ...(runExample ? { runExample } : {}) });
+  const location = { file: found.file, line: found.line, endLine: found.endLine };
+  return { assessment: await judged({ ...assessment, source: 'docstring', ...(name ? { function: name } : {}), location }, found.signature), ...(name ? runnable(source) : {}) };
+}
+
+/** Where a task's worked examples come from: its text, the signature it documents, and that function when known. */
+interface TaskExamplesSource {
+  text: string;
+  signature?: string;
+  target?: ExampleTarget;
+}
+
+/**
+ * Runs the task's worked examples against the code under `root` (the project, or a copy with a patch) in
+ * one harness process (see `bounce/examples`): the function documented, else the one the task's signature
+ * or examples name, looked up in the source files the tests ran. Undefined when no example could be
+ * compared; `--verbose` says why.
+ */
+async function examplesAgainstCode(context: {
+  request: CheckRequest;
+  run: TestRun;
+  sources: SourceReader;
+  source: TaskExamplesSource;
+  codeRunner: () => Promise<(writable: string[]) => ProcessRunner>;
+  /** Where the code is run from (default: the project); the target's path is mapped into it. */
+  root?: string;
+  /** How the log names the code (default: "which passes every test"). */
+  what?: string;
+}): Promise<ExampleRunner | undefined> {
+  const { request, run, source } = context;
+  const { signature, examples } = examplesToRun(source.text, source.signature ? { signature: source.signature } : undefined);
+  if (examples.length === 0) return undefined;
+  const names = [...(signature ? [signature.name] : []), ...examples.map((example) => example.functionName)];
+  const target = source.target ?? (await findExampleTarget(names, sourceFilesRun(run), context.sources, request.signal));
+  if (!target) {
+    request.logger.debug(`task examples: no function named ${codeList([...new Set(names)])} in the files the tests ran; not run against the code`);
+    return undefined;
+  }
+  const root = context.root ?? request.root;
+  const runs = await runExamples({
+    root,
+    target: { ...target, file: path.join(root, path.relative(request.root, target.file)) },
+    examples,
+    ...(signature ? { aliases: [signature.name] } : {}),
+    runner: await context.codeRunner(),
+    pythonPath: request.settings.pythonPath,
+    logger: request.logger,
+    ...(request.signal ? { signal: request.signal } : {}),
+  });
+  request.logger.info(
+    runs.compared > 0
+      ? `task examples: ${runs.compared} of ${examples.length} run against \`${target.functionName}\` (${path.relative(request.root, target.file)}), ${context.what ?? 'which passes every test'}`
+      : `task examples: not compared with the code: ${runs.note ?? 'none gave a value'}`,
+  );
+  return runs.compared > 0 ? runs.runExample : undefined;
+}
+
+/**
+ * The task's worked examples against a patch about to be proposed: the patch is written into an isolated
+ * copy of the project (never the user's files) and the examples run there. Undefined when none could be
+ * compared (no example the code can run, a project too large to copy).
+ */
+async function examplesAgainstPatch(context: {
+  request: CheckRequest;
+  run: TestRun;
+  sources: SourceReader;
+  patch: Patch;
+  examples: TaskExamplesSource;
+  codeRunner: () => Promise<(writable: string[]) => ProcessRunner>;
+}): Promise<TaskExampleCheck | undefined> {
+  const { request, patch } = context;
+  const plan = await planCopy(request.root, DEFAULT_ISOLATION_LIMITS, request.signal);
+  if ('refused' in plan) {
+    request.logger.debug(`task examples: not run against ${patch.title}: ${plan.refused}`);
+    return undefined;
+  }
+  const copy = await WorkspaceCopy.create(plan, request.signal);
+  try {
+    await copy.write(path.relative(request.root, patch.file), patch.newText);
+    const runExample = await examplesAgainstCode({ ...context, source: context.examples, root: copy.root, what: `with ${patch.title}` });
+    if (!runExample) return undefined;
+    const checked = await checkTaskExamples(context.examples.text, runExample, { ...(context.examples.signature ? { signature: context.examples.signature } : {}), ...(request.signal ? { signal: request.signal } : {}) });
+    return {
+      compared: checked.checked,
+      contradictions: checked.mismatches.flatMap((mismatch) => (mismatch.example ? [mismatch.example] : [])),
+    };
+  } finally {
+    await copy.dispose().catch((error: unknown) => request.logger.warn(`Could not remove ${copy.container}: ${String(error)}`));
+  }
+}
+
+/** Source files (not tests) the tests ran, most-run first, at most 500. */
+function sourceFilesRun(run: TestRun): string[] {
+  const tests = new Set(run.testFiles);
+  const counts = new Map<string, number>();
+  for (const test of run.tests) {
+    for (const file of Object.keys(test.coveredLines ?? {})) if (!tests.has(file)) counts.set(file, (counts.get(file) ?? 0) + 1);
+  }
+  return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 500).map(([file]) => file);
 }
 
 /**

@@ -90,6 +90,7 @@ export function toCheckReport(outcome: CheckOutcome): CheckReport {
       testsFailed: patch.testsFailed,
       ...(patch.trust !== undefined ? { trust: round(patch.trust) } : {}),
       ...(patch.checked ? { checked: patch.checked } : {}),
+      ...(patch.examples ? { examples: patch.examples } : {}),
     })),
     ...(outcome.decision ? { decision: outcome.decision } : {}),
     timingsMs: outcome.timingsMs,

@@ -179,6 +179,18 @@ export interface Patch {
    * proposed), `failed` when that run found failing tests, `not-run` otherwise.
    */
   checked?: { failing: number; covering: number; fullSuite: 'confirmed' | 'failed' | 'not-run' };
+  /**
+   * The task's worked examples run against the patched code (only for a patch about to be proposed, when
+   * the task has examples Revise can run): how many gave a value to compare, and those it contradicts.
+   */
+  examples?: TaskExampleCheck;
+}
+
+/** The task's worked examples against some code. */
+export interface TaskExampleCheck {
+  compared: number;
+  /** Each contradicted example: the call, the result the task states, and the code's. */
+  contradictions: { call: string; expected: string; actual: string }[];
 }
 
 /** Input-bouncer verdict on a task description. */
@@ -254,6 +266,8 @@ export interface CheckReport {
     trust?: number;
     /** How far it was checked (see `Patch.checked`). */
     checked?: Patch['checked'];
+    /** The task's examples against it (see `Patch.examples`). */
+    examples?: TaskExampleCheck;
   }[];
   decision?: Decision;
   timingsMs: Partial<Record<Stage, number>> & { total: number };

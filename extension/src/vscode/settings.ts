@@ -33,6 +33,7 @@ export function readCheckSettings(folder: vscode.WorkspaceFolder): CheckSettings
       warmWorkers: config.get<boolean>('patch.warmWorkers', true),
     },
     targetPrecision: clamp(config.get<number>('abstain.targetPrecision', 0.9)),
+    runTaskExamples: config.get<boolean>('task.runExamples', true) !== false,
     sandbox: { allowUnsandboxedModelCode: config.get<boolean>('sandbox.allowUnsandboxedModelCode', false) === true },
   };
 }

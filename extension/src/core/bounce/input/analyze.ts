@@ -4,11 +4,11 @@
  * see exactly the same features.
  */
 import { throwIfCancelled } from '../../errors';
-import { checkExamples, checkExamplesAgainstCode, type CodeCheck, type ExampleRunner } from './consistency';
+import { checkExamples, checkExamplesAgainstCode, runnableExamples, type CodeCheck, type ExampleRunner } from './consistency';
 import { computeFeatures, type FeatureVector, type TaskFindings } from './features';
 import { uncoveredEdges, type UncoveredEdge } from './edges';
 import { identifiersIn } from './names';
-import { parseTask, type ParsedTask } from './parse';
+import { parseTask, type ParsedTask, type TaskExample, type TaskSignature } from './parse';
 
 /** What the caller may know besides the task text. */
 export interface TaskContext {
@@ -64,6 +64,20 @@ export function analyzeTaskText(text: string, context?: Pick<TaskContext, 'code'
 /** Names in the code the task is about: a name the body uses is not undefined. */
 function knownFromCode(context: Pick<TaskContext, 'code' | 'signature'> | undefined): Set<string> {
   return identifiersIn(`${context?.code ?? ''}\n${context?.signature ?? ''}`);
+}
+
+/**
+ * The worked examples `analyzeTask` would run against the code, with the signature the text (or the
+ * context) gives: what a caller needs to run them all at once before the assessment.
+ */
+export function examplesToRun(text: string, context?: Pick<TaskContext, 'code' | 'signature'>): { signature?: TaskSignature; examples: TaskExample[] } {
+  const parsed = parseWithContext(text, context);
+  return { ...(parsed.signature ? { signature: parsed.signature } : {}), examples: runnableExamples(parsed) };
+}
+
+/** Runs the task's worked examples through `runExample` only: what the code gives, against what the task states. */
+export async function checkTaskExamples(text: string, runExample: ExampleRunner, context?: Pick<TaskContext, 'code' | 'signature' | 'signal'>): Promise<CodeCheck> {
+  return checkExamplesAgainstCode(parseWithContext(text, context), runExample, context?.signal);
 }
 
 /** Analyses the text and, when `context.runExample` is given, runs its examples against the code. */

@@ -30,6 +30,8 @@ export interface Contradiction {
     | 'code';
   /** In words a developer can act on, naming the example. */
   message: string;
+  /** For `code`: the example's call, the result it states, and the result the code gave. */
+  example?: { call: string; expected: string; actual: string };
 }
 
 /** Runs one example call against the user's code; the result's literal text, or `undefined` if it could not run. */
@@ -318,15 +320,21 @@ function sameOutput(expected: string, actual: string): boolean {
 }
 
 /**
+ * The examples `checkExamplesAgainstCode` runs: those that state an expected output written as a literal
+ * ("1 + (2 / 2) = 2" is prose, not a value), at most `MAXIMUM_RUNS`.
+ */
+export function runnableExamples(task: ParsedTask): TaskExample[] {
+  return task.examples.filter((example) => example.expected !== undefined && parseLiteral(example.expected) !== undefined).slice(0, MAXIMUM_RUNS);
+}
+
+/**
  * Runs the examples that state an expected output through `runExample` and reports those whose result
  * differs. Examples the runner cannot evaluate (it returns `undefined`) are skipped, not counted.
  */
 export async function checkExamplesAgainstCode(task: ParsedTask, runExample: ExampleRunner, signal?: AbortSignal): Promise<CodeCheck> {
   const mismatches: Contradiction[] = [];
   let checked = 0;
-  // Only outputs written as literals can be compared; "1 + (2 / 2) = 2" is prose, not a value.
-  const runnable = task.examples.filter((example) => example.expected !== undefined && parseLiteral(example.expected) !== undefined).slice(0, MAXIMUM_RUNS);
-  for (const example of runnable) {
+  for (const example of runnableExamples(task)) {
     throwIfCancelled(signal);
     const actual = await runExample(example.call);
     throwIfCancelled(signal);
@@ -335,6 +343,7 @@ export async function checkExamplesAgainstCode(task: ParsedTask, runExample: Exa
     if (!sameOutput(example.expected!, actual)) {
       mismatches.push({
         kind: 'code',
+        example: { call: example.call, expected: example.expected!, actual: actual.trim() },
         message: `the examples contradict the code: \`${example.call}\` is said to return ${example.expected} but the code returns ${actual.trim()} (either the example or the code is wrong)`,
       });
     }

@@ -11,8 +11,9 @@ import { applyRules, featureContributions, loadVaguenessModel, modelVagueness, t
 import { explainVagueness } from './reasons';
 import shippedWeights from './weights.json';
 
-export type { TaskContext, TaskAnalysis } from './analyze';
-export type { ExampleRunner, Contradiction } from './consistency';
+export { checkTaskExamples, examplesToRun, type TaskContext, type TaskAnalysis } from './analyze';
+export type { TaskExample, TaskSignature } from './parse';
+export type { CodeCheck, ExampleRunner, Contradiction } from './consistency';
 export { FEATURE_NAMES, type FeatureName, type FeatureVector } from './features';
 export { isPlainRequest, loadVaguenessModel, type VaguenessModel, type VaguenessModelFile } from './model';
 export { uncoveredEdges, type UncoveredEdge } from './edges';

@@ -7,7 +7,8 @@
  * load, the calls to make and the limits; the result holds one outcome string per call, in order:
  * `ok:<canonical value>`, `raise:<error type>`, `timeout`, or `skipped` (the harness's own time budget
  * ran out before the call). The Python harness also has a mode that turns the calls taken from the tests
- * into varied inputs.
+ * into varied inputs, and one (`examples`) that runs a task's worked examples and answers each result as
+ * its literal text (`ok:[1, 2]`), for the input bouncer to compare with what the task says.
  */
 
 /** Python 3.8+ harness, standard library only. */
@@ -226,10 +227,10 @@ def run_calls(request):
                 arm(per_call)
                 try:
                     result = function(*args, **kwargs)
-                    text = json.dumps(canonical(result), sort_keys=True)
+                    text = as_literal(result) if request.get("as_literal") else json.dumps(canonical(result), sort_keys=True)
                 finally:
                     arm(0)
-                outcomes.append("ok:" + text[:2000])
+                outcomes.append("unrepresentable" if text is None else "ok:" + text[:2000])
             except _Timeout:
                 outcomes.append("timeout")
             except KeyboardInterrupt:
@@ -249,12 +250,41 @@ def run_calls(request):
         sys.stdout, sys.stderr = real_stdout, real_stderr
     return {"outcomes": outcomes}
 
+def as_literal(value):
+    """The value as Python writes it, when that text reads back as a literal; else None."""
+    text = repr(value)
+    try:
+        ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
+    return text
+
+def run_examples(request):
+    """A task's worked examples: calls with literal arguments only, each result as its literal text."""
+    outcomes = ["unparsable"] * len(request["calls"])
+    inputs, positions = [], []
+    for index, call in enumerate(request["calls"]):
+        parsed = literal_call(call["args"])
+        if parsed is None:
+            continue
+        try:
+            value = repr(parsed)
+            ast.literal_eval(value)
+        except (ValueError, SyntaxError, RecursionError):
+            continue
+        inputs.append({"file": call["file"], "function": call["function"], "value": value})
+        positions.append(index)
+    ran = run_calls(dict(request, inputs=inputs, as_literal=True))["outcomes"]
+    for index, outcome in zip(positions, ran):
+        outcomes[index] = outcome
+    return {"outcomes": outcomes}
+
 def main():
     mode, request_file, result_file = sys.argv[1], sys.argv[2], sys.argv[3]
     with open(request_file) as handle:
         request = json.load(handle)
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 3000))
-    result = make_inputs(request) if mode == "inputs" else run_calls(request)
+    result = make_inputs(request) if mode == "inputs" else run_examples(request) if mode == "examples" else run_calls(request)
     with open(result_file, "w") as handle:
         json.dump(result, handle)
     sys.stdout.flush()
@@ -422,7 +452,8 @@ async function runCalls(request) {
       if (result && typeof result.then === 'function') {
         result = await Promise.race([result, new Promise((_, reject) => setTimeout(() => reject(Object.assign(new Error('timeout'), { timeout: true })), perCall))]);
       }
-      outcomes.push('ok:' + JSON.stringify(canonical(result)).slice(0, 2000));
+      const text = request.as_literal ? asLiteral(result) : JSON.stringify(canonical(result));
+      outcomes.push(text === undefined ? 'unrepresentable' : 'ok:' + text.slice(0, 2000));
     } catch (error) {
       if (error && (error.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT' || error.timeout)) outcomes.push('timeout');
       else outcomes.push('raise:' + ((error && error.constructor && error.constructor.name) || typeof error));
@@ -431,10 +462,33 @@ async function runCalls(request) {
   return { outcomes };
 }
 
+/** A plain value (numbers, strings, booleans, null, arrays, plain objects) as JSON; else undefined. */
+function asLiteral(value) {
+  return isPlain(value) ? JSON.stringify(value) : undefined;
+}
+
+/** A task's worked examples: calls whose arguments are plain literals, each result as its literal text. */
+async function runExamples(request) {
+  const outcomes = request.calls.map(() => 'unparsable');
+  const inputs = [];
+  const positions = [];
+  request.calls.forEach((call, index) => {
+    const args = evaluateArguments(call.args);
+    if (!args || !isPlain(args)) return;
+    inputs.push({ file: call.file, function: call.function, value: JSON.stringify(args) });
+    positions.push(index);
+  });
+  const ran = (await runCalls({ ...request, inputs, as_literal: true })).outcomes;
+  positions.forEach((index, position) => {
+    outcomes[index] = ran[position];
+  });
+  return { outcomes };
+}
+
 (async () => {
   const [mode, requestFile, resultFile] = process.argv.slice(2);
   const request = JSON.parse(fs.readFileSync(requestFile, 'utf8'));
-  const result = mode === 'inputs' ? makeInputs(request) : await runCalls(request);
+  const result = mode === 'inputs' ? makeInputs(request) : mode === 'examples' ? await runExamples(request) : await runCalls(request);
   fs.writeFileSync(resultFile, JSON.stringify(result));
   process.exit(0);
 })();

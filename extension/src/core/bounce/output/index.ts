@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { ReviseError, throwIfCancelled } from '../../errors';
 import type { SourceReader } from '../../ports';
 import { DiskSourceReader } from '../../sources';
-import type { Decision, Patch, TestRun } from '../../types';
+import type { Decision, Patch, TaskExampleCheck, TestRun } from '../../types';
 import { compareValidatedPatches } from './differential';
 import { countAssertions, trustFeatures, type FeatureContext } from './features';
 import { loadTrustModel, thresholdFor, trustLogit, trustOf } from './model';
@@ -64,6 +64,13 @@ export function shippedTrustModel(): TrustModel {
 /** True for a patch a language model wrote (origin \`llm:<model>\`). */
 export function isModelPatch(patch: Pick<Patch, 'origin'>): boolean {
   return patch.origin.startsWith('llm:');
+}
+
+/** What the task's examples showed against a patch, in words: at most two of them. */
+function contradictionWords(check: TaskExampleCheck): string {
+  const shown = check.contradictions.slice(0, 2).map((item) => `\`${item.call}\` is said to return ${item.expected} but the patched code returns ${item.actual}`);
+  const more = check.contradictions.length > 2 ? ` (and ${check.contradictions.length - 2} more)` : '';
+  return `the task's examples contradict it: ${shown.join('; ')}${more}`;
 }
 
 /** An abstention whose reasons end with what would make the task actionable. */
@@ -190,8 +197,23 @@ export async function assessPatches(request: OutputBouncerRequest): Promise<Outp
   // The most trusted validated patch; ties go to the search's order. A model's patch never goes above a
   // template patch that is equally validated: model-written code is the less predictable of the two.
   const templates = explained.filter((item) => !isModelPatch(item.patch));
-  const pool = templates.length > 0 ? templates : explained;
+  const candidates = templates.length > 0 ? templates : explained;
   const byTrust = (top: Explained, item: Explained) => (item.trust > top.trust ? item : top);
+  // A patch whose code contradicts the task's own worked examples passes the tests but not the task: it
+  // is not offered, whatever its trust; the tests and the task disagree, and only the user can say which is right.
+  const contradicted = candidates.filter((item) => (item.patch.examples?.contradictions.length ?? 0) > 0);
+  const pool = candidates.filter((item) => !contradicted.includes(item));
+  if (pool.length === 0) {
+    const first = contradicted.reduce(byTrust, contradicted[0]);
+    const where = `${path.relative(request.root, first.patch.file)}:${first.patch.lines[0] ?? '?'}`;
+    const reasons = [
+      failingReason,
+      `${first.patch.title} at ${where} passes the tests, but ${contradictionWords(first.patch.examples!)}`,
+      ...(contradicted.length > 1 ? [`they contradict ${plural(contradicted.length - 1, 'other validated patch')} too`] : []),
+    ];
+    const suggestions = [`say which is right: correct the task's example, or add a test for ${codeList(first.patch.examples!.contradictions.map((item) => item.call))} so that the tests and the task agree, and check again`];
+    return { ...base, decision: abstention(reasons, first.trust, suggestions), assessments, differential, suggestions };
+  }
   // Hard evidence against a patch (a line no passing test runs, a deleted guard, error handling or
   // branch) raises its bar: each risk halves the error rate it may have (`risk.ts`).
   const bars = new Map(
@@ -218,6 +240,12 @@ export async function assessPatches(request: OutputBouncerRequest): Promise<Outp
     const { target, threshold: needed } = barOf(item);
     return Number.isFinite(needed) ? `the threshold ${needed.toFixed(2)} set for ${precisionOf(target)}` : `${precisionOf(target)}, which no calibrated threshold reaches`;
   };
+  const passedOver = contradicted.filter((item) => item.trust > best.trust).reduce<Explained | undefined>((top, item) => (top && top.trust >= item.trust ? top : item), undefined);
+  if (passedOver) {
+    reasons.push(`the more trusted ${passedOver.patch.title} (trust ${passedOver.trust.toFixed(2)}) is not offered: ${contradictionWords(passedOver.patch.examples!)}`);
+  }
+  const agreed = best.patch.examples?.compared ?? 0;
+  if (agreed > 0) reasons.push(`the patched code gives ${agreed === 1 ? 'the task\'s example the result' : `the task's ${agreed} examples the results`} it states`);
   if (best !== mostTrusted) {
     const where = `${path.relative(request.root, mostTrusted.patch.file)}:${mostTrusted.patch.lines[0] ?? '?'}`;
     reasons.push(`the more trusted ${mostTrusted.patch.title} at ${where} (trust ${mostTrusted.trust.toFixed(2)}) is not offered: ${riskWords(barOf(mostTrusted).risks)}, so it needs ${barWords(mostTrusted)}`);

@@ -1,0 +1,152 @@
+/**
+ * Runs a task's worked examples against the project's code, so that the input bouncer can tell a task
+ * whose examples contradict code the tests hold to be right (a clear description whose example outputs
+ * were changed: the wording alone rarely shows it). The caller decides when the code can be trusted.
+ *
+ * Read-only: the code is imported from where it is (the project, or an isolated copy), the harness and
+ * its request and result files live in their own temporary folder, and the process may write only that
+ * folder (in the sandbox, when there is one). Only literal arguments are passed, so no text of the task is
+ * evaluated as code. One process for all examples; each call has its own time limit.
+ */
+import * as fsp from 'node:fs/promises';
+import * as path from 'node:path';
+import { throwIfCancelled } from '../errors';
+import type { Logger, ProcessRunner, SourceReader } from '../ports';
+import { withTempDir } from '../tempfiles';
+import type { ExampleRunner, TaskExample } from './input/index';
+import { parseLiteral } from './input/literal';
+import { definedFunctions } from './output/calls';
+import { NODE_HARNESS, PYTHON_HARNESS } from './output/harness';
+
+/** The function the examples call, and the module that defines it. */
+export interface ExampleTarget {
+  /** Absolute path of the module. */
+  file: string;
+  functionName: string;
+}
+
+export interface RunExamplesRequest {
+  /** The folder the code is imported from (the project, or a copy of it); only read. */
+  root: string;
+  target: ExampleTarget;
+  /** The examples to run; only those that call `target.functionName` (or an alias the task names) run. */
+  examples: readonly TaskExample[];
+  /** Names the task uses for the target (its signature's), besides the target's own. */
+  aliases?: readonly string[];
+  /** The runner for the harness, given the folders it may write (its own temporary folder only). */
+  runner: (writable: string[]) => ProcessRunner;
+  pythonPath?: string;
+  /** Per example call; default 1 s. */
+  perCallTimeoutMs?: number;
+  /** For the whole process (loading the module included); default 15 s. */
+  timeoutMs?: number;
+  logger: Logger;
+  signal?: AbortSignal;
+}
+
+/** What running the examples gave. */
+export interface ExampleRuns {
+  /** Each example call's result as literal text; undefined where it did not run, raised, hung or is no literal. */
+  runExample: ExampleRunner;
+  /** How many examples gave a value to compare. */
+  compared: number;
+  /** Why no example gave a value, when none did. */
+  note?: string;
+}
+
+export type ExampleLanguage = 'python' | 'javascript';
+
+/** The harness language for a module, when there is one (TypeScript needs a build first: not run). */
+export function exampleLanguage(file: string): ExampleLanguage | undefined {
+  if (file.endsWith('.py')) return 'python';
+  if (/\.(?:c|m)?js$/.test(file)) return 'javascript';
+  return undefined;
+}
+
+/**
+ * The module among `files` that defines a function the task names (`names` in order of preference: the
+ * task's signature, then the functions its examples call); undefined when none does.
+ */
+export async function findExampleTarget(names: readonly string[], files: readonly string[], sources: SourceReader, signal?: AbortSignal): Promise<ExampleTarget | undefined> {
+  const wanted = [...new Set(names.filter((name) => name.length > 0))];
+  if (wanted.length === 0) return undefined;
+  const defined = new Map<string, string>();
+  for (const file of files) {
+    const language = exampleLanguage(file);
+    if (!language) continue;
+    const source = await sources.read(file);
+    throwIfCancelled(signal);
+    if (source === undefined) continue;
+    for (const name of definedFunctions(source, language)) if (!defined.has(name)) defined.set(name, file);
+    const found = wanted.find((name) => defined.has(name));
+    // The first wanted name decides as soon as it is found; a later one waits for all files.
+    if (found === wanted[0]) break;
+  }
+  const name = wanted.find((candidate) => defined.has(candidate));
+  return name ? { file: defined.get(name)!, functionName: name } : undefined;
+}
+
+/** Runs the examples that call the target in one harness process; never throws for the code's own errors. */
+export async function runExamples(request: RunExamplesRequest): Promise<ExampleRuns> {
+  const language = exampleLanguage(request.target.file);
+  const names = new Set([request.target.functionName, ...(request.aliases ?? [])]);
+  const examples = request.examples.filter((example) => names.has(example.functionName));
+  const none = (note: string): ExampleRuns => ({ runExample: () => Promise.resolve(undefined), compared: 0, note });
+  if (!language) return none(`examples are run against Python and JavaScript modules only, not ${path.basename(request.target.file)}`);
+  if (examples.length === 0) return none(`no example calls \`${request.target.functionName}\``);
+  const relative = path.relative(request.root, request.target.file);
+  if (relative.startsWith('..') || path.isAbsolute(relative)) return none(`${request.target.file} is outside ${request.root}`);
+
+  const outcomes = await withTempDir('examples', async (folder) => {
+    const harness = path.join(folder, language === 'python' ? 'harness.py' : 'harness.cjs');
+    const requestFile = path.join(folder, 'request.json');
+    const resultFile = path.join(folder, 'result.json');
+    await fsp.writeFile(harness, language === 'python' ? PYTHON_HARNESS : NODE_HARNESS);
+    const timeoutMs = request.timeoutMs ?? 15_000;
+    const perCall = request.perCallTimeoutMs ?? 1_000;
+    await fsp.writeFile(
+      requestFile,
+      JSON.stringify({
+        root: request.root,
+        calls: examples.map((example) => ({ file: relative, function: request.target.functionName, args: example.argumentsText })),
+        per_call_timeout_ms: perCall,
+        budget_ms: Math.max(500, timeoutMs - 2_000),
+      }),
+    );
+    const env: NodeJS.ProcessEnv = { ...process.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONHASHSEED: '0' };
+    delete env.NODE_TEST_CONTEXT;
+    delete env.NODE_OPTIONS;
+    const program = language === 'python' ? (request.pythonPath ?? 'python3') : process.execPath;
+    const ran = await request.runner([folder]).run(program, [harness, 'examples', requestFile, resultFile], {
+      cwd: request.root,
+      env,
+      timeoutMs,
+      maxOutputChars: 64 * 1024,
+      ...(request.signal ? { signal: request.signal } : {}),
+    });
+    throwIfCancelled(request.signal);
+    try {
+      return (JSON.parse(await fsp.readFile(resultFile, 'utf8')) as { outcomes: string[] }).outcomes;
+    } catch {
+      request.logger.debug(`examples: the harness gave no result (${ran.timedOut ? 'killed after its time limit' : (ran.spawnError ?? `exit ${String(ran.exitCode)}: ${ran.stderr.trim().split('\n').pop() ?? ''}`)})`);
+      return undefined;
+    }
+  });
+  if (!outcomes) return none(`the examples could not be run against \`${request.target.functionName}\``);
+
+  const results = new Map<string, string>();
+  examples.forEach((example, index) => {
+    const outcome = outcomes[index] ?? '';
+    if (!outcome.startsWith('ok:')) return;
+    const text = outcome.slice(3);
+    // A value that does not read back as a literal (a truncated or custom repr) cannot be compared.
+    if (parseLiteral(text) !== undefined) results.set(example.call, text);
+  });
+  const skipped = outcomes.filter((outcome) => !outcome.startsWith('ok:'));
+  if (skipped.length > 0) request.logger.debug(`examples: ${skipped.length} of ${examples.length} gave no value (${[...new Set(skipped)].slice(0, 3).join(', ')})`);
+  return {
+    runExample: (call) => Promise.resolve(results.get(call)),
+    compared: results.size,
+    ...(results.size === 0 ? { note: `no example of \`${request.target.functionName}\` gave a value to compare` } : {}),
+  };
+}

@@ -1,0 +1,207 @@
+/**
+ * A task's worked examples run against the project's code (`bounce/examples`), and the pipeline's use of
+ * them: only when no test fails, for an explicit task or the docstring of the function at the cursor.
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { findExampleTarget, runExamples } from '../../extension/src/core/bounce/examples';
+import { examplesToRun } from '../../extension/src/core/bounce/input/index';
+import { DEFAULT_SETTINGS, runCheck } from '../../extension/src/core/pipeline';
+import { silentLogger } from '../../extension/src/core/ports';
+import { NodeProcessRunner } from '../../extension/src/core/process';
+import { DiskSourceReader } from '../../extension/src/core/sources';
+import { SyntaxService } from '../../extension/src/core/syntax/treeSitter';
+import { grammarsDir, repoRoot } from './helpers';
+
+const python = '/usr/bin/python3';
+const pythonMissing = spawnSync(python, ['-c', 'import pytest'], { encoding: 'utf8' }).status === 0 ? undefined : `${python} with pytest is not available here`;
+
+function project(files: Record<string, string>): { base: string; root: string } {
+  const base = mkdtempSync(path.join(os.tmpdir(), 'revise-examples-'));
+  const root = path.join(base, 'project');
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
+    writeFileSync(path.join(root, name), text);
+  }
+  return { base, root };
+}
+
+/** Every file under `root`, relative, sorted: to show a run wrote nothing there. */
+function listing(root: string): string[] {
+  return (readdirSync(root, { recursive: true }) as string[]).map(String).sort();
+}
+
+const plainRunner = () => new NodeProcessRunner();
+
+const PYTHON_MODULE = [
+  'import time',
+  '',
+  'class Box:',
+  '    pass',
+  '',
+  'def add(a, b):',
+  '    return a + b',
+  '',
+  'def boxed(a):',
+  '    return Box()',
+  '',
+  'def fail(a):',
+  '    raise ValueError(a)',
+  '',
+  'def slow(a):',
+  '    while True:',
+  '        time.sleep(0.01)',
+  '',
+].join('\n');
+
+test('runs a Python task\'s examples against the module: literal results only, errors and hangs give no value, nothing written', { skip: pythonMissing }, async () => {
+  const { base, root } = project({ 'pkg/calc.py': PYTHON_MODULE, 'pkg/__init__.py': '' });
+  try {
+    const before = listing(root);
+    const text = 'def add(a, b):\n    """Sum.\n\n    >>> add(2, 3)\n    6\n    >>> add([1], [2])\n    [1, 2]\n    >>> add(x, 1)\n    2\n    """';
+    const { examples } = examplesToRun(text);
+    assert.deepEqual(examples.map((example) => example.call), ['add(2, 3)', 'add([1], [2])', 'add(x, 1)']);
+    const file = path.join(root, 'pkg', 'calc.py');
+    const runs = await runExamples({ root, target: { file, functionName: 'add' }, examples, runner: plainRunner, pythonPath: python, logger: silentLogger });
+    assert.equal(await runs.runExample('add(2, 3)'), '5');
+    assert.equal(await runs.runExample('add([1], [2])'), '[1, 2]');
+    assert.equal(await runs.runExample('add(x, 1)'), undefined, 'a name, not a literal: never evaluated');
+    assert.equal(runs.compared, 2);
+
+    const others = examplesToRun('>>> boxed(1)\n1\n>>> fail(2)\n2\n>>> slow(3)\n3').examples;
+    for (const functionName of ['boxed', 'fail', 'slow']) {
+      const one = await runExamples({ root, target: { file, functionName }, examples: others, runner: plainRunner, pythonPath: python, perCallTimeoutMs: 200, logger: silentLogger });
+      assert.equal(one.compared, 0, functionName);
+      assert.match(one.note ?? '', new RegExp(`no example of \`${functionName}\` gave a value`), functionName);
+    }
+    assert.deepEqual(listing(root), before, 'nothing written next to the code (no __pycache__)');
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
+
+test('runs a JavaScript task\'s examples against a CommonJS module; a TypeScript module is not run', async () => {
+  const { base, root } = project({ 'lib/calc.js': 'function add(a, b) {\n  return a + b;\n}\nfunction pair(a) {\n  return [a, null];\n}\nfunction box(a) {\n  return new Map([[a, a]]);\n}\nmodule.exports = { add, pair, box };\n' });
+  try {
+    const file = path.join(root, 'lib', 'calc.js');
+    const { examples } = examplesToRun('/**\n * Sum of two numbers.\n * add(2, 3) ➞ 6\n */\nfunction add(a, b) {}');
+    const runs = await runExamples({ root, target: { file, functionName: 'add' }, examples, runner: plainRunner, logger: silentLogger });
+    assert.equal(await runs.runExample('add(2, 3)'), '5');
+    assert.equal(runs.compared, 1);
+    const others = [
+      { call: 'pair(1)', functionName: 'pair', argumentsText: '1', argumentCount: 1, expected: '[1, null]' },
+      { call: 'box(1)', functionName: 'box', argumentsText: '1', argumentCount: 1, expected: '[1]' },
+    ];
+    const paired = await runExamples({ root, target: { file, functionName: 'pair' }, examples: others, runner: plainRunner, logger: silentLogger });
+    assert.equal(await paired.runExample('pair(1)'), '[1,null]');
+    const boxed = await runExamples({ root, target: { file, functionName: 'box' }, examples: others, runner: plainRunner, logger: silentLogger });
+    assert.equal(await boxed.runExample('box(1)'), undefined, 'a Map is no literal');
+    const typescript = await runExamples({ root, target: { file: path.join(root, 'lib', 'calc.ts'), functionName: 'add' }, examples, runner: plainRunner, logger: silentLogger });
+    assert.equal(typescript.compared, 0);
+    assert.match(typescript.note ?? '', /Python and JavaScript modules only/);
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
+
+test('finds the module that defines the function the task names, the signature\'s name first', async () => {
+  const { base, root } = project({ 'a.py': 'def helper(x):\n    return x\n', 'b.py': 'def total(xs):\n    return sum(xs)\n', 'c.js': 'function helper(x) { return x; }\n' });
+  try {
+    const files = ['a.py', 'b.py', 'c.js'].map((name) => path.join(root, name));
+    const sources = new DiskSourceReader();
+    assert.deepEqual(await findExampleTarget(['total', 'helper'], files, sources), { file: files[1], functionName: 'total' });
+    assert.deepEqual(await findExampleTarget(['candidate', 'helper'], files, sources), { file: files[0], functionName: 'helper' });
+    assert.equal(await findExampleTarget(['candidate'], files, sources), undefined);
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
+
+const CALC = 'def add(a, b):\n    """Sum of a and b.\n\n    >>> add(2, 3)\n    6\n    """\n    return a + b\n';
+
+async function check(root: string, extra: { task?: string; focus?: { file: string; line: number } }) {
+  const said: string[] = [];
+  const logger = { ...silentLogger, info: (message: string) => said.push(message), debug: (message: string) => said.push(message) };
+  const result = await runCheck({
+    root,
+    mode: 'check',
+    assets: { grammarsDir, pythonDir: path.join(repoRoot, 'extension', 'python') },
+    settings: { ...DEFAULT_SETTINGS, pythonPath: python },
+    logger,
+    syntax: new SyntaxService(grammarsDir),
+    ...extra,
+  });
+  return { result, said };
+}
+
+test('a check with every test passing runs an explicit task\'s examples against the code and says when they contradict it', { skip: pythonMissing }, async () => {
+  const { base, root } = project({ 'calc.py': CALC, 'tests/test_calc.py': 'from calc import add\n\ndef test_add():\n    assert add(1, 1) == 2\n', 'pytest.ini': '[pytest]\npythonpath = .\n' });
+  try {
+    const task = (output: number) => `def add(a, b):\n    """Return the sum of the two integers a and b.\n\n    >>> add(2, 3)\n    ${output}\n    """`;
+    const wrong = await check(root, { task: task(6) });
+    assert.equal(wrong.result.report.task?.verdict, 'vague');
+    assert.match((wrong.result.report.task?.missing ?? []).join('\n'), /`add\(2, 3\)` is said to return 6 but the code returns 5/);
+    assert.ok(wrong.said.some((line) => /task examples: 1 of 1 run against `add` \(calc\.py\), which passes every test/.test(line)), wrong.said.join('\n'));
+    const right = await check(root, { task: task(5) });
+    assert.ok(!(right.result.report.task?.missing ?? []).some((reason) => /contradict/.test(reason)), JSON.stringify(right.result.report.task));
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
+
+test('the docstring of the function at the cursor is checked the same way; with a failing test no example runs', { skip: pythonMissing }, async () => {
+  const passing = project({ 'calc.py': CALC, 'tests/test_calc.py': 'from calc import add\n\ndef test_add():\n    assert add(1, 1) == 2\n', 'pytest.ini': '[pytest]\npythonpath = .\n' });
+  const failing = project({ 'calc.py': CALC, 'tests/test_calc.py': 'from calc import add\n\ndef test_add():\n    assert add(1, 1) == 3\n', 'pytest.ini': '[pytest]\npythonpath = .\n' });
+  try {
+    const docstring = await check(passing.root, { focus: { file: path.join(passing.root, 'calc.py'), line: 7 } });
+    assert.equal(docstring.result.report.task?.source, 'docstring');
+    assert.equal(docstring.result.report.task?.verdict, 'vague', JSON.stringify(docstring.result.report.task));
+    assert.match((docstring.result.report.task?.missing ?? []).join('\n'), /the code returns 5/);
+
+    const broken = await check(failing.root, { task: 'def add(a, b):\n    """Return the sum of the two integers a and b.\n\n    >>> add(2, 3)\n    6\n    """' });
+    assert.ok(!(broken.result.report.task?.missing ?? []).some((reason) => /contradict the code/.test(reason)), JSON.stringify(broken.result.report.task));
+    assert.ok(!broken.said.some((line) => /task examples/.test(line)), 'not run while a test fails');
+  } finally {
+    rmSync(passing.base, { recursive: true, force: true });
+    rmSync(failing.base, { recursive: true, force: true });
+  }
+});
+
+test('Check and Fix runs the task\'s examples against the patch it would propose: it is withheld when they contradict it, and the agreement is a reason when they do not', { skip: pythonMissing }, async () => {
+  const buggy = 'def add(a, b):\n    """Sum of a and b.\n\n    >>> add(2, 3)\n    5\n    """\n    return a - b\n';
+  const { base, root } = project({ 'calc.py': buggy, 'tests/test_calc.py': 'from calc import add\n\ndef test_add():\n    assert add(2, 3) == 5\n\ndef test_same():\n    assert add(1, 1) == 2\n', 'pytest.ini': '[pytest]\npythonpath = .\n' });
+  const fix = (task?: string, runTaskExamples = true) =>
+    runCheck({
+      root,
+      mode: 'fix',
+      assets: { grammarsDir, pythonDir: path.join(repoRoot, 'extension', 'python') },
+      settings: { ...DEFAULT_SETTINGS, pythonPath: python, runTaskExamples, patch: { ...DEFAULT_SETTINGS.patch, workers: 1 } },
+      logger: silentLogger,
+      syntax: new SyntaxService(grammarsDir),
+      ...(task ? { task } : {}),
+    });
+  try {
+    const docstring = await fix();
+    assert.equal(docstring.report.decision?.action, 'propose', docstring.report.decision?.reasons.join(' | '));
+    const proposed = docstring.report.patches.find((patch) => patch.id === docstring.report.decision?.patch);
+    assert.deepEqual(proposed?.examples, { compared: 1, contradictions: [] });
+    assert.ok(docstring.report.decision?.reasons.some((reason) => /gives the task's example the result it states/.test(reason)));
+
+    const contradictingTask = 'def add(a, b):\n    """Return the sum of the two integers a and b.\n\n    >>> add(2, 3)\n    6\n    """';
+    const contradicting = await fix(contradictingTask);
+    assert.equal(contradicting.report.decision?.action, 'abstain', contradicting.report.decision?.reasons.join(' | '));
+    assert.ok(contradicting.report.decision?.reasons.some((reason) => /`add\(2, 3\)` is said to return 6 but the patched code returns 5/.test(reason)), contradicting.report.decision?.reasons.join(' | '));
+    // The verdict on the task stays about its text: the patch, the example or the tests may be what is wrong.
+    assert.ok(!(contradicting.report.task?.missing ?? []).some((reason) => /contradict/.test(reason)), JSON.stringify(contradicting.report.task));
+    const textOnly = await fix(contradictingTask, false);
+    assert.equal(textOnly.report.decision?.action, 'propose', 'with revise.task.runExamples off, the task is judged from its text alone');
+    assert.equal(textOnly.report.patches.find((patch) => patch.id === textOnly.report.decision?.patch)?.examples, undefined);
+    assert.equal(readFileSync(path.join(root, 'calc.py'), 'utf8'), buggy, 'the user\'s file is untouched');
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
