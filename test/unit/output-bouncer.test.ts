@@ -426,6 +426,20 @@ describe('output bouncer: decisions on a real pytest project', { skip: pythonMis
     assert.equal(unchecked.decision?.patch, trustOf('p1') >= trustOf('p2') ? 'p1' : 'p2');
   });
 
+  test('a patch that breaks a doctest example of its function that held before is not offered', async () => {
+    const broken = patch('p1', withCondition('score >= 50'));
+    broken.patch = { ...broken.patch, documented: { function: 'grade', run: 2, broken: [{ source: 'grade(50)', want: "'fail'", got: "'pass'" }] } };
+    const alone = await assessPatches(request([broken], { differential: false, targetPrecision: 0 }));
+    assert.equal(alone.decision?.action, 'abstain', alone.decision?.reasons.join(' | '));
+    assert.ok(alone.decision?.reasons.some((reason) => /passes the tests, but it breaks the doctest examples of `grade`: `grade\(50\)` gives 'fail', as documented, before the patch and 'pass' with it/.test(reason)), alone.decision?.reasons.join(' | '));
+    assert.ok(alone.suggestions.some((suggestion) => /the docstring of `grade` is out of date/.test(suggestion)), alone.suggestions.join(' | '));
+    const kept = patch('p1', withCondition('score >= 50'));
+    kept.patch = { ...kept.patch, documented: { function: 'grade', run: 2, broken: [] } };
+    const fine = await assessPatches(request([kept], { differential: false, targetPrecision: 0 }));
+    assert.equal(fine.decision?.action, 'propose');
+    assert.ok(fine.decision?.reasons.some((reason) => /the doctest examples of `grade` still pass with it \(2\)/.test(reason)), fine.decision?.reasons.join(' | '));
+  });
+
   test('a patch that deletes a guard must reach the stricter threshold; a less trusted ordinary patch is offered instead', async () => {
     // Trust from the candidate's rank alone: rank 1 → 0.96, rank 2 → 0.92. The table: 0.90 for 90 %
     // precision, 0.97 for 95 %, 0.99 for 97.5 %. Both tests fail, so no passing test runs line 3: a

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { findExampleTarget, runExamples } from '../../extension/src/core/bounce/examples';
+import { brokenDocExamples, findExampleTarget, runDocExamples, runExamples } from '../../extension/src/core/bounce/examples';
 import { examplesToRun } from '../../extension/src/core/bounce/input/index';
 import { DEFAULT_SETTINGS, runCheck } from '../../extension/src/core/pipeline';
 import { silentLogger } from '../../extension/src/core/ports';
@@ -201,6 +201,82 @@ test('Check and Fix runs the task\'s examples against the patch it would propose
     assert.equal(textOnly.report.decision?.action, 'propose', 'with revise.task.runExamples off, the task is judged from its text alone');
     assert.equal(textOnly.report.patches.find((patch) => patch.id === textOnly.report.decision?.patch)?.examples, undefined);
     assert.equal(readFileSync(path.join(root, 'calc.py'), 'utf8'), buggy, 'the user\'s file is untouched');
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
+
+const BOX = [
+  'class Box:',
+  '    def __init__(self, size):',
+  '        self.size = size',
+  '',
+  '    def grow(self, by):',
+  '        """Grows the box.',
+  '',
+  '        >>> Box(2).grow(3).size',
+  '        5',
+  '        >>> Box(0).grow(0).size',
+  '        0',
+  '        >>> Box(1).grow(1).size',
+  '        3',
+  '        """',
+  '        self.size = self.size + by',
+  '        return self',
+  '',
+  '',
+  'def outer():',
+  '    def inner():',
+  '        """',
+  '        >>> 1',
+  '        1',
+  '        """',
+  '        return 1',
+  '    return inner',
+  '',
+].join('\n');
+
+test('runs the doctest examples of the function holding a line, and names those a change breaks', { skip: pythonMissing }, async () => {
+  const { base, root } = project({ 'box.py': BOX });
+  try {
+    const file = path.join(root, 'box.py');
+    const before = await runDocExamples({ root, file, line: 15, runner: plainRunner, pythonPath: python, logger: silentLogger });
+    assert.equal(before?.qualname, 'Box.grow');
+    assert.deepEqual(before?.examples.map((example) => example.passed), [true, true, false], 'the third example is wrong in the docstring itself');
+    assert.equal(await runDocExamples({ root, file, line: 25, runner: plainRunner, pythonPath: python, logger: silentLogger }), undefined, 'a nested function cannot be reached from the module');
+
+    writeFileSync(file, BOX.replace('self.size = self.size + by', 'self.size = self.size * by'));
+    const after = await runDocExamples({ root, file, qualname: 'Box.grow', runner: plainRunner, pythonPath: python, logger: silentLogger });
+    const broken = brokenDocExamples(before!, after!);
+    assert.deepEqual(
+      broken.map(({ source, want, got }) => ({ source, want, got })),
+      [{ source: 'Box(2).grow(3).size', want: '5', got: '6' }],
+      'the example that passed before and fails now; the one that failed before does not count',
+    );
+    assert.deepEqual(listing(root), ['box.py'], 'nothing written next to the code');
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
+
+test('Check and Fix runs the patched function\'s doctests before and after the patch it would propose', { skip: pythonMissing }, async () => {
+  const source = 'def add(a, b):\n    """Sum of a and b.\n\n    >>> add(3, 0)\n    3\n    """\n    return a - b\n';
+  const { base, root } = project({ 'calc.py': source, 'tests/test_calc.py': 'from calc import add\n\ndef test_add():\n    assert add(2, 2) == 4\n', 'pytest.ini': '[pytest]\npythonpath = .\n' });
+  try {
+    const result = await runCheck({
+      root,
+      mode: 'fix',
+      assets: { grammarsDir, pythonDir: path.join(repoRoot, 'extension', 'python') },
+      settings: { ...DEFAULT_SETTINGS, pythonPath: python, targetPrecision: 0, patch: { ...DEFAULT_SETTINGS.patch, workers: 1 } },
+      logger: silentLogger,
+      syntax: new SyntaxService(grammarsDir),
+    });
+    const proposed = result.report.patches.find((patch) => patch.id === result.report.decision?.patch);
+    assert.ok(proposed, result.report.decision?.reasons.join(' | '));
+    assert.deepEqual(proposed.documented, { function: 'add', run: 1, broken: [] });
+    assert.ok(result.report.decision?.reasons.some((reason) => /the doctest examples of `add` still pass with it \(1\)/.test(reason)));
+    for (const patch of result.report.patches) assert.ok(!patch.documented || patch.documented.broken.length === 0 || patch.id !== proposed.id);
+    assert.equal(readFileSync(path.join(root, 'calc.py'), 'utf8'), source);
   } finally {
     rmSync(base, { recursive: true, force: true });
   }

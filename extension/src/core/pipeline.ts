@@ -20,9 +20,9 @@ import { startVitestWorker } from './exec/vitestWorker';
 import { startNodeTestWorker } from './exec/nodeTestWorker';
 import { startPytestWorker } from './exec/pytestWorker';
 import { WorkerUnavailable, type TestWorker, type WorkerFactory } from './exec/types';
-import { findExampleTarget, runExamples, type ExampleTarget } from './bounce/examples';
+import { brokenDocExamples, findExampleTarget, runDocExamples, runExamples, type ExampleTarget } from './bounce/examples';
 import { assessDocstring, assessTask, checkTaskExamples, examplesToRun, fuseTaskJudgement, type ExampleRunner } from './bounce/input/index';
-import { assessPatches, DEFAULT_TARGET_PRECISION } from './bounce/output/index';
+import { assessPatches, DEFAULT_TARGET_PRECISION, exampleObjection } from './bounce/output/index';
 import { taskOfFunctionAt } from './bounce/task';
 import { LlmSession, type CheckLlmOptions, type LlmCheckSummary } from './llm/check';
 import type { Logger, ProcessRunner, SourceReader } from './ports';
@@ -35,7 +35,7 @@ import { codeList } from './text';
 import { toCheckReport, type CheckOutcome } from './report';
 import { DiskSourceReader } from './sources';
 import { SyntaxService } from './syntax/treeSitter';
-import type { CheckReport, Decision, Framework, LineScore, Patch, ProgressUpdate, Stage, TaskAssessment, TaskExampleCheck, TestRun } from './types';
+import type { CheckReport, Decision, Framework, LineScore, Patch, ProgressUpdate, Stage, TaskAssessment, TestRun } from './types';
 
 /** User-facing settings that shape one check (the adapters read them from `revise.*` or CLI flags). */
 export interface CheckSettings {
@@ -431,17 +431,16 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
     for (let attempt = 0; decision?.action === 'propose' && attempt < MAX_CONFIRMATIONS; attempt++) {
       const proposed = patches.find((patch) => patch.id === decision?.patch);
       if (!proposed || proposed.checked?.fullSuite === 'confirmed') break;
-      // The task's worked examples, run against the patched code, before the (costlier) whole suite: a
-      // patch that contradicts them is not offered (the output bouncer says why).
-      if (taskExamples && !proposed.examples) {
-        const checked = await examplesAgainstPatch({ request, run, sources, patch: proposed, examples: taskExamples, codeRunner });
-        if (checked) {
-          proposed.examples = checked;
-          if (checked.contradictions.length > 0) {
-            logger.info(`${proposed.title}: the task's examples contradict it (${checked.contradictions.map((item) => item.call).join(', ')}); not proposed.`);
-            decision = await decide({ request, run, scores, patches, stats: patchStats, task, runner, sources, candidateRunner });
-            continue;
-          }
+      // The task's worked examples and the patched function's doctest examples, run against the patched
+      // code before the (costlier) whole suite: a patch they speak against is not offered (the output
+      // bouncer says why).
+      if (runTaskExamples && !proposed.examples && !proposed.documented) {
+        await examplesAgainstPatch({ request, run, sources, patch: proposed, ...(taskExamples ? { examples: taskExamples } : {}), codeRunner });
+        const objection = exampleObjection(proposed);
+        if (objection) {
+          logger.info(`${proposed.title}: ${objection}; not proposed.`);
+          decision = await decide({ request, run, scores, patches, stats: patchStats, task, runner, sources, candidateRunner });
+          continue;
         }
       }
       progress('bounce', `Confirming ${proposed.title} with the whole suite…`, 0.9);
@@ -573,34 +572,55 @@ async function examplesAgainstCode(context: {
 }
 
 /**
- * The task's worked examples against a patch about to be proposed: the patch is written into an isolated
- * copy of the project (never the user's files) and the examples run there. Undefined when none could be
- * compared (no example the code can run, a project too large to copy).
+ * Examples against a patch about to be proposed, set on the patch: the task's worked examples (`examples`)
+ * and, for Python, the doctest examples of the function the patch changes, run on the code before it and
+ * after. Both run in an isolated copy of the project (never the user's files), before and after the patch
+ * is written into it. Nothing is set where nothing could be compared (no example the code can run, a
+ * project too large to copy).
  */
 async function examplesAgainstPatch(context: {
   request: CheckRequest;
   run: TestRun;
   sources: SourceReader;
   patch: Patch;
-  examples: TaskExamplesSource;
+  examples?: TaskExamplesSource;
   codeRunner: () => Promise<(writable: string[]) => ProcessRunner>;
-}): Promise<TaskExampleCheck | undefined> {
+}): Promise<void> {
   const { request, patch } = context;
+  const original = await context.sources.read(patch.file);
+  const line = patch.lines[0];
+  const hasDoctests = patch.file.endsWith('.py') && original?.includes('>>>') === true && line !== undefined;
+  if (!context.examples && !hasDoctests) return;
   const plan = await planCopy(request.root, DEFAULT_ISOLATION_LIMITS, request.signal);
   if ('refused' in plan) {
-    request.logger.debug(`task examples: not run against ${patch.title}: ${plan.refused}`);
-    return undefined;
+    request.logger.debug(`examples: not run against ${patch.title}: ${plan.refused}`);
+    return;
   }
   const copy = await WorkspaceCopy.create(plan, request.signal);
   try {
-    await copy.write(path.relative(request.root, patch.file), patch.newText);
-    const runExample = await examplesAgainstCode({ ...context, source: context.examples, root: copy.root, what: `with ${patch.title}` });
-    if (!runExample) return undefined;
-    const checked = await checkTaskExamples(context.examples.text, runExample, { ...(context.examples.signature ? { signature: context.examples.signature } : {}), ...(request.signal ? { signal: request.signal } : {}) });
-    return {
-      compared: checked.checked,
-      contradictions: checked.mismatches.flatMap((mismatch) => (mismatch.example ? [mismatch.example] : [])),
-    };
+    const relative = path.relative(request.root, patch.file);
+    const file = path.join(copy.root, relative);
+    const common = { runner: await context.codeRunner(), pythonPath: request.settings.pythonPath, logger: request.logger, ...(request.signal ? { signal: request.signal } : {}) };
+    // The doctests of the function the patch changes, on the code before it (in the copy too); only those
+    // that pass there count.
+    const before = hasDoctests ? await runDocExamples({ root: copy.root, file, line, ...common }) : undefined;
+    const doctests = before?.examples.some((example) => example.passed) ? before : undefined;
+    await copy.write(relative, patch.newText);
+    if (context.examples) {
+      const runExample = await examplesAgainstCode({ ...context, source: context.examples, root: copy.root, what: `with ${patch.title}` });
+      if (runExample) {
+        const checked = await checkTaskExamples(context.examples.text, runExample, { ...(context.examples.signature ? { signature: context.examples.signature } : {}), ...(request.signal ? { signal: request.signal } : {}) });
+        patch.examples = { compared: checked.checked, contradictions: checked.mismatches.flatMap((mismatch) => (mismatch.example ? [mismatch.example] : [])) };
+      }
+    }
+    if (doctests) {
+      const after = await runDocExamples({ root: copy.root, file, qualname: doctests.qualname, ...common });
+      if (after) {
+        const broken = brokenDocExamples(doctests, after).map(({ source, want, got }) => ({ source, want, got }));
+        patch.documented = { function: doctests.qualname, run: after.examples.length, broken };
+        request.logger.info(`doctest: ${after.examples.length} examples of \`${doctests.qualname}\` with ${patch.title}: ${broken.length === 0 ? 'none broken' : `${broken.length} that passed before fail`}`);
+      }
+    }
   } finally {
     await copy.dispose().catch((error: unknown) => request.logger.warn(`Could not remove ${copy.container}: ${String(error)}`));
   }

@@ -91,6 +91,7 @@ export function toCheckReport(outcome: CheckOutcome): CheckReport {
       ...(patch.trust !== undefined ? { trust: round(patch.trust) } : {}),
       ...(patch.checked ? { checked: patch.checked } : {}),
       ...(patch.examples ? { examples: patch.examples } : {}),
+      ...(patch.documented ? { documented: patch.documented } : {}),
     })),
     ...(outcome.decision ? { decision: outcome.decision } : {}),
     timingsMs: outcome.timingsMs,

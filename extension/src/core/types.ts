@@ -184,6 +184,21 @@ export interface Patch {
    * the task has examples Revise can run): how many gave a value to compare, and those it contradicts.
    */
   examples?: TaskExampleCheck;
+  /**
+   * The doctest examples of the patched Python function, run on the code before and after the patch (only
+   * for a patch about to be proposed): those that passed before and fail with it.
+   */
+  documented?: DocExampleCheck;
+}
+
+/** A function's doctest examples before and after a patch. */
+export interface DocExampleCheck {
+  /** Dotted name of the function (`Class.method`). */
+  function: string;
+  /** Examples that ran. */
+  run: number;
+  /** Examples that passed before the patch and fail with it: the source, what the docstring shows, what it gave. */
+  broken: { source: string; want: string; got: string }[];
 }
 
 /** The task's worked examples against some code. */
@@ -268,6 +283,8 @@ export interface CheckReport {
     checked?: Patch['checked'];
     /** The task's examples against it (see `Patch.examples`). */
     examples?: TaskExampleCheck;
+    /** Its function's doctest examples before and after it (see `Patch.documented`). */
+    documented?: DocExampleCheck;
   }[];
   decision?: Decision;
   timingsMs: Partial<Record<Stage, number>> & { total: number };

@@ -150,3 +150,81 @@ export async function runExamples(request: RunExamplesRequest): Promise<ExampleR
     ...(results.size === 0 ? { note: `no example of \`${request.target.functionName}\` gave a value to compare` } : {}),
   };
 }
+
+/** One doctest example of a function's docstring, as it ran. */
+export interface DocExample {
+  source: string;
+  want: string;
+  got: string;
+  passed: boolean;
+}
+
+/** What the doctest examples of one function gave. */
+export interface DocExampleRun {
+  /** Dotted name of the function, from its module (`Class.method`). */
+  qualname: string;
+  examples: DocExample[];
+}
+
+export interface RunDocExamplesRequest {
+  /** The folder the code is imported from (the project, or a copy of it); only read. */
+  root: string;
+  /** Absolute path of a Python module under `root`. */
+  file: string;
+  /** The function holding this 1-based line, unless `qualname` names it. */
+  line?: number;
+  qualname?: string;
+  runner: (writable: string[]) => ProcessRunner;
+  pythonPath?: string;
+  /** For all examples together; default 5 s (the process gets 10 s more to load the module). */
+  timeoutMs?: number;
+  logger: Logger;
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs the doctest examples (`>>> …`) of the Python function that holds a line (or is named), with
+ * `ELLIPSIS` and `NORMALIZE_WHITESPACE`, in one process that may write only its own temporary folder.
+ * Undefined when the module is not Python, the function cannot be reached from its module (one nested in
+ * another function), or the process gave no result.
+ */
+export async function runDocExamples(request: RunDocExamplesRequest): Promise<DocExampleRun | undefined> {
+  if (exampleLanguage(request.file) !== 'python') return undefined;
+  const relative = path.relative(request.root, request.file);
+  if (relative.startsWith('..') || path.isAbsolute(relative)) return undefined;
+  const timeoutMs = request.timeoutMs ?? 5_000;
+  const result = await withTempDir('doctest', async (folder) => {
+    const harness = path.join(folder, 'harness.py');
+    const requestFile = path.join(folder, 'request.json');
+    const resultFile = path.join(folder, 'result.json');
+    await fsp.writeFile(harness, PYTHON_HARNESS);
+    await fsp.writeFile(requestFile, JSON.stringify({ root: request.root, file: relative, line: request.line ?? 0, qualname: request.qualname ?? null, timeout_ms: timeoutMs }));
+    const env: NodeJS.ProcessEnv = { ...process.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONHASHSEED: '0' };
+    const ran = await request.runner([folder]).run(request.pythonPath ?? 'python3', [harness, 'doctest', requestFile, resultFile], {
+      cwd: request.root,
+      env,
+      timeoutMs: timeoutMs + 10_000,
+      maxOutputChars: 64 * 1024,
+      ...(request.signal ? { signal: request.signal } : {}),
+    });
+    throwIfCancelled(request.signal);
+    try {
+      return JSON.parse(await fsp.readFile(resultFile, 'utf8')) as { qualname: string | null; examples: DocExample[]; error?: string };
+    } catch {
+      request.logger.debug(`doctest: no result for ${relative} (${ran.timedOut ? 'killed after its time limit' : `exit ${String(ran.exitCode)}`})`);
+      return undefined;
+    }
+  });
+  if (!result?.qualname) return undefined;
+  if (result.error) request.logger.debug(`doctest: ${result.qualname} in ${relative}: ${result.error}`);
+  return { qualname: result.qualname, examples: result.examples };
+}
+
+/**
+ * The doctest examples a change breaks: those that pass on the code before it and fail after, matched by
+ * their source in order (an example the change itself edits is compared with its old self by position).
+ */
+export function brokenDocExamples(before: DocExampleRun, after: DocExampleRun): DocExample[] {
+  if (before.examples.length !== after.examples.length) return [];
+  return after.examples.filter((example, index) => !example.passed && before.examples[index]!.passed && before.examples[index]!.source === example.source);
+}

@@ -8,7 +8,8 @@
  * `ok:<canonical value>`, `raise:<error type>`, `timeout`, or `skipped` (the harness's own time budget
  * ran out before the call). The Python harness also has a mode that turns the calls taken from the tests
  * into varied inputs, and one (`examples`) that runs a task's worked examples and answers each result as
- * its literal text (`ok:[1, 2]`), for the input bouncer to compare with what the task says.
+ * its literal text (`ok:[1, 2]`), for the input bouncer to compare with what the task says; and one
+ * (`doctest`, Python) that runs the doctest examples of the function holding a line, each pass or fail.
  */
 
 /** Python 3.8+ harness, standard library only. */
@@ -279,12 +280,78 @@ def run_examples(request):
         outcomes[index] = outcome
     return {"outcomes": outcomes}
 
+def enclosing_qualname(path, line):
+    """Dotted name of the innermost function (or method) whose lines hold 'line', when it can be reached
+    from the module by attribute access (not one nested in another function); else None."""
+    with open(path, encoding="utf-8") as handle:
+        tree = ast.parse(handle.read())
+    found = [None]
+    def visit(node, trail, inside_function):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                end = getattr(child, "end_lineno", None) or child.lineno
+                if child.lineno <= line <= end:
+                    name = trail + [child.name]
+                    is_function = not isinstance(child, ast.ClassDef)
+                    if is_function:
+                        found[0] = None if inside_function else ".".join(name)
+                    visit(child, name, inside_function or is_function)
+    visit(tree, [], False)
+    return found[0]
+
+def run_doctests(request):
+    """The doctest examples of one function's docstring, each 'pass' or 'fail' with what it printed."""
+    root = request["root"]
+    os.chdir(root)
+    path = os.path.join(root, request["file"])
+    qualname = request.get("qualname") or enclosing_qualname(path, int(request["line"]))
+    if not qualname:
+        return {"qualname": None, "examples": []}
+    import doctest
+    real_stdout, real_stderr = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = io.StringIO(), io.StringIO()
+    has_alarm = hasattr(signal, "setitimer")
+    if has_alarm:
+        signal.signal(signal.SIGALRM, _on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, float(request.get("timeout_ms", 5000)) / 1000.0)
+    examples = []
+    try:
+        module = load_module(root, path)
+        target = module
+        for part in qualname.split("."):
+            target = getattr(target, part)
+        target = getattr(target, "__func__", target)
+        flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+        class Recorder(doctest.DocTestRunner):
+            def report_start(self, out, test, example):
+                pass
+            def report_success(self, out, test, example, got):
+                examples.append({"source": example.source.strip(), "want": example.want.strip(), "got": got.strip(), "passed": True})
+            def report_failure(self, out, test, example, got):
+                examples.append({"source": example.source.strip(), "want": example.want.strip(), "got": got.strip(), "passed": False})
+            def report_unexpected_exception(self, out, test, example, exc_info):
+                examples.append({"source": example.source.strip(), "want": example.want.strip(), "got": "raised " + exc_info[0].__name__, "passed": False})
+        finder = doctest.DocTestFinder(recurse=False)
+        runner = Recorder(optionflags=flags, verbose=False)
+        for test in finder.find(target, qualname, module=module, globs=dict(vars(module))):
+            runner.run(test, out=lambda text: None, clear_globs=True)
+    except _Timeout:
+        examples.append({"source": "", "want": "", "got": "timeout", "passed": False})
+    except BaseException as error:
+        return {"qualname": qualname, "examples": examples, "error": type(error).__name__}
+    finally:
+        if has_alarm:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        sys.stdout, sys.stderr = real_stdout, real_stderr
+    return {"qualname": qualname, "examples": examples}
+
 def main():
     mode, request_file, result_file = sys.argv[1], sys.argv[2], sys.argv[3]
     with open(request_file) as handle:
         request = json.load(handle)
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 3000))
-    result = make_inputs(request) if mode == "inputs" else run_examples(request) if mode == "examples" else run_calls(request)
+    modes = {"inputs": make_inputs, "examples": run_examples, "doctest": run_doctests}
+    result = modes.get(mode, run_calls)(request)
     with open(result_file, "w") as handle:
         json.dump(result, handle)
     sys.stdout.flush()

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { ReviseError, throwIfCancelled } from '../../errors';
 import type { SourceReader } from '../../ports';
 import { DiskSourceReader } from '../../sources';
-import type { Decision, Patch, TaskExampleCheck, TestRun } from '../../types';
+import type { Decision, Patch, TestRun } from '../../types';
 import { compareValidatedPatches } from './differential';
 import { countAssertions, trustFeatures, type FeatureContext } from './features';
 import { loadTrustModel, thresholdFor, trustLogit, trustOf } from './model';
@@ -66,11 +66,32 @@ export function isModelPatch(patch: Pick<Patch, 'origin'>): boolean {
   return patch.origin.startsWith('llm:');
 }
 
-/** What the task's examples showed against a patch, in words: at most two of them. */
-function contradictionWords(check: TaskExampleCheck): string {
-  const shown = check.contradictions.slice(0, 2).map((item) => `\`${item.call}\` is said to return ${item.expected} but the patched code returns ${item.actual}`);
-  const more = check.contradictions.length > 2 ? ` (and ${check.contradictions.length - 2} more)` : '';
-  return `the task's examples contradict it: ${shown.join('; ')}${more}`;
+/**
+ * Why the examples speak against a patch, in words (at most two of them): the task's examples it
+ * contradicts, or its function's doctest examples it breaks; undefined when they do not.
+ */
+export function exampleObjection(patch: Pick<Patch, 'examples' | 'documented'>): string | undefined {
+  const more = (count: number) => (count > 2 ? ` (and ${count - 2} more)` : '');
+  const contradictions = patch.examples?.contradictions ?? [];
+  if (contradictions.length > 0) {
+    const shown = contradictions.slice(0, 2).map((item) => `\`${item.call}\` is said to return ${item.expected} but the patched code returns ${item.actual}`);
+    return `the task's examples contradict it: ${shown.join('; ')}${more(contradictions.length)}`;
+  }
+  const broken = patch.documented?.broken ?? [];
+  if (broken.length > 0) {
+    const shown = broken.slice(0, 2).map((item) => `\`${item.source}\` gives ${item.want ? item.want : 'nothing'}, as documented, before the patch and ${item.got ? item.got : 'nothing'} with it`);
+    return `it breaks the doctest examples of \`${patch.documented!.function}\`: ${shown.join('; ')}${more(broken.length)}`;
+  }
+  return undefined;
+}
+
+/** What would settle an example's objection to a patch. */
+function exampleSuggestion(patch: Pick<Patch, 'examples' | 'documented'>): string {
+  const contradictions = patch.examples?.contradictions ?? [];
+  if (contradictions.length > 0) {
+    return `say which is right: correct the task's example, or add a test for ${codeList(contradictions.map((item) => item.call))} so that the tests and the task agree, and check again`;
+  }
+  return `if the patch is right, the docstring of \`${patch.documented?.function ?? '?'}\` is out of date: update its example, or add a test that pins that behaviour down, and check again`;
 }
 
 /** An abstention whose reasons end with what would make the task actionable. */
@@ -199,19 +220,20 @@ export async function assessPatches(request: OutputBouncerRequest): Promise<Outp
   const templates = explained.filter((item) => !isModelPatch(item.patch));
   const candidates = templates.length > 0 ? templates : explained;
   const byTrust = (top: Explained, item: Explained) => (item.trust > top.trust ? item : top);
-  // A patch whose code contradicts the task's own worked examples passes the tests but not the task: it
-  // is not offered, whatever its trust; the tests and the task disagree, and only the user can say which is right.
-  const contradicted = candidates.filter((item) => (item.patch.examples?.contradictions.length ?? 0) > 0);
+  // A patch that the task's own worked examples contradict, or that breaks a doctest example of its
+  // function that held before it, passes the tests but not what the code is documented to do: it is not
+  // offered, whatever its trust; only the user can say whether the example or the patch is wrong.
+  const contradicted = candidates.filter((item) => exampleObjection(item.patch) !== undefined);
   const pool = candidates.filter((item) => !contradicted.includes(item));
   if (pool.length === 0) {
     const first = contradicted.reduce(byTrust, contradicted[0]);
     const where = `${path.relative(request.root, first.patch.file)}:${first.patch.lines[0] ?? '?'}`;
     const reasons = [
       failingReason,
-      `${first.patch.title} at ${where} passes the tests, but ${contradictionWords(first.patch.examples!)}`,
-      ...(contradicted.length > 1 ? [`they contradict ${plural(contradicted.length - 1, 'other validated patch')} too`] : []),
+      `${first.patch.title} at ${where} passes the tests, but ${exampleObjection(first.patch)!}`,
+      ...(contradicted.length > 1 ? [`so ${contradicted.length === 2 ? 'does 1 other validated patch' : `do ${contradicted.length - 1} other validated patches`}`] : []),
     ];
-    const suggestions = [`say which is right: correct the task's example, or add a test for ${codeList(first.patch.examples!.contradictions.map((item) => item.call))} so that the tests and the task agree, and check again`];
+    const suggestions = [exampleSuggestion(first.patch)];
     return { ...base, decision: abstention(reasons, first.trust, suggestions), assessments, differential, suggestions };
   }
   // Hard evidence against a patch (a line no passing test runs, a deleted guard, error handling or
@@ -242,10 +264,12 @@ export async function assessPatches(request: OutputBouncerRequest): Promise<Outp
   };
   const passedOver = contradicted.filter((item) => item.trust > best.trust).reduce<Explained | undefined>((top, item) => (top && top.trust >= item.trust ? top : item), undefined);
   if (passedOver) {
-    reasons.push(`the more trusted ${passedOver.patch.title} (trust ${passedOver.trust.toFixed(2)}) is not offered: ${contradictionWords(passedOver.patch.examples!)}`);
+    reasons.push(`the more trusted ${passedOver.patch.title} (trust ${passedOver.trust.toFixed(2)}) is not offered: ${exampleObjection(passedOver.patch)!}`);
   }
   const agreed = best.patch.examples?.compared ?? 0;
   if (agreed > 0) reasons.push(`the patched code gives ${agreed === 1 ? 'the task\'s example the result' : `the task's ${agreed} examples the results`} it states`);
+  const documented = best.patch.documented;
+  if (documented && documented.run > 0) reasons.push(`the doctest examples of \`${documented.function}\` still pass with it (${documented.run})`);
   if (best !== mostTrusted) {
     const where = `${path.relative(request.root, mostTrusted.patch.file)}:${mostTrusted.patch.lines[0] ?? '?'}`;
     reasons.push(`the more trusted ${mostTrusted.patch.title} at ${where} (trust ${mostTrusted.trust.toFixed(2)}) is not offered: ${riskWords(barOf(mostTrusted).risks)}, so it needs ${barWords(mostTrusted)}`);
