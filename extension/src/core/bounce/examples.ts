@@ -86,6 +86,43 @@ export async function findExampleTarget(names: readonly string[], files: readonl
   return name ? { file: defined.get(name)!, functionName: name } : undefined;
 }
 
+/**
+ * Runs one harness mode once (`<program> harness <mode> request.json result.json`) in a temporary folder of
+ * its own, the only one the process may write; the parsed result, or undefined when the process left none.
+ */
+async function runHarness<T>(
+  language: ExampleLanguage,
+  mode: 'examples' | 'doctest',
+  payload: unknown,
+  request: Pick<RunExamplesRequest, 'root' | 'runner' | 'pythonPath' | 'logger' | 'signal'> & { timeoutMs: number },
+): Promise<T | undefined> {
+  return withTempDir(mode, async (folder) => {
+    const harness = path.join(folder, language === 'python' ? 'harness.py' : 'harness.cjs');
+    const requestFile = path.join(folder, 'request.json');
+    const resultFile = path.join(folder, 'result.json');
+    await fsp.writeFile(harness, language === 'python' ? PYTHON_HARNESS : NODE_HARNESS);
+    await fsp.writeFile(requestFile, JSON.stringify(payload));
+    const env: NodeJS.ProcessEnv = { ...process.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONHASHSEED: '0' };
+    delete env.NODE_TEST_CONTEXT;
+    delete env.NODE_OPTIONS;
+    const program = language === 'python' ? (request.pythonPath ?? 'python3') : process.execPath;
+    const ran = await request.runner([folder]).run(program, [harness, mode, requestFile, resultFile], {
+      cwd: request.root,
+      env,
+      timeoutMs: request.timeoutMs,
+      maxOutputChars: 64 * 1024,
+      ...(request.signal ? { signal: request.signal } : {}),
+    });
+    throwIfCancelled(request.signal);
+    try {
+      return JSON.parse(await fsp.readFile(resultFile, 'utf8')) as T;
+    } catch {
+      request.logger.debug(`${mode}: the harness gave no result (${ran.timedOut ? 'killed after its time limit' : (ran.spawnError ?? `exit ${String(ran.exitCode)}: ${ran.stderr.trim().split('\n').pop() ?? ''}`)})`);
+      return undefined;
+    }
+  });
+}
+
 /** Runs the examples that call the target in one harness process; never throws for the code's own errors. */
 export async function runExamples(request: RunExamplesRequest): Promise<ExampleRuns> {
   const language = exampleLanguage(request.target.file);
@@ -97,41 +134,14 @@ export async function runExamples(request: RunExamplesRequest): Promise<ExampleR
   const relative = path.relative(request.root, request.target.file);
   if (relative.startsWith('..') || path.isAbsolute(relative)) return none(`${request.target.file} is outside ${request.root}`);
 
-  const outcomes = await withTempDir('examples', async (folder) => {
-    const harness = path.join(folder, language === 'python' ? 'harness.py' : 'harness.cjs');
-    const requestFile = path.join(folder, 'request.json');
-    const resultFile = path.join(folder, 'result.json');
-    await fsp.writeFile(harness, language === 'python' ? PYTHON_HARNESS : NODE_HARNESS);
-    const timeoutMs = request.timeoutMs ?? 15_000;
-    const perCall = request.perCallTimeoutMs ?? 1_000;
-    await fsp.writeFile(
-      requestFile,
-      JSON.stringify({
-        root: request.root,
-        calls: examples.map((example) => ({ file: relative, function: request.target.functionName, args: example.argumentsText })),
-        per_call_timeout_ms: perCall,
-        budget_ms: Math.max(500, timeoutMs - 2_000),
-      }),
-    );
-    const env: NodeJS.ProcessEnv = { ...process.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONHASHSEED: '0' };
-    delete env.NODE_TEST_CONTEXT;
-    delete env.NODE_OPTIONS;
-    const program = language === 'python' ? (request.pythonPath ?? 'python3') : process.execPath;
-    const ran = await request.runner([folder]).run(program, [harness, 'examples', requestFile, resultFile], {
-      cwd: request.root,
-      env,
-      timeoutMs,
-      maxOutputChars: 64 * 1024,
-      ...(request.signal ? { signal: request.signal } : {}),
-    });
-    throwIfCancelled(request.signal);
-    try {
-      return (JSON.parse(await fsp.readFile(resultFile, 'utf8')) as { outcomes: string[] }).outcomes;
-    } catch {
-      request.logger.debug(`examples: the harness gave no result (${ran.timedOut ? 'killed after its time limit' : (ran.spawnError ?? `exit ${String(ran.exitCode)}: ${ran.stderr.trim().split('\n').pop() ?? ''}`)})`);
-      return undefined;
-    }
-  });
+  const timeoutMs = request.timeoutMs ?? 15_000;
+  const payload = {
+    root: request.root,
+    calls: examples.map((example) => ({ file: relative, function: request.target.functionName, args: example.argumentsText })),
+    per_call_timeout_ms: request.perCallTimeoutMs ?? 1_000,
+    budget_ms: Math.max(500, timeoutMs - 2_000),
+  };
+  const outcomes = (await runHarness<{ outcomes: string[] }>(language, 'examples', payload, { ...request, timeoutMs }))?.outcomes;
   if (!outcomes) return none(`the examples could not be run against \`${request.target.functionName}\``);
 
   const results = new Map<string, string>();
@@ -193,28 +203,8 @@ export async function runDocExamples(request: RunDocExamplesRequest): Promise<Do
   const relative = path.relative(request.root, request.file);
   if (relative.startsWith('..') || path.isAbsolute(relative)) return undefined;
   const timeoutMs = request.timeoutMs ?? 5_000;
-  const result = await withTempDir('doctest', async (folder) => {
-    const harness = path.join(folder, 'harness.py');
-    const requestFile = path.join(folder, 'request.json');
-    const resultFile = path.join(folder, 'result.json');
-    await fsp.writeFile(harness, PYTHON_HARNESS);
-    await fsp.writeFile(requestFile, JSON.stringify({ root: request.root, file: relative, line: request.line ?? 0, qualname: request.qualname ?? null, timeout_ms: timeoutMs }));
-    const env: NodeJS.ProcessEnv = { ...process.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONHASHSEED: '0' };
-    const ran = await request.runner([folder]).run(request.pythonPath ?? 'python3', [harness, 'doctest', requestFile, resultFile], {
-      cwd: request.root,
-      env,
-      timeoutMs: timeoutMs + 10_000,
-      maxOutputChars: 64 * 1024,
-      ...(request.signal ? { signal: request.signal } : {}),
-    });
-    throwIfCancelled(request.signal);
-    try {
-      return JSON.parse(await fsp.readFile(resultFile, 'utf8')) as { qualname: string | null; examples: DocExample[]; error?: string };
-    } catch {
-      request.logger.debug(`doctest: no result for ${relative} (${ran.timedOut ? 'killed after its time limit' : `exit ${String(ran.exitCode)}`})`);
-      return undefined;
-    }
-  });
+  const payload = { root: request.root, file: relative, line: request.line ?? 0, qualname: request.qualname ?? null, timeout_ms: timeoutMs };
+  const result = await runHarness<{ qualname: string | null; examples: DocExample[]; error?: string }>('python', 'doctest', payload, { ...request, timeoutMs: timeoutMs + 10_000 });
   if (!result?.qualname) return undefined;
   if (result.error) request.logger.debug(`doctest: ${result.qualname} in ${relative}: ${result.error}`);
   return { qualname: result.qualname, examples: result.examples };
