@@ -18,7 +18,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { assessTask } from '../../extension/src/core/bounce/input/index';
+import { assertedCalls, assessTask, type AssertedCall } from '../../extension/src/core/bounce/input/index';
+import { loadRepairTasks } from '../repair/common';
 import { loadVaguenessModel, type VaguenessModelFile } from '../../extension/src/core/bounce/input/model';
 import { assignFolds, dataDirectoryFromArguments, EXTRA_VARIANTS, loadHumanEvalComm, loadIn3, MAIN_VARIANTS, splitTasks, type LabelledTask, type Variant } from './data';
 import { ProductExampleRuns } from './productRunner';
@@ -41,6 +42,7 @@ const NOTES = [
   '- Issue 13, fourth pass: until this pass the "code" view measured a hook the product never used (the CLI and the extension judged every task from its text alone). Now `revise check` runs a task\'s worked examples against the code itself (`extension/src/core/bounce/examples.ts`: literal arguments only, one process, in the sandbox) when every test passes, and against the patch it is about to propose during Check and Fix. The "product" row runs that path on the held-out split: each canonical solution written as a module, the function found by the names the task uses, the examples run by the product harness. It gives the same verdicts as the "code" row; no feature, weight or threshold changed, and the text and code rows are unchanged from the last run.',
   '- The function name is not a feature: many vague variants rename the function to `candidate`, an artifact of how the benchmark was made.',
   '- A rare yes/no feature (an undefined name, a gap in a sentence) is standardised by at least 0.25, so one occurrence cannot add several units of log-odds unless the training data supports it.',
+  '- Issue 13, fifth pass: while a test fails the examples cannot be run against the code (it is wrong somewhere), so until this pass a task was judged from its text alone there (0.735). Now the task\'s examples are compared with the results the project\'s own tests assert for the same calls (`extension/src/core/bounce/input/asserted.ts`: `assert f(x) == y`, `assertEqual`, `assert.strictEqual`, `expect(f(x)).toBe(y)` and the like, read from the test files; nothing runs). A contradiction is a finding, not a model feature: the hard rule makes the task vague and the warning names the test line. Nothing was fitted; the "text + tests" rows use the HumanEvalFix hidden tests. One rule followed a training-split false alarm (HumanEval/130: prose defining `tri(1) = 3` where the tests show `tri` returns a list): an example is compared only with an asserted value of the same kind. The one clear task still flagged across all 82 (HumanEval/116, training split) is a true inconsistency of HumanEval: its docstring example `sort_array([1, 5, 2, 3, 4]) == [1, 2, 3, 4, 5]` contradicts its own test (`[1, 2, 4, 3, 5]`).',
   '- Plain requests (no signature and no worked example, as in IN3) get their own model; IN3 is only weakly separable with surface features, so within the false-alarm budget it catches only a minority of vague requests. Before this, every clear IN3 request was called vague.',
 ];
 
@@ -53,6 +55,7 @@ async function heldOut(
   tasks: LabelledTask[],
   model: ReturnType<typeof loadVaguenessModel>,
   runner?: PythonExampleRunner | ProductExampleRuns,
+  testsFor?: (task: LabelledTask) => AssertedCall[],
 ): Promise<{ metrics: BouncerMetrics; extraVariants: BouncerMetrics['perVariant']; examples: AssessedExample[] }> {
   const main: { task: LabelledTask; bounced: boolean }[] = [];
   const extra: { task: LabelledTask; bounced: boolean }[] = [];
@@ -60,7 +63,7 @@ async function heldOut(
   for (const task of tasks) {
     const runExample =
       runner instanceof ProductExampleRuns ? await runner.runnerFor(task) : runner && task.solution && task.entryPoint ? runner.runnerFor(task.group, task.solution, task.entryPoint) : undefined;
-    const assessment = await assessTask(task.text, { model, runExample });
+    const assessment = await assessTask(task.text, { model, runExample, ...(testsFor ? { testAssertions: testsFor(task) } : {}) });
     const entry = { task, bounced: assessment.verdict === 'vague' };
     (MAIN_VARIANTS.includes(task.variant) || task.source === 'in3' ? main : extra).push(entry);
     examples.push({ group: task.group, variant: task.variant, vagueness: Number(assessment.vagueness.toFixed(3)), verdict: assessment.verdict, missing: assessment.missing ?? [], ...(task.source === 'in3' ? { request: task.text } : {}) });
@@ -73,9 +76,29 @@ async function heldOut(
   };
 }
 
+/**
+ * The results each held-out task's HumanEvalFix hidden test asserts for its entry point (the full `test`,
+ * which HumanEval wrote apart from the docstring; not `example_test`, which is the docstring's examples).
+ */
+function hiddenTestAssertions(dataDirectory: string): {
+  assertionsFor: (task: LabelledTask) => AssertedCall[];
+  stats: { tasks: (tasks: LabelledTask[]) => number; contradicted: (examples: AssessedExample[]) => number };
+} {
+  const tests = new Map(loadRepairTasks(dataDirectory, 'python').map((task) => [task.taskId.replace(/^Python\//, 'HumanEval/'), task]));
+  const assertionsFor = (task: LabelledTask): AssertedCall[] => {
+    const fix = tests.get(task.group);
+    if (!fix || !task.entryPoint) return [];
+    return assertedCalls(fix.test, [task.entryPoint], 'test');
+  };
+  const contradicted = (examples: AssessedExample[]) => examples.filter((example) => example.missing.some((reason) => /^the examples contradict the tests/.test(reason))).length;
+  const tasks = (labelled: LabelledTask[]) => new Set(labelled.filter((task) => tests.has(task.group)).map((task) => task.group)).size;
+  return { assertionsFor, stats: { tasks, contradicted } };
+}
+
 /** Kinds of reason the warning gives, recognised from the start of its message (see `reasons.ts`). */
 const REASON_KINDS: { kind: string; pattern: RegExp }[] = [
   { kind: 'examples contradict the code', pattern: /^the examples contradict the code/ },
+  { kind: 'examples contradict the tests', pattern: /^the examples contradict the tests/ },
   { kind: 'examples contradict each other', pattern: /^the examples contradict each other/ },
   { kind: 'examples contradict the signature', pattern: /^the examples contradict the signature/ },
   { kind: 'examples contradict the description', pattern: /^the examples contradict the description/ },
@@ -205,6 +228,10 @@ async function main(): Promise<void> {
     const heldOutText = await heldOut(testCode, model);
     const heldOutCode = runner ? await heldOut(testCode, model, runner) : undefined;
     const heldOutProduct = product ? await heldOut(testCode, model, product) : undefined;
+    const hiddenTests = hiddenTestAssertions(dataDirectory);
+    const heldOutTests = await heldOut(testCode, model, undefined, hiddenTests.assertionsFor);
+    // Nothing is fitted on the tests check, so the training split is as fair a test of it as the held-out one.
+    const trainTests = await heldOut(train.filter((task) => task.source === 'humanevalcomm'), model, undefined, hiddenTests.assertionsFor);
     const in3Test = test.filter((task) => task.source === 'in3');
     const in3 = await heldOut(in3Test, model);
 
@@ -229,6 +256,8 @@ async function main(): Promise<void> {
         text: { ...heldOutText.metrics, extraVariants: heldOutText.extraVariants },
         code: heldOutCode ? { ...heldOutCode.metrics, extraVariants: heldOutCode.extraVariants } : undefined,
         product: heldOutProduct ? { ...heldOutProduct.metrics, examplesRun: product?.stats } : undefined,
+        textAndTests: { ...heldOutTests.metrics, tasksWithTests: hiddenTests.stats.tasks(testCode) },
+        trainingSplitTextAndTests: trainTests.metrics,
       },
       crossValidation: { folds: OUTER_FOLDS, groupedBy: 'HumanEvalComm task id', tasks: 82, ...cv },
       in3HeldOut: {
@@ -242,6 +271,7 @@ async function main(): Promise<void> {
         note: 'held-out HumanEvalComm descriptions called vague: how many got each kind of reason (a description counts once per kind), with the first real example',
         text: reasonTable(heldOutText.examples.filter((example) => MAIN_VARIANTS.includes(example.variant as Variant))),
         code: heldOutCode ? reasonTable(heldOutCode.examples.filter((example) => MAIN_VARIANTS.includes(example.variant as Variant))) : undefined,
+        textAndTests: reasonTable(heldOutTests.examples.filter((example) => MAIN_VARIANTS.includes(example.variant as Variant))),
         plain: reasonTable(in3.examples),
       },
       timing: { note: 'assessTask(text) without a runner, over every HumanEvalComm and IN3 description, 3 passes', ...speed },
@@ -269,12 +299,15 @@ async function main(): Promise<void> {
       'Fm = macro-F1 over {vague, clear}; Rb = recall on vague; FNRa = clear descriptions wrongly called vague (false alarms); 1a/1c/1p/2ap = share of each vague variant caught.',
       '"text" = the description alone (how an explicit task is judged while a test fails); "code" = its examples also run against the canonical solution (the `runExample` hook); "product" = what `revise check --task TEXT` does when every test passes: the function is found by the names the task uses (a task that only names `candidate` gets no run) and the examples run through the product\'s harness in the sandbox' +
         (product ? ` (of the ${testCode.length} held-out descriptions, extra variants included: examples run for ${product.stats.ran}; ${product.stats.noTarget} named no function the code defines; ${product.stats.noExamples} had no runnable example; the rest gave no value to compare)` : '') +
-        '.',
+        '. "text + tests" = the description and the results the project\'s tests assert for the same calls (`assertedCalls`, read from the test text; nothing runs, so it applies while tests fail): here the HumanEvalFix hidden test of each task (`test`, not the docstring-derived `example_test`), read for ' +
+        `${hiddenTests.stats.tasks(testCode)} of ${new Set(testCode.map((task) => task.group)).size} held-out tasks; the tests contradicted an example of ${hiddenTests.stats.contradicted(heldOutTests.examples)} descriptions.`,
       '',
       header,
       metricsLine(`held-out (${new Set(testCode.map((task) => task.group)).size} tasks) / text`, heldOutText.metrics),
       ...(heldOutCode ? [metricsLine('held-out / code', heldOutCode.metrics)] : []),
       ...(heldOutProduct ? [metricsLine('held-out / product (`revise check --task`, every test passing)', heldOutProduct.metrics)] : []),
+      metricsLine('held-out / text + tests (the task checked against what the tests assert; tests failing or not)', heldOutTests.metrics),
+      metricsLine(`training split (${new Set(train.filter((task) => task.source === 'humanevalcomm').map((task) => task.group)).size} tasks) / text + tests (the check is not fitted)`, trainTests.metrics),
       ...views.map((view) => metricsLine(`${OUTER_FOLDS}-fold CV by task (82 tasks) / ${view}`, cv[view].pooled)),
       '',
       ...views.map(
@@ -301,6 +334,10 @@ async function main(): Promise<void> {
       '|---|---|---|',
       ...reasonRows(results.reasons.text),
       ...(heldOutCode ? ['', '| reason (code view) | descriptions | example |', '|---|---|---|', ...reasonRows(results.reasons.code)] : []),
+      '',
+      '| reason (text + tests view) | descriptions | example |',
+      '|---|---|---|',
+      ...reasonRows(results.reasons.textAndTests),
       '',
       '| reason (IN3 plain requests, held-out) | requests | example |',
       '|---|---|---|',

@@ -21,7 +21,7 @@ import { startNodeTestWorker } from './exec/nodeTestWorker';
 import { startPytestWorker } from './exec/pytestWorker';
 import { WorkerUnavailable, type TestWorker, type WorkerFactory } from './exec/types';
 import { brokenDocExamples, findExampleTarget, runDocExamples, runExamples, type ExampleTarget } from './bounce/examples';
-import { assessDocstring, assessTask, checkTaskExamples, examplesToRun, fuseTaskJudgement, type ExampleRunner } from './bounce/input/index';
+import { assertedCalls, assessDocstring, assessTask, checkTaskExamples, examplesToRun, fuseTaskJudgement, type AssertedCall, type ExampleRunner } from './bounce/input/index';
 import { assessPatches, DEFAULT_TARGET_PRECISION, exampleObjection } from './bounce/output/index';
 import { taskOfFunctionAt } from './bounce/task';
 import { LlmSession, type CheckLlmOptions, type LlmCheckSummary } from './llm/check';
@@ -502,7 +502,8 @@ async function assessTheTask(
   if (request.task !== undefined) {
     const source = { text: request.task };
     const runExample = await examples(source);
-    return { assessment: await judged({ ...(await assessTask(request.task, runExample ? { runExample } : undefined)), source: 'user' }), ...runnable(source) };
+    const testAssertions = await assertionsInTests(request, run, exampleNames(source), sources);
+    return { assessment: await judged({ ...(await assessTask(request.task, { testAssertions, ...(runExample ? { runExample } : {}) })), source: 'user' }), ...runnable(source) };
   }
   const place = scores[0] ?? (!failing ? request.focus : undefined);
   if (!place) return undefined;
@@ -514,7 +515,8 @@ async function assessTheTask(
   const testInputs = await callsInTests(run, name, sources);
   const source: TaskExamplesSource = { text: found.text, signature: found.signature, ...(name ? { target: { file: found.file, functionName: name } } : {}) };
   const runExample = name ? await examples(source) : undefined;
-  const assessment = await assessDocstring(found.text, { signature: found.signature, testInputs, ...(runExample ? { runExample } : {}) });
+  const testAssertions = await assertionsInTests(request, run, exampleNames(source), sources);
+  const assessment = await assessDocstring(found.text, { signature: found.signature, testInputs, testAssertions, ...(runExample ? { runExample } : {}) });
   const location = { file: found.file, line: found.line, endLine: found.endLine };
   return { assessment: await judged({ ...assessment, source: 'docstring', ...(name ? { function: name } : {}), location }, found.signature), ...(name ? runnable(source) : {}) };
 }
@@ -717,6 +719,27 @@ async function callsInTests(run: TestRun, name: string | undefined, sources: Sou
     }
   }
   return calls;
+}
+
+/** The names a task's worked examples call, and the function its signature documents. */
+function exampleNames(source: TaskExamplesSource): string[] {
+  const { signature, examples } = examplesToRun(source.text, source.signature ? { signature: source.signature } : undefined);
+  return [...new Set([...(signature ? [signature.name] : []), ...examples.map((example) => example.functionName)])];
+}
+
+/**
+ * What the project's tests assert for calls of `names` (read from the test files the run found, at most
+ * 200 of them): the oracle a task's worked examples are compared with, failing tests or not.
+ */
+async function assertionsInTests(request: CheckRequest, run: TestRun, names: string[], sources: SourceReader): Promise<AssertedCall[]> {
+  if (names.length === 0) return [];
+  const found: AssertedCall[] = [];
+  for (const file of run.testFiles.slice(0, 200)) {
+    const text = await sources.read(file);
+    if (text) found.push(...assertedCalls(text, names, path.relative(request.root, file) || file));
+  }
+  if (found.length > 0) request.logger.debug(`task: the tests assert ${found.length === 1 ? 'a result' : `${found.length} results`} for ${codeList(names)}, compared with the task's examples`);
+  return found;
 }
 
 /** At most this many proposed patches are tried against the whole suite before the check abstains. */

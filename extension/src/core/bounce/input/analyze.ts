@@ -4,6 +4,7 @@
  * see exactly the same features.
  */
 import { throwIfCancelled } from '../../errors';
+import { checkExamplesAgainstTests, type AssertedCall } from './asserted';
 import { checkExamples, checkExamplesAgainstCode, runnableExamples, type CodeCheck, type ExampleRunner } from './consistency';
 import { computeFeatures, type FeatureVector, type TaskFindings } from './features';
 import { uncoveredEdges, type UncoveredEdge } from './edges';
@@ -23,6 +24,11 @@ export interface TaskContext {
    * them that the task never speaks about (empty, zero, negative, None) are named in the warning.
    */
   testInputs?: readonly string[];
+  /**
+   * Results the tests assert for calls of the function (`assertedCalls`): an example of the task with the
+   * same call and another result contradicts the tests. Read from the test text, so it holds while tests fail.
+   */
+  testAssertions?: readonly AssertedCall[];
   /** Cancels the example runs. */
   signal?: AbortSignal;
 }
@@ -54,11 +60,22 @@ function parseWithContext(text: string, context: TaskContext | undefined): Parse
 }
 
 /** Analyses the text alone (no code is run): synchronous and fast. */
-export function analyzeTaskText(text: string, context?: Pick<TaskContext, 'code' | 'signature' | 'testInputs'>): TaskAnalysis {
+export function analyzeTaskText(text: string, context?: Pick<TaskContext, 'code' | 'signature' | 'testInputs' | 'testAssertions'>): TaskAnalysis {
   const parsed = parseWithContext(text, context);
   const contradictions = checkExamples(parsed);
   const { features, findings } = computeFeatures(parsed, contradictions, undefined, knownFromCode(context));
-  return { parsed, features, findings, uncoveredEdges: uncoveredEdges(parsed, context?.testInputs ?? []) };
+  return { parsed, features, findings: withTestContradictions(findings, parsed, context), uncoveredEdges: uncoveredEdges(parsed, context?.testInputs ?? []) };
+}
+
+/**
+ * The findings with the examples the tests contradict added (not a model feature: any contradiction
+ * makes the task vague by the hard rule), except where running the code already contradicted that example.
+ */
+function withTestContradictions(findings: TaskFindings, parsed: ParsedTask, context: Pick<TaskContext, 'testAssertions'> | undefined): TaskFindings {
+  if (!context?.testAssertions?.length) return findings;
+  const shown = new Set(findings.contradictions.flatMap((contradiction) => (contradiction.example ? [contradiction.example.call] : [])));
+  const fresh = checkExamplesAgainstTests(parsed, context.testAssertions).mismatches.filter((mismatch) => !shown.has(mismatch.example!.call));
+  return fresh.length === 0 ? findings : { ...findings, contradictions: [...findings.contradictions, ...fresh] };
 }
 
 /** Names in the code the task is about: a name the body uses is not undefined. */
@@ -90,5 +107,5 @@ export async function analyzeTask(text: string, context?: TaskContext): Promise<
     throwIfCancelled(context.signal);
   }
   const { features, findings } = computeFeatures(parsed, contradictions, codeCheck, knownFromCode(context));
-  return { parsed, features, findings, uncoveredEdges: uncoveredEdges(parsed, context?.testInputs ?? []) };
+  return { parsed, features, findings: withTestContradictions(findings, parsed, context), uncoveredEdges: uncoveredEdges(parsed, context?.testInputs ?? []) };
 }

@@ -27,10 +27,11 @@ export interface Contradiction {
     | 'range'
     | 'parity'
     | 'concatenation'
-    | 'code';
+    | 'code'
+    | 'tests';
   /** In words a developer can act on, naming the example. */
   message: string;
-  /** For `code`: the example's call, the result it states, and the result the code gave. */
+  /** For `code` and `tests`: the example's call, the result it states, and what the code gave (the tests assert). */
   example?: { call: string; expected: string; actual: string };
 }
 

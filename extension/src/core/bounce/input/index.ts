@@ -14,6 +14,7 @@ import shippedWeights from './weights.json';
 export { checkTaskExamples, examplesToRun, type TaskContext, type TaskAnalysis } from './analyze';
 export type { TaskExample, TaskSignature } from './parse';
 export type { CodeCheck, ExampleRunner, Contradiction } from './consistency';
+export { assertedCalls, checkExamplesAgainstTests, type AssertedCall, type TestsCheck } from './asserted';
 export { FEATURE_NAMES, type FeatureName, type FeatureVector } from './features';
 export { isPlainRequest, loadVaguenessModel, type VaguenessModel, type VaguenessModelFile } from './model';
 export { uncoveredEdges, type UncoveredEdge } from './edges';
