@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { brokenDocExamples, findExampleTarget, runDocExamples, runExamples } from '../../extension/src/core/bounce/examples';
@@ -84,7 +84,7 @@ test('runs a Python task\'s examples against the module: literal results only, e
   }
 });
 
-test('runs a JavaScript task\'s examples against a CommonJS module; a TypeScript module is not run', async () => {
+test('runs a JavaScript task\'s examples against a CommonJS module', async () => {
   const { base, root } = project({ 'lib/calc.js': 'function add(a, b) {\n  return a + b;\n}\nfunction pair(a) {\n  return [a, null];\n}\nfunction box(a) {\n  return new Map([[a, a]]);\n}\nmodule.exports = { add, pair, box };\n' });
   try {
     const file = path.join(root, 'lib', 'calc.js');
@@ -100,9 +100,33 @@ test('runs a JavaScript task\'s examples against a CommonJS module; a TypeScript
     assert.equal(await paired.runExample('pair(1)'), '[1,null]');
     const boxed = await runExamples({ root, target: { file, functionName: 'box' }, examples: others, runner: plainRunner, logger: silentLogger });
     assert.equal(await boxed.runExample('box(1)'), undefined, 'a Map is no literal');
-    const typescript = await runExamples({ root, target: { file: path.join(root, 'lib', 'calc.ts'), functionName: 'add' }, examples, runner: plainRunner, logger: silentLogger });
-    assert.equal(typescript.compared, 0);
-    assert.match(typescript.note ?? '', /Python and JavaScript modules only/);
+    const other = await runExamples({ root, target: { file: path.join(root, 'lib', 'calc.rb'), functionName: 'add' }, examples, runner: plainRunner, logger: silentLogger });
+    assert.equal(other.compared, 0);
+    assert.match(other.note ?? '', /Python, JavaScript and TypeScript modules only/);
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
+
+const exampleModules = path.join(repoRoot, 'examples', 'typescript-bug', 'node_modules');
+const tsxMissing = existsSync(path.join(exampleModules, 'tsx', 'package.json')) ? undefined : 'examples/typescript-bug has no node_modules/tsx (npm ci there)';
+
+test('runs a TypeScript module\'s examples through the project\'s own tsx, and says so when it has none', { skip: tsxMissing }, async () => {
+  const source = 'export function add(a: number, b: number): number {\n  return a + b;\n}\n';
+  const { base, root } = project({ 'package.json': '{ "type": "module" }\n', 'src/calc.ts': source });
+  try {
+    const file = path.join(root, 'src', 'calc.ts');
+    const { examples } = examplesToRun('/**\n * Sum of two numbers.\n * add(2, 3) ➞ 6\n */\nfunction add(a: number, b: number): number {}');
+    const without = await runExamples({ root, target: { file, functionName: 'add' }, examples, runner: plainRunner, logger: silentLogger });
+    assert.equal(without.compared, 0);
+    assert.match(without.note ?? '', /calc\.ts is TypeScript and the project has no tsx/);
+    symlinkSync(exampleModules, path.join(root, 'node_modules'), 'dir');
+    const before = listing(root);
+    const runs = await runExamples({ root, target: { file, functionName: 'add' }, examples, runner: plainRunner, logger: silentLogger });
+    assert.equal(await runs.runExample('add(2, 3)'), '5');
+    assert.equal(runs.compared, 1);
+    assert.deepEqual(listing(root).filter((name) => !name.startsWith('node_modules')), before.filter((name) => !name.startsWith('node_modules')), 'nothing written in the project');
+    assert.deepEqual(await findExampleTarget(['add'], [file], new DiskSourceReader()), { file, functionName: 'add' });
   } finally {
     rmSync(base, { recursive: true, force: true });
   }
@@ -191,15 +215,21 @@ test('Check and Fix runs the task\'s examples against the patch it would propose
     assert.deepEqual(proposed?.examples, { compared: 1, contradictions: [] });
     assert.ok(docstring.report.decision?.reasons.some((reason) => /gives the task's example the result it states/.test(reason)));
 
-    const contradictingTask = 'def add(a, b):\n    """Return the sum of the two integers a and b.\n\n    >>> add(2, 3)\n    6\n    """';
+    // No test asserts anything for add(3, 4): only the patched code can contradict this example.
+    const contradictingTask = 'def add(a, b):\n    """Return the sum of the two integers a and b.\n\n    >>> add(3, 4)\n    8\n    """';
     const contradicting = await fix(contradictingTask);
     assert.equal(contradicting.report.decision?.action, 'abstain', contradicting.report.decision?.reasons.join(' | '));
-    assert.ok(contradicting.report.decision?.reasons.some((reason) => /`add\(2, 3\)` is said to return 6 but the patched code returns 5/.test(reason)), contradicting.report.decision?.reasons.join(' | '));
+    assert.ok(contradicting.report.decision?.reasons.some((reason) => /`add\(3, 4\)` is said to return 8 but the patched code returns 7/.test(reason)), contradicting.report.decision?.reasons.join(' | '));
     // The verdict on the task stays about its text: the patch, the example or the tests may be what is wrong.
     assert.ok(!(contradicting.report.task?.missing ?? []).some((reason) => /contradict/.test(reason)), JSON.stringify(contradicting.report.task));
     const textOnly = await fix(contradictingTask, false);
     assert.equal(textOnly.report.decision?.action, 'propose', 'with revise.task.runExamples off, the task is judged from its text alone');
     assert.equal(textOnly.report.patches.find((patch) => patch.id === textOnly.report.decision?.patch)?.examples, undefined);
+    // An example a test asserts another result for makes the task vague before any patch is searched.
+    const againstTests = await fix(contradictingTask.replace('add(3, 4)\n    8', 'add(2, 3)\n    6'));
+    assert.equal(againstTests.report.task?.verdict, 'vague');
+    assert.equal(againstTests.report.decision?.action, 'abstain');
+    assert.ok(againstTests.report.decision?.reasons.some((reason) => /tests\/test_calc\.py:4 asserts 5/.test(reason)), againstTests.report.decision?.reasons.join(' | '));
     assert.equal(readFileSync(path.join(root, 'calc.py'), 'utf8'), buggy, 'the user\'s file is untouched');
   } finally {
     rmSync(base, { recursive: true, force: true });

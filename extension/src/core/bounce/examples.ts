@@ -8,6 +8,7 @@
  * folder (in the sandbox, when there is one). Only literal arguments are passed, so no text of the task is
  * evaluated as code. One process for all examples; each call has its own time limit.
  */
+import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { throwIfCancelled } from '../errors';
@@ -54,13 +55,22 @@ export interface ExampleRuns {
   note?: string;
 }
 
-export type ExampleLanguage = 'python' | 'javascript';
+export type ExampleLanguage = 'python' | 'javascript' | 'typescript';
 
-/** The harness language for a module, when there is one (TypeScript needs a build first: not run). */
+/** The harness language for a module, when there is one (TypeScript runs only through the project's own tsx). */
 export function exampleLanguage(file: string): ExampleLanguage | undefined {
   if (file.endsWith('.py')) return 'python';
   if (/\.(?:c|m)?js$/.test(file)) return 'javascript';
+  if (/\.(?:c|m)?ts$|\.tsx$/.test(file)) return 'typescript';
   return undefined;
+}
+
+/**
+ * Whether the project at `root` has tsx installed (`node_modules/tsx`), which loads a TypeScript module
+ * as Node runs the project's own tests (`node --import tsx`). Revise brings no TypeScript compiler of its own.
+ */
+function hasTsx(root: string): boolean {
+  return fs.existsSync(path.join(root, 'node_modules', 'tsx', 'package.json'));
 }
 
 /**
@@ -77,7 +87,7 @@ export async function findExampleTarget(names: readonly string[], files: readonl
     const source = await sources.read(file);
     throwIfCancelled(signal);
     if (source === undefined) continue;
-    for (const name of definedFunctions(source, language)) if (!defined.has(name)) defined.set(name, file);
+    for (const name of definedFunctions(source, language === 'python' ? 'python' : 'javascript')) if (!defined.has(name)) defined.set(name, file);
     const found = wanted.find((name) => defined.has(name));
     // The first wanted name decides as soon as it is found; a later one waits for all files.
     if (found === wanted[0]) break;
@@ -102,11 +112,14 @@ async function runHarness<T>(
     const resultFile = path.join(folder, 'result.json');
     await fsp.writeFile(harness, language === 'python' ? PYTHON_HARNESS : NODE_HARNESS);
     await fsp.writeFile(requestFile, JSON.stringify(payload));
-    const env: NodeJS.ProcessEnv = { ...process.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONHASHSEED: '0' };
+    // Temporary files (tsx's cache among them) go to the one folder the process may write.
+    const env: NodeJS.ProcessEnv = { ...process.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONHASHSEED: '0', TMPDIR: folder };
     delete env.NODE_TEST_CONTEXT;
     delete env.NODE_OPTIONS;
     const program = language === 'python' ? (request.pythonPath ?? 'python3') : process.execPath;
-    const ran = await request.runner([folder]).run(program, [harness, mode, requestFile, resultFile], {
+    // tsx resolves from the working folder, the project (or its copy): the project's own loader.
+    const loader = language === 'typescript' ? ['--import', 'tsx'] : [];
+    const ran = await request.runner([folder]).run(program, [...loader, harness, mode, requestFile, resultFile], {
       cwd: request.root,
       env,
       timeoutMs: request.timeoutMs,
@@ -129,7 +142,8 @@ export async function runExamples(request: RunExamplesRequest): Promise<ExampleR
   const names = new Set([request.target.functionName, ...(request.aliases ?? [])]);
   const examples = request.examples.filter((example) => names.has(example.functionName));
   const none = (note: string): ExampleRuns => ({ runExample: () => Promise.resolve(undefined), compared: 0, note });
-  if (!language) return none(`examples are run against Python and JavaScript modules only, not ${path.basename(request.target.file)}`);
+  if (!language) return none(`examples are run against Python, JavaScript and TypeScript modules only, not ${path.basename(request.target.file)}`);
+  if (language === 'typescript' && !hasTsx(request.root)) return none(`${path.basename(request.target.file)} is TypeScript and the project has no tsx (node_modules/tsx) to load it with`);
   if (examples.length === 0) return none(`no example calls \`${request.target.functionName}\``);
   const relative = path.relative(request.root, request.target.file);
   if (relative.startsWith('..') || path.isAbsolute(relative)) return none(`${request.target.file} is outside ${request.root}`);
