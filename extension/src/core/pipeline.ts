@@ -431,21 +431,22 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
     for (let attempt = 0; decision?.action === 'propose' && attempt < MAX_CONFIRMATIONS; attempt++) {
       const proposed = patches.find((patch) => patch.id === decision?.patch);
       if (!proposed || proposed.checked?.fullSuite === 'confirmed') break;
-      // The task's worked examples and the patched function's doctest examples, run against the patched
-      // code before the (costlier) whole suite: a patch they speak against is not offered (the output
-      // bouncer says why).
-      if (runTaskExamples && !proposed.examples && !proposed.documented) {
-        await examplesAgainstPatch({ request, run, sources, patch: proposed, ...(taskExamples ? { examples: taskExamples } : {}), codeRunner });
-        const objection = exampleObjection(proposed);
-        if (objection) {
-          logger.info(`${proposed.title}: ${objection}; not proposed.`);
-          decision = await decide({ request, run, scores, patches, stats: patchStats, task, runner, sources, candidateRunner });
-          continue;
-        }
-      }
+      // The task's worked examples and the patched function's doctest examples run against the patched
+      // code (in a copy of their own) while the whole suite confirms it: a patch they speak against is not
+      // offered (the output bouncer says why), whatever the suite showed.
+      const examined =
+        runTaskExamples && !proposed.examples && !proposed.documented
+          ? examplesAgainstPatch({ request, run, sources, patch: proposed, ...(taskExamples ? { examples: taskExamples } : {}), codeRunner })
+          : Promise.resolve();
       progress('bounce', `Confirming ${proposed.title} with the whole suite…`, 0.9);
-      const confirmation = await confirmPatch({ root: request.root, run, patch: proposed, runTests: coldRun, signal });
+      const [confirmation] = await Promise.all([confirmPatch({ root: request.root, run, patch: proposed, runTests: coldRun, signal }), examined]);
       throwIfCancelled(signal);
+      const objection = exampleObjection(proposed);
+      if (objection) {
+        logger.info(`${proposed.title}: ${objection}; not proposed.`);
+        decision = await decide({ request, run, scores, patches, stats: patchStats, task, runner, sources, candidateRunner });
+        continue;
+      }
       proposed.checked = { failing: proposed.checked?.failing ?? 0, covering: proposed.checked?.covering ?? 0, fullSuite: confirmation.confirmed ? 'confirmed' : 'failed' };
       if (confirmation.confirmed) {
         proposed.testsPassed = confirmation.passed;
