@@ -58,7 +58,7 @@ test('reads the results Python tests assert for a function: assert ==, either si
   assert.deepEqual(assertedCalls(source, [], 'x'), [], 'no name: nothing to look for');
 });
 
-test('reads the results JavaScript tests assert: node:assert, expect matchers, console.assert with JSON.stringify', () => {
+test('reads the results JavaScript tests assert: node:assert, Jest and Chai expect, console.assert with JSON.stringify', () => {
   const source = [
     "const { sum, sorted } = require('../lib');",
     "test('sum', () => {",
@@ -71,6 +71,10 @@ test('reads the results JavaScript tests assert: node:assert, expect matchers, c
     '  console.assert(JSON.stringify(sorted([1])) === JSON.stringify([1]));',
     '  assert.ok(sum([2]) === 2);',
     '  assert.notStrictEqual(sum([1, 1]), 3);',
+    '  expect(sum([4])).to.equal(4);',
+    '  expect(sorted([9, 8])).to.deep.equal([8, 9]);',
+    '  expect(sum([0])).to.be.false;',
+    '  expect(sum([7])).to.be.above(1);',
     '});',
   ].join('\n');
   assert.deepEqual(brief(assertedCalls(source, ['sum', 'sorted'], 'test/lib.test.js')), [
@@ -81,6 +85,9 @@ test('reads the results JavaScript tests assert: node:assert, expect matchers, c
     'sum([5]) truthy @test/lib.test.js:7',
     'sorted([1]) = [1] @test/lib.test.js:9',
     'sum([2]) = 2 @test/lib.test.js:10',
+    'sum([4]) = 4 @test/lib.test.js:12',
+    'sorted([9, 8]) = [8, 9] @test/lib.test.js:13',
+    'sum([0]) = false @test/lib.test.js:14',
   ]);
 });
 

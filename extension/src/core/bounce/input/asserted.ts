@@ -174,7 +174,7 @@ function readStatement(statement: string, names: ReadonlySet<string>): Omit<Asse
   // Python `assert E` or `assert E, message`.
   const python = /^assert\s+(?!\()/.exec(text) ?? /^assert\s+(?=\(.*\)\s*,)/.exec(text);
   if (python) return readExpression(splitTopLevel(text.slice(python[0].length))[0] ?? '', names);
-  // `expect(A).toBe(B)` / `.toEqual(B)` / `.toStrictEqual(B)` / `.toBeTruthy()` / `.toBeFalsy()` (Jest, Vitest, Chai-like).
+  // `expect(A).toBe(B)` / `.toEqual(B)` / `.toStrictEqual(B)` / `.toBeTruthy()` / `.toBeFalsy()` (Jest, Vitest), and Chai's `expect(A).to.equal(B)`.
   const expect = /^expect\s*\(/.exec(text);
   if (expect) {
     const close = closingIndex(text, expect[0].length - 1);
@@ -182,7 +182,16 @@ function readStatement(statement: string, names: ReadonlySet<string>): Omit<Asse
     const subject = splitTopLevel(text.slice(expect[0].length, close - 1));
     const call = subject.length === 1 ? wholeCall(subject[0], names) : undefined;
     if (!call) return undefined;
-    const matcher = /^\.(toBe|toEqual|toStrictEqual|toBeTruthy|toBeFalsy|toBeCloseTo)\s*\(/.exec(text.slice(close));
+    const rest = text.slice(close);
+    // Chai: `.to.equal(B)`, `.to.deep.equal(B)`, `.to.eql(B)`, `.to.be.true`, `.to.be.false`.
+    const chai = /^\.to(?:\.be)?(?:\.deep)?\.(equal|eql|equals)\s*\(/.exec(rest);
+    if (chai) {
+      const values = callArguments(text, close + chai[0].length - 1);
+      return values && values.length >= 1 && parseLiteral(values[0]) !== undefined ? { ...call, expected: { literal: values[0] } } : undefined;
+    }
+    const chaiTruth = /^\.to\.be\.(true|false)\s*$/.exec(rest);
+    if (chaiTruth) return { ...call, expected: { literal: chaiTruth[1] } };
+    const matcher = /^\.(toBe|toEqual|toStrictEqual|toBeTruthy|toBeFalsy|toBeCloseTo)\s*\(/.exec(rest);
     if (!matcher) return undefined;
     const values = callArguments(text, close + matcher[0].length - 1);
     if (matcher[1] === 'toBeTruthy' || matcher[1] === 'toBeFalsy') return { ...call, expected: { truthy: matcher[1] === 'toBeTruthy' } };
