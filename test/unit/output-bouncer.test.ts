@@ -495,6 +495,21 @@ describe('output bouncer: decisions on a real pytest project', { skip: pythonMis
     assert.equal(unclear.decision?.action, 'abstain');
     assert.ok(unclear.decision?.reasons.some((reason) => /vague/.test(reason)));
     assert.ok(unclear.suggestions.some((suggestion) => /boundary/.test(suggestion)));
+
+    // A docstring Revise took from the code speaks only for a patch inside the function it documents.
+    const { file, lines } = single[0].patch;
+    const docstring = (line: number, endLine: number): TaskAssessment => ({ ...vague, source: 'docstring', function: 'grade', location: { file, line, endLine } });
+    const own = await assessPatches(request(single, { differential: false, task: docstring(1, lines[0]! + 2) }));
+    assert.equal(own.decision?.action, 'abstain');
+    assert.equal(own.assessments[0].trust, unclear.assessments[0].trust);
+    const elsewhere = await assessPatches(request(single, { differential: false, task: docstring(lines[0]! + 10, lines[0]! + 20) }));
+    assert.equal(elsewhere.assessments[0].trust, clear.assessments[0].trust, 'another function\'s docstring does not lower the trust');
+    assert.equal(elsewhere.decision?.action, clear.decision?.action);
+    assert.ok(!elsewhere.decision?.reasons.some((reason) => /vague/.test(reason)), elsewhere.decision?.reasons.join(' | '));
+    assert.ok(!elsewhere.suggestions.some((suggestion) => /boundary/.test(suggestion)), elsewhere.suggestions.join(' | '));
+    // The user's own task speaks for every patch.
+    const user = await assessPatches(request(single, { differential: false, task: { ...docstring(50, 60), source: 'user' } }));
+    assert.equal(user.decision?.action, 'abstain');
   });
 
   test('differential testing never writes the user tree and kills a candidate that hangs', async () => {

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { ReviseError, throwIfCancelled } from '../../errors';
 import type { SourceReader } from '../../ports';
 import { DiskSourceReader } from '../../sources';
-import type { Decision, Patch, TestRun } from '../../types';
+import type { Decision, Patch, TaskAssessment, TestRun } from '../../types';
 import { compareValidatedPatches } from './differential';
 import { countAssertions, trustFeatures, type FeatureContext } from './features';
 import { loadTrustModel, thresholdFor, trustLogit, trustOf } from './model';
@@ -118,6 +118,16 @@ export function failingTestsApart(run: TestRun, patch: Pick<Patch, 'file' | 'lin
   return apart.length === patch.testsFailed ? apart : [];
 }
 
+/**
+ * The task that speaks for `patch`: the user's task always; a docstring Revise took from the code only for
+ * a patch inside the function it documents (a docstring of another function says nothing about this one).
+ */
+export function taskForPatch(task: TaskAssessment | undefined, patch: Pick<Patch, 'file' | 'lines'>): TaskAssessment | undefined {
+  if (!task || task.source !== 'docstring' || !task.location) return task;
+  const { file, line, endLine } = task.location;
+  return path.resolve(file) === path.resolve(patch.file) && patch.lines.some((at) => at >= line && at <= endLine) ? task : undefined;
+}
+
 export async function assessPatches(request: OutputBouncerRequest): Promise<OutputAssessment> {
   const model = request.model ?? shippedTrustModel();
   const targetPrecision = Math.min(1, Math.max(0, request.targetPrecision ?? DEFAULT_TARGET_PRECISION));
@@ -207,10 +217,11 @@ export async function assessPatches(request: OutputBouncerRequest): Promise<Outp
 
   const explained: Explained[] = [];
   const assessments: PatchAssessment[] = request.patches.map((patch: Patch) => {
-    const features = trustFeatures(patch, context);
+    const task = taskForPatch(request.task, patch);
+    const features = trustFeatures(patch, { ...context, task });
     const trust = patch.validated ? trustOf(model, features) : 0;
     const contributions = patch.validated ? trustLogit(model, features).contributions : {};
-    const reasons = describePatch({ patch, features, contributions, differential, task: request.task, root: request.root });
+    const reasons = describePatch({ patch, features, contributions, differential, task, root: request.root });
     if (patch.validated) explained.push({ patch, features, trust });
     return { patchId: patch.id, trust, features, reasons };
   });
@@ -274,7 +285,8 @@ export async function assessPatches(request: OutputBouncerRequest): Promise<Outp
     const where = `${path.relative(request.root, mostTrusted.patch.file)}:${mostTrusted.patch.lines[0] ?? '?'}`;
     reasons.push(`the more trusted ${mostTrusted.patch.title} at ${where} (trust ${mostTrusted.trust.toFixed(2)}) is not offered: ${riskWords(barOf(mostTrusted).risks)}, so it needs ${barWords(mostTrusted)}`);
   }
-  const vague = request.task?.verdict === 'vague';
+  const bestTask = taskForPatch(request.task, best.patch);
+  const vague = bestTask?.verdict === 'vague';
   const pinned = testsPinBehaviour(best.features, differential, request.stats?.candidatesTried ?? 0);
   const precisionWords = precisionOf(targetPrecision);
   if (!(vague && !pinned) && best.trust >= bar.threshold) {
@@ -291,7 +303,7 @@ export async function assessPatches(request: OutputBouncerRequest): Promise<Outp
     reasons.push(`trust ${best.trust.toFixed(2)} reaches the threshold ${threshold.toFixed(2)} set for ${precisionWords}, but ${riskWords(bar.risks)}, so it needs ${barWords(best)}`);
   } else if (Number.isFinite(threshold)) reasons.push(`trust ${best.trust.toFixed(2)} is below the threshold ${threshold.toFixed(2)} set for ${precisionWords}`);
   else reasons.push(`no trust threshold reached ${precisionWords} on the calibration data, so no patch is proposed at that setting`);
-  const suggestions = suggestionsFor({ request, validated, explained, differential });
+  const suggestions = suggestionsFor({ request: { ...request, task: bestTask }, validated, explained, differential });
   if (bar.risks.some((risk) => risk.kind === 'adds-early-exit')) {
     suggestions.unshift(`if ${best.patch.title} is the fix, add a test where the early exit must not be taken, so the code after it is checked too`);
   } else if (bar.risks.some((risk) => risk.kind !== 'uncovered-line')) {
