@@ -117,6 +117,10 @@ test('a task whose example contradicts the tests is vague with the test named; t
   const withTests = await assessTask(text, { testAssertions: asserted });
   assert.equal(withTests.verdict, 'vague');
   assert.match(withTests.missing?.[0] ?? '', /the examples contradict the tests: `add\(2, 3\)` is said to return 6, but tests\/test_calc\.py:2 asserts 5/);
+  assert.deepEqual(withTests.testContradictions, [{ call: 'add(2, 3)', expected: '6', asserted: '5', file: 'tests/test_calc.py', line: 2 }]);
+  assert.equal(alone.testContradictions, undefined);
+  const located = assertedCalls('def test_add():\n    assert add(2, 3) == 5\n', ['add'], 'tests/test_calc.py', '/w/tests/test_calc.py');
+  assert.deepEqual([located[0].where, located[0].file, located[0].line], ['tests/test_calc.py:2', '/w/tests/test_calc.py', 2]);
   // A docstring Revise took from the code is held to checkable evidence only: this is checkable.
   assert.equal((await assessDocstring(text, { testAssertions: asserted })).verdict, 'vague');
   assert.equal((await assessDocstring(text)).verdict, 'actionable');
@@ -146,13 +150,15 @@ test('Check with a failing test compares an explicit task\'s examples with what 
         syntax: new SyntaxService(grammarsDir),
         task: `def add(a: int, b: int) -> int:\n    """Return the sum of the two integers a and b.\n\n    >>> add(2, 3)\n    ${output}\n    """`,
       });
-      return { report: result.report, said };
+      return { report: result.report, task: result.outcome.task, said };
     };
     const wrong = await check(6);
     assert.equal(wrong.report.tests.failed, 1);
     assert.equal(wrong.report.task?.verdict, 'vague', JSON.stringify(wrong.report.task));
     assert.match((wrong.report.task?.missing ?? []).join('\n'), /`add\(2, 3\)` is said to return 6, but tests\/test_calc\.py:4 asserts 5/);
     assert.ok(!wrong.said.some((line) => /task examples: \d+ of/.test(line)), 'the examples are not run while a test fails');
+    // The editor's warning links the test line (the adapter reads this).
+    assert.deepEqual(wrong.task?.testContradictions, [{ call: 'add(2, 3)', expected: '6', asserted: '5', file: path.join(root, 'tests', 'test_calc.py'), line: 4 }]);
     const right = await check(5);
     assert.ok(!(right.report.task?.missing ?? []).some((reason) => /contradict/.test(reason)), JSON.stringify(right.report.task));
   } finally {

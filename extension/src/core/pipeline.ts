@@ -737,7 +737,7 @@ async function assertionsInTests(request: CheckRequest, run: TestRun, names: str
   const found: AssertedCall[] = [];
   for (const file of run.testFiles.slice(0, 200)) {
     const text = await sources.read(file);
-    if (text) found.push(...assertedCalls(text, names, path.relative(request.root, file) || file));
+    if (text) found.push(...assertedCalls(text, names, path.relative(request.root, file) || file, file));
   }
   if (found.length > 0) request.logger.debug(`task: the tests assert ${found.length === 1 ? 'a result' : `${found.length} results`} for ${codeList(names)}, compared with the task's examples`);
   return found;

@@ -28,6 +28,16 @@ export function describeTaskSource(task: TaskOrigin, given: string, relative: (f
   return `docstring of ${task.function ? `\`${task.function}\`` : 'the suspect function'}${place}`;
 }
 
+/**
+ * Whether the editor warns about a task judged vague: always for the user's own task; for a docstring
+ * while tests fail (the tests are then the specification) only when a test contradicts one of its
+ * examples, something a developer can check and fix.
+ */
+export function showsTaskWarning(task: { verdict: string; source?: 'user' | 'docstring'; location?: unknown; testContradictions?: unknown[] } | undefined, failing: number): boolean {
+  if (task?.verdict !== 'vague' || !task.location) return false;
+  return failing === 0 || task.source === 'user' || (task.testContradictions?.length ?? 0) > 0;
+}
+
 /** The editor's warning for a task judged vague: whose text it is, how vague, and what it lacks. */
 export function vagueTaskMessage(task: TaskOrigin & { vagueness: number; missing?: string[] }, relative: (file: string) => string = (file) => file): string {
   const whose = task.source === 'user' ? 'Your task description' : `The task text (${describeTaskSource(task, '', relative) ?? 'docstring of the suspect function'})`;

@@ -220,6 +220,8 @@ export interface TaskAssessment {
   function?: string;
   /** For a docstring: its absolute path and 1-based first and last lines. */
   location?: { file: string; line: number; endLine: number };
+  /** Worked examples of the task that a test asserts another result for: the call, both results, and the assertion's file and line. */
+  testContradictions?: { call: string; expected: string; asserted: string; file: string; line: number }[];
 }
 
 /** What Revise decided to offer. */

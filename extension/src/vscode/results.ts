@@ -3,7 +3,7 @@ import type { CheckOutcome } from '../core/report';
 import { relativePath } from '../core/report';
 import type { CaptureProblem, LineScore } from '../core/types';
 import type { DisplaySettings } from './settings';
-import { vagueTaskMessage } from '../core/taskSource';
+import { showsTaskWarning, vagueTaskMessage } from '../core/taskSource';
 
 /** `Diagnostic.code` of a suspect line; code actions find their diagnostics through it. */
 export const SUSPECT_CODE = 'suspect';
@@ -112,8 +112,8 @@ export class ResultsView implements vscode.Disposable {
     }
     const task = outcome.task;
     // With failing tests the tests are the specification: a vague docstring then only lowers the trust in
-    // patches (and shows in the report) instead of nagging in the editor.
-    if (task?.verdict === 'vague' && task.location && (failing === 0 || task.source === 'user')) {
+    // patches (and shows in the report) instead of nagging in the editor, unless a test contradicts it.
+    if (task?.location && showsTaskWarning(task, failing)) {
       const diagnostic = new vscode.Diagnostic(
         new vscode.Range(task.location.line - 1, 0, task.location.endLine - 1, Number.MAX_SAFE_INTEGER),
         vagueTaskMessage(task, (file) => vscode.workspace.asRelativePath(file)),
@@ -121,6 +121,13 @@ export class ResultsView implements vscode.Disposable {
       );
       diagnostic.source = DIAGNOSTIC_SOURCE;
       diagnostic.code = VAGUE_TASK_CODE;
+      diagnostic.relatedInformation = (task.testContradictions ?? []).map(
+        (contradiction) =>
+          new vscode.DiagnosticRelatedInformation(
+            new vscode.Location(vscode.Uri.file(contradiction.file), new vscode.Position(contradiction.line - 1, 0)),
+            `this test asserts ${contradiction.asserted} for \`${contradiction.call}\`; the task says ${contradiction.expected}`,
+          ),
+      );
       add(task.location.file, { diagnostic, folder: folderKey });
     }
     for (const problem of outcome.run.problems) {

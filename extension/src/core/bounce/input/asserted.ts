@@ -19,6 +19,9 @@ export interface AssertedCall {
   expected: { literal: string } | { truthy: boolean };
   /** Where the assertion is, as the message names it (`tests/test_add.py:12`). */
   where: string;
+  /** The test file (as the caller named it) and the assertion's 1-based line. */
+  file: string;
+  line: number;
 }
 
 /** What comparing a task's examples with the tests' assertions showed. */
@@ -124,7 +127,7 @@ function equalitySides(expression: string): [string, string] | undefined {
 }
 
 /** What one asserted expression says about a call to one of `names`. */
-function readExpression(expression: string, names: ReadonlySet<string>): Omit<AssertedCall, 'where'> | undefined {
+function readExpression(expression: string, names: ReadonlySet<string>): Omit<AssertedCall, 'where' | 'file' | 'line'> | undefined {
   const text = unwrap(expression);
   const negated = /^(?:not\s+|!\s*)/.exec(text);
   if (negated) {
@@ -169,7 +172,7 @@ function callArguments(text: string, open: number): string[] | undefined {
 }
 
 /** Reads one (logical) line of a test: the asserted calls it states. */
-function readStatement(statement: string, names: ReadonlySet<string>): Omit<AssertedCall, 'where'> | undefined {
+function readStatement(statement: string, names: ReadonlySet<string>): Omit<AssertedCall, 'where' | 'file' | 'line'> | undefined {
   const text = withoutComment(statement.trim());
   // Python `assert E` or `assert E, message`.
   const python = /^assert\s+(?!\()/.exec(text) ?? /^assert\s+(?=\(.*\)\s*,)/.exec(text);
@@ -226,9 +229,10 @@ function readStatement(statement: string, names: ReadonlySet<string>): Omit<Asse
 
 /**
  * The calls to `names` that the test source `source` asserts a result for, one per assertion line, with
- * `where` naming `label` and the line. Only assertions whose expected value is written as a literal count.
+ * `where` naming `label` and the line (`file`, the test file's path, defaults to `label`). Only assertions
+ * whose expected value is written as a literal count.
  */
-export function assertedCalls(source: string, names: readonly string[], label: string): AssertedCall[] {
+export function assertedCalls(source: string, names: readonly string[], label: string, file: string = label): AssertedCall[] {
   const wanted = new Set(names.filter((name) => name !== ''));
   if (wanted.size === 0) return [];
   const text = source.length > MAXIMUM_SOURCE_CHARACTERS ? source.slice(0, MAXIMUM_SOURCE_CHARACTERS) : source;
@@ -237,7 +241,7 @@ export function assertedCalls(source: string, names: readonly string[], label: s
   for (const [index, line] of lines.entries()) {
     if (!/assert|expect/.test(line) || ![...wanted].some((name) => line.includes(name))) continue;
     const read = readStatement(line, wanted);
-    if (read) found.push({ ...read, where: `${label}:${index + 1}` });
+    if (read) found.push({ ...read, where: `${label}:${index + 1}`, file, line: index + 1 });
     if (found.length >= MAXIMUM_ASSERTIONS) break;
   }
   return found;
@@ -315,6 +319,7 @@ export function checkExamplesAgainstTests(task: ParsedTask, asserted: readonly A
     mismatches.push({
       kind: 'tests',
       example: { call: example.call, expected: example.expected, actual: stated },
+      test: { file: against.file, line: against.line },
       message: `the examples contradict the tests: \`${example.call}\` is said to return ${example.expected}, but ${against.where} asserts ${stated} (either the task or the test is wrong: say which)`,
     });
   }

@@ -33,6 +33,8 @@ export interface Contradiction {
   message: string;
   /** For `code` and `tests`: the example's call, the result it states, and what the code gave (the tests assert). */
   example?: { call: string; expected: string; actual: string };
+  /** For `tests`: the assertion the example contradicts. */
+  test?: { file: string; line: number };
 }
 
 /** Runs one example call against the user's code; the result's literal text, or `undefined` if it could not run. */

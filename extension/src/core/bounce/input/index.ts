@@ -33,7 +33,12 @@ export function scoreAnalysis(analysis: TaskAnalysis, model: VaguenessModel = sh
   const vagueness = applyRules(modelVagueness(model, analysis.features), analysis);
   const verdict = vagueness >= 0.5 ? 'vague' : 'actionable';
   const missing = explainVagueness(analysis, featureContributions(model, analysis.features));
-  return { text: '', vagueness, verdict, missing };
+  const testContradictions = analysis.findings.contradictions.flatMap((contradiction) =>
+    contradiction.kind === 'tests' && contradiction.example && contradiction.test
+      ? [{ call: contradiction.example.call, expected: contradiction.example.expected, asserted: contradiction.example.actual, ...contradiction.test }]
+      : [],
+  );
+  return { text: '', vagueness, verdict, missing, ...(testContradictions.length > 0 ? { testContradictions } : {}) };
 }
 
 /**
