@@ -35,6 +35,8 @@ test('reads the results Python tests assert for a function: assert ==, either si
     '    assert not is_even(3)',
     '    assert is_even(8) is True',
     '    assert other(1) == 2',
+    '    assert self.box.add(1, 2) == 9  # a method of an object: another function',
+    '    assert a.b.add(1, 2) == 9',
     '    assert (add([1], [2]) == [1, 2])',
     '',
     'class T(unittest.TestCase):',
@@ -50,10 +52,10 @@ test('reads the results Python tests assert for a function: assert ==, either si
     'is_even(4) truthy @tests/test_calc.py:10',
     'is_even(3) falsy @tests/test_calc.py:11',
     'is_even(8) = True @tests/test_calc.py:12',
-    'add([1], [2]) = [1, 2] @tests/test_calc.py:14',
-    "add('a', 'b') = 'ab' @tests/test_calc.py:18",
-    'is_even(2) truthy @tests/test_calc.py:19',
-    'is_even(5) falsy @tests/test_calc.py:20',
+    'add([1], [2]) = [1, 2] @tests/test_calc.py:16',
+    "add('a', 'b') = 'ab' @tests/test_calc.py:20",
+    'is_even(2) truthy @tests/test_calc.py:21',
+    'is_even(5) falsy @tests/test_calc.py:22',
   ]);
   assert.deepEqual(assertedCalls(source, [], 'x'), [], 'no name: nothing to look for');
 });

@@ -80,14 +80,17 @@ function withoutComment(text: string): string {
   return text.trimEnd().replace(/;+$/, '');
 }
 
-/** The call `[module.]name(…)` that is the whole of `expression`, for one of `names`. */
+/**
+ * The call `name(…)` or `module.name(…)` that is the whole of `expression`, for one of `names`. A method
+ * of an object (`self.calc.add(…)`, `this.add(…)`) is another function that may share the name: not read.
+ */
 function wholeCall(expression: string, names: ReadonlySet<string>): { functionName: string; argumentsText: string } | undefined {
   const text = unwrap(expression);
-  const match = /^(?:[A-Za-z_$][\w$]*\.)*([A-Za-z_$][\w$]*)\s*\(/.exec(text);
-  if (!match || !names.has(match[1])) return undefined;
+  const match = /^(?:([A-Za-z_$][\w$]*)\.)?([A-Za-z_$][\w$]*)\s*\(/.exec(text);
+  if (!match || !names.has(match[2]) || match[1] === 'self' || match[1] === 'this') return undefined;
   const open = match[0].length - 1;
   if (closingIndex(text, open) !== text.length) return undefined;
-  return { functionName: match[1], argumentsText: text.slice(open + 1, -1).trim() };
+  return { functionName: match[2], argumentsText: text.slice(open + 1, -1).trim() };
 }
 
 /** `JSON.stringify(x)` (how JavaScript tests compare arrays) reads as `x`. */
