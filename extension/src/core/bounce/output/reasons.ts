@@ -68,7 +68,7 @@ export function describePatch(input: {
         : `the patched line is run by ${plural(features.coveringPassing, 'passing test')} with ${plural(features.coveringAssertions, 'assertion')}`,
     );
   }
-  if (features.validatedPatches === 1) reasons.push('the only patch that passes every test');
+  if (features.validatedPatches === 1) reasons.push('the only candidate that passed the tests it was run against');
   else if (features.differentialInputs > 0 && differential) {
     const compared = differential.candidates.length;
     if (differential.disagreements === 0) {
