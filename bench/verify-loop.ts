@@ -14,7 +14,10 @@
  * 100 files, each with one seeded bug (`--big`).
  *
  * Usage: npm run build && npm run build:tests &&
- *        node out/bench/verify-loop.js [--rounds 3] [--load 2] [--big] [--no-cold] [--only NAME] [--out bench/results/verify-loop]
+ *        node out/bench/verify-loop.js [--rounds 3] [--load 2] [--big] [--no-cold] [--only NAME] [--confirm suite|affected] [--out bench/results/verify-loop]
+ *
+ * `--confirm affected` passes `--confirm affected` to every Check and Fix: the patch to propose is
+ * confirmed by the tests whose coverage reaches its file only (see README), not the whole suite.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -53,7 +56,7 @@ interface CheckRecord {
 }
 
 function parseArgs(argv: string[]) {
-  const options = { rounds: 3, load: 2, big: false, cold: true, out: path.join(repoRoot, 'bench', 'results', 'verify-loop'), only: '' };
+  const options = { rounds: 3, load: 2, big: false, cold: true, out: path.join(repoRoot, 'bench', 'results', 'verify-loop'), only: '', confirm: 'suite' };
   for (let index = 0; index < argv.length; index++) {
     const arg = argv[index];
     if (arg === '--rounds') options.rounds = Number(argv[++index]);
@@ -62,6 +65,7 @@ function parseArgs(argv: string[]) {
     else if (arg === '--no-cold') options.cold = false;
     else if (arg === '--out') options.out = path.resolve(argv[++index]);
     else if (arg === '--only') options.only = argv[++index];
+    else if (arg === '--confirm') options.confirm = argv[++index];
     else throw new Error(`unknown option ${arg}`);
   }
   return options;
@@ -182,8 +186,8 @@ interface ReportShape {
   timingsMs?: Record<string, number>;
 }
 
-function check(workspace: Workspace, variant: 'warm' | 'cold', round: number, loaded: boolean): CheckRecord {
-  const args = [process.execPath, cli, 'check', workspace.root, '--json', ...workspace.extraArgs, ...(variant === 'cold' ? ['--cold'] : [])];
+function check(workspace: Workspace, variant: 'warm' | 'cold', round: number, loaded: boolean, confirm: string): CheckRecord {
+  const args = [process.execPath, cli, 'check', workspace.root, '--json', ...workspace.extraArgs, ...(variant === 'cold' ? ['--cold'] : []), ...(confirm !== 'suite' ? ['--confirm', confirm] : [])];
   const { ms, stdout } = timed(args, workspace.root);
   let report: ReportShape | undefined;
   try {
@@ -235,8 +239,8 @@ function main(): void {
         const load = loaded ? startLoad(options.load) : [];
         try {
           entry.plainMs.push({ round, loaded, ms: Math.round(timed(workspace.plain, workspace.root).ms) });
-          entry.checks.push(check(workspace, 'warm', round, loaded));
-          if (options.cold) entry.checks.push(check(workspace, 'cold', round, loaded));
+          entry.checks.push(check(workspace, 'warm', round, loaded, options.confirm));
+          if (options.cold) entry.checks.push(check(workspace, 'cold', round, loaded, options.confirm));
         } finally {
           for (const child of load) child.kill('SIGKILL');
         }
@@ -277,13 +281,14 @@ function main(): void {
     loadAverageAtStart: os.loadavg().map((value) => Math.round(value * 100) / 100),
     rounds: options.rounds,
     loadProcesses: options.load,
+    confirm: options.confirm,
   };
   mkdirSync(path.dirname(options.out), { recursive: true });
   writeFileSync(`${options.out}.json`, `${JSON.stringify({ meta, summary, results }, null, 1)}\n`);
   const lines = [
     '# Verify loop: Check and Fix against the plain test run',
     '',
-    `Run ${meta.date} on ${meta.machine}; load average at start ${meta.loadAverageAtStart.join(' / ')}. ${options.rounds} idle rounds, then ${options.rounds} rounds with ${options.load} CPU-bound processes running. Medians; plain = the project's own test command, measured in the same round.`,
+    `Run ${meta.date} on ${meta.machine}; load average at start ${meta.loadAverageAtStart.join(' / ')}. ${options.rounds} idle rounds, then ${options.rounds} rounds with ${options.load} CPU-bound processes running. Medians; plain = the project's own test command, measured in the same round.${options.confirm !== 'suite' ? ` Check and Fix ran with \`--confirm ${options.confirm}\`.` : ''}`,
     '',
     '| workspace | load | plain | Check and Fix (warm) | ratio | proposed the fix | Check and Fix `--cold` | ratio | proposed the fix |',
     '|---|---|---|---|---|---|---|---|---|',

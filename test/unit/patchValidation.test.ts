@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ReviseError } from '../../extension/src/core/errors';
-import { confirmPatch, proposePatches, ValidationLanes, type PatchOptions, type TestRunRequest } from '../../extension/src/core/patch/index';
+import { confirmPatch, proposePatches, testsAffectedBy, ValidationLanes, type PatchOptions, type TestRunRequest } from '../../extension/src/core/patch/index';
 import type { TestWorker } from '../../extension/src/core/exec/types';
 import { liveCopyContainers } from '../../extension/src/core/patch/isolation';
 import { CANDIDATE_SLOWDOWN_LIMIT, CANDIDATE_TEST_TIMEOUT_FLOOR_MS, candidateTestTimeoutMs, indexBaseline } from '../../extension/src/core/patch/validate';
@@ -207,6 +207,35 @@ test('confirmPatch runs the whole suite once, cold, in a fresh copy, and says wh
     assert.deepEqual(refused.failed, ['tests/test_calc.py::test_covers']);
     assert.deepEqual(liveCopyContainers(), []);
     assert.equal(readFileSync(module, 'utf8'), SOURCE, 'the project is never written');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('confirmPatch with scope affected runs, cold, only the tests whose coverage reaches the patched file, the failing ones and those without coverage', async () => {
+  const { root, module, testFile } = makeProject();
+  try {
+    const run = baselineRun(root, testFile);
+    const elsewhere: TestResult = { id: 'tests/test_calc.py::test_elsewhere', outcome: 'passed', durationMs: 1, frames: [], coveredLines: { [path.join(root, 'other.py')]: [1] } };
+    const unknown: TestResult = { id: 'tests/test_calc.py::test_unknown', outcome: 'passed', durationMs: 1, frames: [] };
+    run.tests.push(elsewhere, unknown);
+    assert.deepEqual(testsAffectedBy(run, module, root), ['tests/test_calc.py::test_fails', 'tests/test_calc.py::test_covers', 'tests/test_calc.py::test_other', 'tests/test_calc.py::test_unknown']);
+    const judge: Judge = (line) => ({ ...defaultJudge(line), 'tests/test_calc.py::test_unknown': 'passed', 'tests/test_calc.py::test_elsewhere': 'failed' });
+    const good = { id: 'p1', file: module, origin: 'template:x', title: 't', diff: '', newText: SOURCE.replace('a - b', 'a + b'), lines: [2], validated: true, testsPassed: 2, testsFailed: 0 };
+    const runner = scriptedRunner(root, judge);
+    const confirmed = await confirmPatch({ root, run, patch: good, runTests: runner.runTests, scope: 'affected' });
+    assert.equal(runner.calls.length, 1);
+    assert.deepEqual(runner.calls[0].testIds?.map((id) => id.split('::')[1]), ['test_fails', 'test_covers', 'test_other', 'test_unknown']);
+    // test_elsewhere would fail, but it never runs calc.py: not run again, and said so.
+    assert.deepEqual(confirmed, { confirmed: true, failed: [], passed: 4, complete: true, affected: { ran: 4, notRun: 1 } });
+    const whole = await confirmPatch({ root, run, patch: good, runTests: scriptedRunner(root, judge).runTests });
+    assert.equal(whole.confirmed, false, 'the whole suite (the default) sees it');
+    // When every test can see the file there is nothing to leave out: the whole suite runs.
+    run.tests.splice(run.tests.indexOf(elsewhere), 1);
+    assert.equal(testsAffectedBy(run, module, root), undefined);
+    const all = scriptedRunner(root, judge);
+    assert.equal((await confirmPatch({ root, run, patch: good, runTests: all.runTests, scope: 'affected' })).affected, undefined);
+    assert.equal(all.calls[0].testIds, undefined);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -85,6 +85,10 @@ describe('the verify loop', { skip: pythonMissing }, () => {
     assert.equal(trap.validated, false, 'the whole suite took its validation back');
     assert.equal(trap.checked?.fullSuite, 'failed');
     assert.match(describeChecks(trap), /whole suite found 1 failing test/);
+    assert.match(
+      describeChecks({ validated: true, testsPassed: 25, testsFailed: 0, checked: { failing: 1, covering: 24, fullSuite: 'confirmed', affected: { ran: 25, notRun: 4975 } } }),
+      /passes the 1 failing test and the 24 passing tests that run its lines; the 25 tests that run its file confirmed it, cold \(the other 4975 tests never run it and were not run again\)/,
+    );
     assert.notEqual(result.report.decision?.patch, trap.id);
     assert.ok((result.patchStats?.warmRuns ?? 0) > 0, 'validation ran in warm workers');
   });

@@ -74,6 +74,10 @@ void test('a patch says which tests it passed: every one, naming those that fail
     patchTestsText({ validated: true, testsPassed: 3, testsFailed: 0, checked: { failing: 2, covering: 1, fullSuite: 'not-run' } }, []),
     'Passes the 2 failing tests and the 1 passing test that runs its lines; the rest of the suite not yet run.',
   );
+  assert.equal(
+    patchTestsText({ validated: true, testsPassed: 25, testsFailed: 0, checked: { failing: 1, covering: 24, fullSuite: 'confirmed', affected: { ran: 25, notRun: 4975 } } }, []),
+    'Passes the 25 tests that run its file, run cold; the other 4975 tests never run it and were not run again.',
+  );
 });
 
 void test('each patch shows a side-by-side diff and its tests; the proposed one names the fixed tests', () => {

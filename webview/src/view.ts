@@ -241,6 +241,10 @@ export function patchTestsText(patch: Pick<ReportPatch, 'validated' | 'testsPass
     const related = covering > 0 ? ` and the ${covering} passing ${covering === 1 ? 'test that runs' : 'tests that run'} its lines` : '';
     return `Passes the ${failing} failing ${failing === 1 ? 'test' : 'tests'}${related}; the rest of the suite not yet run.`;
   }
+  if (patch.validated && patch.checked?.affected && patch.testsFailed === 0) {
+    const { ran, notRun } = patch.checked.affected;
+    return `Passes the ${ran} ${ran === 1 ? 'test that runs' : 'tests that run'} its file, run cold; the other ${notRun} ${notRun === 1 ? 'test never runs' : 'tests never run'} it and ${notRun === 1 ? 'was' : 'were'} not run again.`;
+  }
   if (patch.testsFailed === 0 && total > 0) {
     const fixed = failingBefore.length > 0 ? `, including the ${failingBefore.length} that failed before: ${failingBefore.join(', ')}` : '';
     return `Passes all ${total} tests${fixed}.`;

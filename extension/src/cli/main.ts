@@ -32,6 +32,8 @@ Options:
                       at most N processes side by side (default ${DEFAULT_SETTINGS.parallelRuns}: one per core, at most 4; 1: one process)
   --workers N         validate candidate patches in N isolated copies side by side (default ${DEFAULT_SETTINGS.patch.workers}:
                       one per core, at most 4)
+  --confirm SCOPE     what confirms the patch to propose, cold: suite (default, the whole suite) or affected (pytest)
+                      (only the tests whose coverage reaches the patched file; faster on a big suite)
   --command "CMD"     test command to run instead of the detected one (e.g. "poetry run pytest")
   --task TEXT         what the code should do; Revise warns when it is too vague to act on
   --task-file F       read the task description from a file
@@ -175,6 +177,12 @@ export function parseArguments(argv: string[], env: NodeJS.ProcessEnv = process.
         const parsed = Number(value(arg));
         if (!Number.isInteger(parsed) || parsed < 1 || parsed > 64) throw new UsageError('--parallel needs a whole number of processes from 1 to 64');
         options.settings.parallelRuns = parsed;
+        break;
+      }
+      case '--confirm': {
+        const scope = value(arg);
+        if (scope !== 'suite' && scope !== 'affected') throw new UsageError('--confirm needs suite or affected');
+        options.settings.confirm = scope;
         break;
       }
       case '--workers': {

@@ -67,6 +67,12 @@ export interface CheckSettings {
    * patch about to be proposed (`revise.task.runExamples`, `--no-task-examples`). In the sandbox when there is one.
    */
   runTaskExamples?: boolean;
+  /**
+   * What confirms the patch to propose, cold (`revise.patch.confirm`, `--confirm`): `suite` (default) the
+   * whole suite; `affected` only the tests whose coverage reaches the patched file (faster on a big suite,
+   * blind to code a test runs in a subprocess).
+   */
+  confirm?: 'suite' | 'affected';
   sandbox?: {
     /**
      * Where no sandbox works (no bubblewrap or sandbox-exec), run model-written patches anyway
@@ -438,8 +444,14 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
         runTaskExamples && !proposed.examples && !proposed.documented
           ? examplesAgainstPatch({ request, run, sources, patch: proposed, ...(taskExamples ? { examples: taskExamples } : {}), codeRunner })
           : Promise.resolve();
-      progress('bounce', `Confirming ${proposed.title} with the whole suite…`, 0.9);
-      const [confirmation] = await Promise.all([confirmPatch({ root: request.root, run, patch: proposed, runTests: coldRun, signal }), examined]);
+      // A cold pytest run of selected ids loads only their modules; a JavaScript runner given test names
+      // still loads every test file (and loses its shards), so there `affected` would cost more, not less.
+      const scope = request.settings.confirm === 'affected' && run.framework === 'pytest' ? 'affected' : 'suite';
+      if (request.settings.confirm === 'affected' && scope === 'suite' && attempt === 0) {
+        logger.debug(`confirmation: the whole suite (revise.patch.confirm: affected applies to pytest only; ${run.framework} loads every test file for any selection)`);
+      }
+      progress('bounce', `Confirming ${proposed.title} with ${scope === 'affected' ? 'the tests that run its file' : 'the whole suite'}…`, 0.9);
+      const [confirmation] = await Promise.all([confirmPatch({ root: request.root, run, patch: proposed, runTests: coldRun, scope, signal }), examined]);
       throwIfCancelled(signal);
       const objection = exampleObjection(proposed);
       if (objection) {
@@ -447,7 +459,13 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
         decision = await decide({ request, run, scores, patches, stats: patchStats, task, runner, sources, candidateRunner });
         continue;
       }
-      proposed.checked = { failing: proposed.checked?.failing ?? 0, covering: proposed.checked?.covering ?? 0, fullSuite: confirmation.confirmed ? 'confirmed' : 'failed' };
+      proposed.checked = {
+        failing: proposed.checked?.failing ?? 0,
+        covering: proposed.checked?.covering ?? 0,
+        fullSuite: confirmation.confirmed ? 'confirmed' : 'failed',
+        ...(confirmation.affected ? { affected: confirmation.affected } : {}),
+      };
+      if (confirmation.affected) logger.info(`confirmation: ${confirmation.affected.ran} tests run ${path.relative(request.root, proposed.file)}; the other ${confirmation.affected.notRun} not run again (revise.patch.confirm: affected)`);
       if (confirmation.confirmed) {
         proposed.testsPassed = confirmation.passed;
         proposed.testsFailed = 0;
@@ -455,7 +473,7 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
         decision = await decide({ request, run, scores, patches, stats: patchStats, task, runner, sources, candidateRunner });
         continue;
       }
-      logger.info(`${proposed.title}: the whole suite ${confirmation.complete ? `failed ${confirmation.failed.length} tests` : 'did not complete'} with it; not proposed.`);
+      logger.info(`${proposed.title}: ${confirmation.affected ? 'the tests that run its file' : 'the whole suite'} ${confirmation.complete ? `failed ${confirmation.failed.length} tests` : 'did not complete'} with it; not proposed.`);
       proposed.validated = false;
       proposed.trust = undefined;
       proposed.testsFailed = confirmation.failed.length;

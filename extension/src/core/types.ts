@@ -178,7 +178,13 @@ export interface Patch {
    * lines, and the whole suite — `confirmed` by a cold run of the test command (done for the patch that is
    * proposed), `failed` when that run found failing tests, `not-run` otherwise.
    */
-  checked?: { failing: number; covering: number; fullSuite: 'confirmed' | 'failed' | 'not-run' };
+  checked?: {
+    failing: number;
+    covering: number;
+    fullSuite: 'confirmed' | 'failed' | 'not-run';
+    /** When the confirmation ran only the tests that run the patched file (`revise.patch.confirm: affected`): how many did, and how many did not run. */
+    affected?: { ran: number; notRun: number };
+  };
   /**
    * The task's worked examples run against the patched code (only for a patch about to be proposed, when
    * the task has examples Revise can run): how many gave a value to compare, and those it contradicts.

@@ -34,6 +34,7 @@ export function readCheckSettings(folder: vscode.WorkspaceFolder): CheckSettings
     },
     targetPrecision: clamp(config.get<number>('abstain.targetPrecision', 0.9)),
     runTaskExamples: config.get<boolean>('task.runExamples', true) !== false,
+    confirm: config.get<string>('patch.confirm', 'suite') === 'affected' ? 'affected' : 'suite',
     sandbox: { allowUnsandboxedModelCode: config.get<boolean>('sandbox.allowUnsandboxedModelCode', false) === true },
   };
 }

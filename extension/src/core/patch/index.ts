@@ -15,7 +15,7 @@ import { indexProjectDefinitions } from './projectNames';
 import { familyOf, type Family } from './syntaxFacts';
 import { DEFAULT_ISOLATION_LIMITS, WorkspaceCopy, planCopy, removeStaleCopies } from './isolation';
 import { openLane, openTimeoutMs, validationRunTimeoutMs, ValidationLanes } from './lanes';
-import { coveringTests, indexBaseline, pairRenamedParameters, validateCandidate, type Lane, type ValidationResult, type ValidationSession } from './validate';
+import { coveringTests, indexBaseline, pairRenamedParameters, translateIds, validateCandidate, type Lane, type ValidationResult, type ValidationSession } from './validate';
 export { pairRenamedParameters } from './validate';
 import type { Candidate, ExtraCandidate, PatchEvidence, PatchOptions, PatchResult, PatchStats, StopReason } from './types';
 
@@ -402,6 +402,23 @@ export interface Confirmation {
   passed: number;
   /** False when the run was cut short (time limit, collection broke). */
   complete: boolean;
+  /** With scope `affected`: the tests that ran (the rest never run the patched file), and how many did not. */
+  affected?: { ran: number; notRun: number };
+}
+
+/**
+ * The tests a patch to `file` can affect, by the capture's per-test coverage: those that ran any line of
+ * it (import-time lines included), those that failed, and those with no coverage recorded. Undefined when
+ * that is every test (or no test has coverage): the whole suite then runs.
+ */
+export function testsAffectedBy(run: TestRun, file: string, root: string): string[] | undefined {
+  const active = run.tests.filter((test) => test.outcome !== 'skipped');
+  if (!active.some((test) => test.coveredLines)) return undefined;
+  const target = path.resolve(root, file);
+  const affected = active.filter(
+    (test) => test.outcome === 'failed' || !test.coveredLines || Object.entries(test.coveredLines).some(([covered, lines]) => lines.length > 0 && path.resolve(root, covered) === target),
+  );
+  return affected.length === active.length ? undefined : affected.map((test) => test.id);
 }
 
 /**
@@ -415,16 +432,24 @@ export async function confirmPatch(options: {
   patch: Pick<Patch, 'file' | 'newText'>;
   runTests: PatchOptions['runTests'];
   isolation?: PatchOptions['isolation'];
+  /**
+   * `suite` (default): the whole suite. `affected`: only the tests the capture's per-test coverage says
+   * can see the patched file (`testsAffectedBy`); faster on a big suite, blind to code a test runs out of
+   * process (a subprocess, a file read as text).
+   */
+  scope?: 'suite' | 'affected';
   signal?: AbortSignal;
 }): Promise<Confirmation> {
   const root = path.resolve(options.root);
   const baseline = indexBaseline(options.run, root);
+  const selected = options.scope === 'affected' ? testsAffectedBy(options.run, options.patch.file, root) : undefined;
+  if (selected) baseline.active = new Set(selected.filter((id) => baseline.active.has(id)));
   const plan = await planCopy(root, { ...DEFAULT_ISOLATION_LIMITS, ...options.isolation }, options.signal);
   if ('refused' in plan) return { confirmed: false, failed: [], passed: 0, complete: false };
   const copy = await WorkspaceCopy.create(plan, options.signal);
   try {
     await copy.write(path.relative(root, options.patch.file), options.patch.newText);
-    const run = await options.runTests({ root: copy.root, signal: options.signal ?? new AbortController().signal });
+    const run = await options.runTests({ root: copy.root, ...(selected ? { testIds: translateIds(selected, root, copy.root) } : {}), signal: options.signal ?? new AbortController().signal });
     throwIfCancelled(options.signal);
     const outcomes = new Map<string, string>();
     for (const test of run.tests) {
@@ -436,7 +461,8 @@ export async function confirmPatch(options: {
     const failed = [...baseline.active].filter((id) => outcomes.get(id) !== 'passed' && !(outcomes.get(id) === 'skipped' && !baseline.passing.has(id) && !baseline.failing.includes(id)));
     const broken = run.problems.some((problem) => problem.kind === 'collection-error' || problem.kind === 'syntax-error' || problem.kind === 'timeout');
     const complete = run.complete && !broken;
-    return { confirmed: complete && failed.length === 0, failed, passed, complete };
+    const affected = selected ? { affected: { ran: baseline.active.size, notRun: options.run.tests.filter((test) => test.outcome !== 'skipped').length - baseline.active.size } } : {};
+    return { confirmed: complete && failed.length === 0, failed, passed, complete, ...affected };
   } finally {
     await copy.dispose().catch(() => undefined);
   }
