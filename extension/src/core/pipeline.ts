@@ -517,11 +517,11 @@ async function assessTheTask(
   };
   const examples = (source: TaskExamplesSource) => (codeRunner ? examplesAgainstCode({ request, run, sources, source, codeRunner }) : Promise.resolve(undefined));
   /** The task's examples, for a patch to be checked against later; only those that can run. */
-  const runnable = (source: TaskExamplesSource) => (examplesToRun(source.text, source.signature ? { signature: source.signature } : undefined).examples.length > 0 ? { examples: source } : {});
+  const runnable = (source: TaskExamplesSource) => (examplesOf(source).examples.length > 0 ? { examples: source } : {});
   if (request.task !== undefined) {
     const source = { text: request.task };
     const runExample = await examples(source);
-    const testAssertions = await assertionsInTests(request, run, exampleNames(source), sources);
+    const testAssertions = await assertionsInTests(request, run, exampleNames(examplesOf(source)), sources);
     return { assessment: await judged({ ...(await assessTask(request.task, { testAssertions, ...(runExample ? { runExample } : {}) })), source: 'user' }), ...runnable(source) };
   }
   const place = scores[0] ?? (!failing ? request.focus : undefined);
@@ -534,7 +534,7 @@ async function assessTheTask(
   const testInputs = await callsInTests(run, name, sources);
   const source: TaskExamplesSource = { text: found.text, signature: found.signature, ...(name ? { target: { file: found.file, functionName: name } } : {}) };
   const runExample = name ? await examples(source) : undefined;
-  const testAssertions = await assertionsInTests(request, run, exampleNames(source), sources);
+  const testAssertions = await assertionsInTests(request, run, exampleNames(examplesOf(source)), sources);
   const assessment = await assessDocstring(found.text, { signature: found.signature, testInputs, testAssertions, ...(runExample ? { runExample } : {}) });
   const location = { file: found.file, line: found.line, endLine: found.endLine };
   return { assessment: await judged({ ...assessment, source: 'docstring', ...(name ? { function: name } : {}), location }, found.signature), ...(name ? runnable(source) : {}) };
@@ -565,12 +565,13 @@ async function examplesAgainstCode(context: {
   what?: string;
 }): Promise<ExampleRunner | undefined> {
   const { request, run, source } = context;
-  const { signature, examples } = examplesToRun(source.text, source.signature ? { signature: source.signature } : undefined);
+  const planned = examplesOf(source);
+  const { signature, examples } = planned;
   if (examples.length === 0) return undefined;
-  const names = [...(signature ? [signature.name] : []), ...examples.map((example) => example.functionName)];
+  const names = exampleNames(planned);
   const target = source.target ?? (await findExampleTarget(names, sourceFilesRun(run), context.sources, request.signal));
   if (!target) {
-    request.logger.debug(`task examples: no function named ${codeList([...new Set(names)])} in the files the tests ran; not run against the code`);
+    request.logger.debug(`task examples: no function named ${codeList(names)} in the files the tests ran; not run against the code`);
     return undefined;
   }
   const root = context.root ?? request.root;
@@ -740,9 +741,13 @@ async function callsInTests(run: TestRun, name: string | undefined, sources: Sou
   return calls;
 }
 
-/** The names a task's worked examples call, and the function its signature documents. */
-function exampleNames(source: TaskExamplesSource): string[] {
-  const { signature, examples } = examplesToRun(source.text, source.signature ? { signature: source.signature } : undefined);
+/** The worked examples of a task that can run, with the signature its text (or its source) gives. */
+function examplesOf(source: TaskExamplesSource): ReturnType<typeof examplesToRun> {
+  return examplesToRun(source.text, source.signature ? { signature: source.signature } : undefined);
+}
+
+/** The function a task's signature documents, then the names its worked examples call, each once. */
+function exampleNames({ signature, examples }: ReturnType<typeof examplesToRun>): string[] {
   return [...new Set([...(signature ? [signature.name] : []), ...examples.map((example) => example.functionName)])];
 }
 

@@ -6,9 +6,9 @@
  * cannot act on the task as written. This reads test text only (nothing runs), so it holds while tests
  * fail too, where running the examples against the code would say nothing about the task.
  */
-import { formatLiteral, literalsEqual, outputsEqual, parseLiteral, type LiteralValue } from './literal';
-import type { Contradiction } from './consistency';
-import { splitTopLevel, type ParsedTask } from './parse';
+import { sameOutput, type Contradiction } from './consistency';
+import { formatLiteral, literalsEqual, parseLiteral, type LiteralValue } from './literal';
+import { findClosingBracket, splitTopLevel, type ParsedTask } from './parse';
 
 /** One call a test asserts a result for. */
 export interface AssertedCall {
@@ -36,36 +36,9 @@ const MAXIMUM_SOURCE_CHARACTERS = 400_000;
 /** At most this many assertions are kept per check. */
 const MAXIMUM_ASSERTIONS = 2_000;
 
-/** The index just after the bracket that closes the one at `open`, or -1 (strings are skipped). */
-function closingIndex(text: string, open: number): number {
+/** Each index of `text` outside string literals, with the bracket depth there (an opening bracket is at the outer depth). */
+function* unquoted(text: string): Generator<[index: number, depth: number]> {
   let depth = 0;
-  let quote: string | undefined;
-  for (let index = open; index < text.length; index++) {
-    const character = text[index];
-    if (quote) {
-      if (character === '\\') index++;
-      else if (character === quote) quote = undefined;
-      continue;
-    }
-    if (character === '"' || character === "'" || character === '`') quote = character;
-    else if ('([{'.includes(character)) depth++;
-    else if (')]}'.includes(character)) {
-      depth--;
-      if (depth === 0) return index + 1;
-    }
-  }
-  return -1;
-}
-
-/** Removes parentheses that wrap the whole expression. */
-function unwrap(expression: string): string {
-  let text = expression.trim();
-  while (text.startsWith('(') && closingIndex(text, 0) === text.length) text = text.slice(1, -1).trim();
-  return text;
-}
-
-/** `text` without a trailing comment (`#` in Python, `//` in JavaScript) outside strings, and without a trailing `;`. */
-function withoutComment(text: string): string {
   let quote: string | undefined;
   for (let index = 0; index < text.length; index++) {
     const character = text[index];
@@ -74,10 +47,33 @@ function withoutComment(text: string): string {
       else if (character === quote) quote = undefined;
       continue;
     }
-    if (character === '"' || character === "'" || character === '`') quote = character;
-    else if (character === '#' || (character === '/' && text[index + 1] === '/')) return text.slice(0, index).trimEnd().replace(/;+$/, '');
+    if (character === '"' || character === "'" || character === '`') {
+      quote = character;
+      continue;
+    }
+    if (')]}'.includes(character)) depth--;
+    yield [index, depth];
+    if ('([{'.includes(character)) depth++;
   }
-  return text.trimEnd().replace(/;+$/, '');
+}
+
+/** Removes parentheses that wrap the whole expression. */
+function unwrap(expression: string): string {
+  let text = expression.trim();
+  while (text.startsWith('(') && findClosingBracket(text, 0) === text.length) text = text.slice(1, -1).trim();
+  return text;
+}
+
+/** `text` without a trailing comment (`#` in Python, `//` in JavaScript) outside strings, and without a trailing `;`. */
+function withoutComment(text: string): string {
+  let end = text.length;
+  for (const [index] of unquoted(text)) {
+    if (text[index] === '#' || text.startsWith('//', index)) {
+      end = index;
+      break;
+    }
+  }
+  return text.slice(0, end).trimEnd().replace(/;+$/, '');
 }
 
 /**
@@ -89,7 +85,7 @@ function wholeCall(expression: string, names: ReadonlySet<string>): { functionNa
   const match = /^(?:([A-Za-z_$][\w$]*)\.)?([A-Za-z_$][\w$]*)\s*\(/.exec(text);
   if (!match || !names.has(match[2]) || match[1] === 'self' || match[1] === 'this') return undefined;
   const open = match[0].length - 1;
-  if (closingIndex(text, open) !== text.length) return undefined;
+  if (findClosingBracket(text, open) !== text.length) return undefined;
   return { functionName: match[2], argumentsText: text.slice(open + 1, -1).trim() };
 }
 
@@ -97,7 +93,7 @@ function wholeCall(expression: string, names: ReadonlySet<string>): { functionNa
 function unstringified(expression: string): string {
   const text = unwrap(expression);
   const match = /^JSON\.stringify\s*\(/.exec(text);
-  if (match && closingIndex(text, match[0].length - 1) === text.length) {
+  if (match && findClosingBracket(text, match[0].length - 1) === text.length) {
     const inner = splitTopLevel(text.slice(match[0].length, -1));
     if (inner.length === 1) return inner[0];
   }
@@ -107,24 +103,27 @@ function unstringified(expression: string): string {
 /** Splits `left OP right` at the first top-level equality operator (`==`, `===`, Python `is`), or undefined. */
 function equalitySides(expression: string): [string, string] | undefined {
   const text = unwrap(expression);
-  let depth = 0;
-  let quote: string | undefined;
-  for (let index = 0; index < text.length; index++) {
-    const character = text[index];
-    if (quote) {
-      if (character === '\\') index++;
-      else if (character === quote) quote = undefined;
-      continue;
-    }
-    if (character === '"' || character === "'" || character === '`') quote = character;
-    else if ('([{'.includes(character)) depth++;
-    else if (')]}'.includes(character)) depth--;
-    else if (depth === 0 && character === '=' && text[index + 1] === '=' && !'!<>='.includes(text[index - 1] ?? '')) {
+  for (const [index, depth] of unquoted(text)) {
+    if (depth !== 0) continue;
+    if (text.startsWith('==', index) && !'!<>='.includes(text[index - 1] ?? '')) {
       const width = text[index + 2] === '=' ? 3 : 2;
       return [text.slice(0, index), text.slice(index + width)];
-    } else if (depth === 0 && /\sis\s/.test(text.slice(index - 1, index + 3)) && text.slice(index, index + 2) === 'is' && !/^is\s+not\b/.test(text.slice(index))) {
+    }
+    if (/\sis\s/.test(text.slice(index - 1, index + 3)) && text.startsWith('is', index) && !/^is\s+not\b/.test(text.slice(index))) {
       return [text.slice(0, index), text.slice(index + 2)];
     }
+  }
+  return undefined;
+}
+
+/** The call to one of `names` on one side and a literal on the other, in either order (`JSON.stringify` read through). */
+function callAgainstLiteral(first: string, second: string, names: ReadonlySet<string>): Omit<AssertedCall, 'where' | 'file' | 'line'> | undefined {
+  for (const [callSide, valueSide] of [
+    [first, second],
+    [second, first],
+  ].map((sides) => sides.map(unstringified))) {
+    const call = wholeCall(callSide, names);
+    if (call && parseLiteral(valueSide) !== undefined) return { ...call, expected: { literal: valueSide.trim() } };
   }
   return undefined;
 }
@@ -140,7 +139,7 @@ function readExpression(expression: string, names: ReadonlySet<string>): Omit<As
   // `abs(f(x) - 0.5) < 1e-6` (and `Math.abs`): the result is 0.5, up to the tolerance.
   const near = /^(?:Math\.)?abs\s*\(/.exec(text);
   if (near) {
-    const close = closingIndex(text, near[0].length - 1);
+    const close = findClosingBracket(text, near[0].length - 1);
     if (close > 0 && /^\s*<=?\s*[\d.eE+-]+$/.test(text.slice(close))) {
       const inside = text.slice(near[0].length, close - 1);
       const minus = splitTopLevel(inside, ' - ');
@@ -152,24 +151,14 @@ function readExpression(expression: string, names: ReadonlySet<string>): Omit<As
     return undefined;
   }
   const sides = equalitySides(text);
-  if (sides) {
-    const [left, right] = sides.map(unstringified);
-    for (const [callSide, valueSide] of [
-      [left, right],
-      [right, left],
-    ]) {
-      const call = wholeCall(callSide, names);
-      if (call && parseLiteral(valueSide) !== undefined) return { ...call, expected: { literal: valueSide.trim() } };
-    }
-    return undefined;
-  }
+  if (sides) return callAgainstLiteral(sides[0], sides[1], names);
   const call = wholeCall(text, names);
   return call ? { ...call, expected: { truthy: true } } : undefined;
 }
 
 /** The arguments of the call that opens at `open` in `text`, split at top-level commas. */
 function callArguments(text: string, open: number): string[] | undefined {
-  const close = closingIndex(text, open);
+  const close = findClosingBracket(text, open);
   if (close < 0) return undefined;
   return splitTopLevel(text.slice(open + 1, close - 1));
 }
@@ -183,40 +172,32 @@ function readStatement(statement: string, names: ReadonlySet<string>): Omit<Asse
   // `expect(A).toBe(B)` / `.toEqual(B)` / `.toStrictEqual(B)` / `.toBeTruthy()` / `.toBeFalsy()` (Jest, Vitest), and Chai's `expect(A).to.equal(B)`.
   const expect = /^expect\s*\(/.exec(text);
   if (expect) {
-    const close = closingIndex(text, expect[0].length - 1);
+    const close = findClosingBracket(text, expect[0].length - 1);
     if (close < 0) return undefined;
     const subject = splitTopLevel(text.slice(expect[0].length, close - 1));
     const call = subject.length === 1 ? wholeCall(subject[0], names) : undefined;
     if (!call) return undefined;
     const rest = text.slice(close);
+    // The matcher's argument, when it is a literal: `.toBe(B)`, Chai's `.to.equal(B)`.
+    const literalAfter = (matched: RegExpExecArray) => {
+      const value = callArguments(text, close + matched[0].length - 1)?.[0];
+      return value !== undefined && parseLiteral(value) !== undefined ? { ...call, expected: { literal: value } } : undefined;
+    };
     // Chai: `.to.equal(B)`, `.to.deep.equal(B)`, `.to.eql(B)`, `.to.be.true`, `.to.be.false`.
     const chai = /^\.to(?:\.be)?(?:\.deep)?\.(equal|eql|equals)\s*\(/.exec(rest);
-    if (chai) {
-      const values = callArguments(text, close + chai[0].length - 1);
-      return values && values.length >= 1 && parseLiteral(values[0]) !== undefined ? { ...call, expected: { literal: values[0] } } : undefined;
-    }
+    if (chai) return literalAfter(chai);
     const chaiTruth = /^\.to\.be\.(true|false)\s*$/.exec(rest);
     if (chaiTruth) return { ...call, expected: { literal: chaiTruth[1] } };
     const matcher = /^\.(toBe|toEqual|toStrictEqual|toBeTruthy|toBeFalsy|toBeCloseTo)\s*\(/.exec(rest);
     if (!matcher) return undefined;
-    const values = callArguments(text, close + matcher[0].length - 1);
     if (matcher[1] === 'toBeTruthy' || matcher[1] === 'toBeFalsy') return { ...call, expected: { truthy: matcher[1] === 'toBeTruthy' } };
-    if (!values || values.length < 1 || parseLiteral(values[0]) === undefined) return undefined;
-    return { ...call, expected: { literal: values[0] } };
+    return literalAfter(matcher);
   }
   // Two-argument equality assertions: Node's `assert`, unittest's `assertEqual`.
   const pair = /^(?:assert\.(?:strictEqual|equal|deepStrictEqual|deepEqual)|(?:self\.)?assert(?:Equal|Equals|Is|AlmostEqual))\s*\(/.exec(text);
   if (pair) {
     const values = callArguments(text, pair[0].length - 1);
-    if (!values || values.length < 2) return undefined;
-    for (const [callSide, valueSide] of [
-      [values[0], values[1]],
-      [values[1], values[0]],
-    ]) {
-      const call = wholeCall(unstringified(callSide), names);
-      if (call && parseLiteral(unstringified(valueSide)) !== undefined) return { ...call, expected: { literal: unstringified(valueSide).trim() } };
-    }
-    return undefined;
+    return values && values.length >= 2 ? callAgainstLiteral(values[0], values[1], names) : undefined;
   }
   // One-argument truth assertions: `assert(E)`, `assert.ok(E)`, `console.assert(E)`, `assertTrue(E)`, `assertFalse(E)`.
   const truth = /^(?:console\.assert|assert\.ok|assert|(?:self\.)?assert(True|False))\s*\(/.exec(text);
@@ -277,16 +258,6 @@ function sameArguments(left: string, right: string): boolean {
   return normalize(left) === normalize(right);
 }
 
-/** A one-element list written as `("Venus")` reads as the element itself: accept either spelling. */
-function sameValue(expected: string, asserted: string): boolean {
-  if (outputsEqual(expected, asserted)) return true;
-  const left = parseLiteral(expected);
-  const right = parseLiteral(asserted);
-  if (!left || !right) return false;
-  const single = (value: LiteralValue): LiteralValue => (value.kind === 'list' && value.items.length === 1 ? value.items[0] : value);
-  return literalsEqual(single(left), single(right));
-}
-
 /** The kind of value a literal is, a one-element list read as its element. */
 function valueKind(value: LiteralValue): string {
   if (value.kind === 'list' && value.items.length === 1) return valueKind(value.items[0]);
@@ -299,7 +270,7 @@ function valueKind(value: LiteralValue): string {
  */
 function differentValueOfItsKind(expectedText: string, expected: LiteralValue, assertedText: string): boolean {
   const asserted = parseLiteral(assertedText);
-  return asserted !== undefined && valueKind(asserted) === valueKind(expected) && !sameValue(expectedText, assertedText);
+  return asserted !== undefined && valueKind(asserted) === valueKind(expected) && !sameOutput(expectedText, assertedText);
 }
 
 /**

@@ -313,7 +313,7 @@ function checkPromises(description: string, examples: { example: TaskExample; va
 }
 
 /** A one-element list or tuple written as `("Venus")` reads as the element itself; accept either spelling. */
-function sameOutput(expected: string, actual: string): boolean {
+export function sameOutput(expected: string, actual: string): boolean {
   if (outputsEqual(expected, actual)) return true;
   const left = parseLiteral(expected);
   const right = parseLiteral(actual);
