@@ -5,15 +5,14 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
+import { rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { assertedCalls, assessDocstring, assessTask, checkExamplesAgainstTests } from '../../extension/src/core/bounce/input/index';
 import { parseTask } from '../../extension/src/core/bounce/input/parse';
 import { DEFAULT_SETTINGS, runCheck } from '../../extension/src/core/pipeline';
 import { silentLogger } from '../../extension/src/core/ports';
 import { SyntaxService } from '../../extension/src/core/syntax/treeSitter';
-import { grammarsDir, repoRoot } from './helpers';
+import { grammarsDir, repoRoot, writeProject } from './helpers';
 
 const python = '/usr/bin/python3';
 const pythonMissing = spawnSync(python, ['-c', 'import pytest'], { encoding: 'utf8' }).status === 0 ? undefined : `${python} with pytest is not available here`;
@@ -129,17 +128,11 @@ test('a task whose example contradicts the tests is vague with the test named; t
 });
 
 test('Check with a failing test compares an explicit task\'s examples with what the tests assert (nothing runs the examples)', { skip: pythonMissing }, async () => {
-  const base = mkdtempSync(path.join(os.tmpdir(), 'revise-asserted-'));
-  const root = path.join(base, 'project');
-  const files: Record<string, string> = {
+  const root = writeProject('revise-asserted-', {
     'calc.py': 'def add(a, b):\n    return a - b\n',
     'tests/test_calc.py': 'from calc import add\n\ndef test_add():\n    assert add(2, 3) == 5\n',
     'pytest.ini': '[pytest]\npythonpath = .\n',
-  };
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
-    writeFileSync(path.join(root, name), text);
-  }
+  });
   try {
     const check = async (output: number) => {
       const said: string[] = [];
@@ -164,6 +157,6 @@ test('Check with a failing test compares an explicit task\'s examples with what 
     const right = await check(5);
     assert.ok(!(right.report.task?.missing ?? []).some((reason) => /contradict/.test(reason)), JSON.stringify(right.report.task));
   } finally {
-    rmSync(base, { recursive: true, force: true });
+    rmSync(root, { recursive: true, force: true });
   }
 });

@@ -5,13 +5,12 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_SETTINGS, runCheck, type CheckSettings } from '../../extension/src/core/pipeline';
 import { silentLogger } from '../../extension/src/core/ports';
 import { SyntaxService } from '../../extension/src/core/syntax/treeSitter';
-import { grammarsDir, repoRoot } from './helpers';
+import { grammarsDir, repoRoot, writeProject } from './helpers';
 
 const python = '/usr/bin/python3';
 const pythonMissing = spawnSync(python, ['-c', 'import pytest, coverage'], { encoding: 'utf8' }).status === 0 ? undefined : `${python} with pytest and coverage is not available here`;
@@ -25,11 +24,7 @@ const FILES: Record<string, string> = {
 };
 
 test('Check and Fix with confirm: affected confirms the patch with the tests that run its file only, and says so', { skip: pythonMissing }, async () => {
-  const root = mkdtempSync(path.join(os.tmpdir(), 'revise-affected-'));
-  for (const [name, text] of Object.entries(FILES)) {
-    mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
-    writeFileSync(path.join(root, name), text);
-  }
+  const root = writeProject('revise-affected-', FILES);
   try {
     const fix = async (confirm?: CheckSettings['confirm']) => {
       const said: string[] = [];
@@ -62,18 +57,13 @@ test('Check and Fix with confirm: affected confirms the patch with the tests tha
 });
 
 test('with a JavaScript runner, confirm: affected confirms with the whole suite, and the log says why', async () => {
-  const root = mkdtempSync(path.join(os.tmpdir(), 'revise-affected-js-'));
-  const files: Record<string, string> = {
+  const root = writeProject('revise-affected-js-', {
     'package.json': '{ "name": "affected-js", "version": "1.0.0", "private": true, "scripts": { "test": "node --test" } }\n',
     'calc.js': 'function add(a, b) {\n  return a - b;\n}\nmodule.exports = { add };\n',
     'other.js': 'function mul(a, b) {\n  return a * b;\n}\nmodule.exports = { mul };\n',
     'test/calc.test.js': "const { test } = require('node:test');\nconst assert = require('node:assert');\nconst { add } = require('../calc');\ntest('add', () => assert.strictEqual(add(2, 3), 5));\ntest('zero', () => assert.strictEqual(add(0, 0), 0));\n",
     'test/other.test.js': "const { test } = require('node:test');\nconst assert = require('node:assert');\nconst { mul } = require('../other');\ntest('mul', () => assert.strictEqual(mul(2, 3), 6));\n",
-  };
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
-    writeFileSync(path.join(root, name), text);
-  }
+  });
   try {
     const said: string[] = [];
     const result = await runCheck({
