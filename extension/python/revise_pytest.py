@@ -674,7 +674,9 @@ class RevisePlugin:
             self._finish_coverage()
         finally:
             self.write({"type": "finished", "exitstatus": int(exitstatus)})
+            self._exitstatus = int(exitstatus)
 
+    @pytest.hookimpl(trylast=True)
     def pytest_unconfigure(self, config) -> None:
         self._disarm()
         if self._alarm is not None:
@@ -684,6 +686,16 @@ class RevisePlugin:
             self._finish_coverage()
         with self._lock:
             self._out.close()
+        # A test the timeout interrupted may leave threads it started (a server it never stopped): the
+        # interpreter would wait for them at exit until Revise's total timeout killed it. Everything is
+        # written by now, so the process ends here instead.
+        if self.hung and any(thread.is_alive() and not thread.daemon for thread in threading.enumerate() if thread is not threading.main_thread()):
+            for stream in (sys.stdout, sys.stderr):
+                try:
+                    stream.flush()
+                except Exception:
+                    pass
+            os._exit(getattr(self, "_exitstatus", 1))
 
 
 # -- helpers ----------------------------------------------------------------------------------------------

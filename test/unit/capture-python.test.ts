@@ -234,6 +234,18 @@ for (const interpreter of interpreters) {
       assert.equal(run.tests.length, 4);
     });
 
+    test('a test the timeout interrupted leaves a thread running: the run still ends and is complete', async () => {
+      // Without the plugin ending the process itself, the interpreter waits for the thread at exit until
+      // the total timeout kills the run, and the run is incomplete.
+      const run = await capture('hanging-thread', python, { perTestTimeoutMs: 1000, totalTimeoutMs: 90_000 });
+      const hang = get(run, 'test_server.py::test_waits_for_the_server');
+      assert.equal(hang.outcome, 'failed');
+      assert.equal(hang.timedOut, true);
+      assert.equal(get(run, 'test_server.py::test_quick').outcome, 'passed');
+      assert.equal(run.complete, true, JSON.stringify(run.problems));
+      assert.ok(!run.problems.some((problem) => problem.kind === 'timeout'), JSON.stringify(run.problems));
+    });
+
     test('total timeout kills the run and keeps what finished, coverage included', async () => {
       const run = await capture('hanging', python, { perTestTimeoutMs: 600_000, totalTimeoutMs: 8000 });
       const worker = path.join(fixture('hanging'), 'worker.py');
