@@ -8,7 +8,11 @@
  * Needs the captures cached by `localize.js` (real bugs, /tmp/revise-real/cache), `humanevalfix.js
  * --capture-only` and `mutants.js` (Python) and `localize-js/humanevalfix.js --capture-only` (JS).
  *
- * Usage: node out/bench/real-bugs/refit.js [--cache /tmp/revise-real/cache] [--l2 300] [--write SET]
+ * With `--whole-suite`, the real Python bugs are those `whole-suite.ts` captured with the project's whole suite;
+ * the killed mutants of real projects that `mutants.ts` wrote (`--real-mutants DIR`) are always ranked held
+ * out by project, and each feature set is fitted both without and with them ("+ real mutants").
+ *
+ * Usage: node out/bench/real-bugs/refit.js [--cache /tmp/revise-real/cache] [--l2 300] [--whole-suite] [--sets a,b] [--write SET]
  * Writes bench/results/real-bugs-refit.{json,md}; `--write SET` fits SET on everything and writes
  * extension/src/core/localize/weights.json.
  */
@@ -23,6 +27,7 @@ import { BASELINES, targetRank, type LabeledCase } from '../localize/cases';
 import { parseArguments, repoRoot, resultsRoot } from '../localize/common';
 import { assignFolds, DEFAULT_L2, FITTED_FEATURES, fitLogistic, loadLabeledCases, PRIOR_WEIGHTS } from '../localize/fit';
 import { percent, round, summarizeRanks, type RankSummary } from '../localize/metrics';
+import type { RealMutantCase } from './mutants';
 
 interface Bug {
   id: string;
@@ -161,8 +166,80 @@ async function loadRealCases(cacheDir: string, syntax: SyntaxService): Promise<R
   return cases;
 }
 
+/**
+ * The real Python bugs as `whole-suite.ts` captured them (the project's whole suite, not only the fix's test
+ * modules): its spectrum's scored lines with features and labels (`<work>/whole-suite/cases/`).
+ */
+function loadWholeSuiteCases(dir: string): RealCase[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .sort()
+    .map((name) => {
+      const stored = JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')) as { id: string; project: string; insertOnly: boolean; lines: { file: string; line: number; features: Record<string, number>; faulty: boolean }[] };
+      const lines = stored.lines.map(({ file, line, features }) => ({ file, line, features, score: 0, rank: 0, evidence: [] })) as unknown as LineScore[];
+      const labels = stored.lines.map((line) => (line.faulty ? 1 : 0));
+      return {
+        id: stored.id,
+        origin: 'humanevalfix',
+        group: stored.project,
+        bugType: 'real',
+        file: '',
+        targets: new Set<number>(),
+        fittable: !stored.insertOnly && labels.some((label) => label === 1),
+        insertOnly: stored.insertOnly,
+        lines,
+        labels,
+        failingTests: 0,
+        passingTests: 0,
+        project: stored.project,
+        language: 'python',
+        keys: new Set(stored.lines.filter((line) => line.faulty).map((line) => `${line.file}\n${line.line}`)),
+      } as RealCase;
+    });
+}
+
+/**
+ * The killed mutants of real projects that `mutants.ts` wrote (`<work>/mutants/cases/<project>/`), as
+ * labeled cases: the mutated line is the one faulty line.
+ */
+function loadRealMutants(dir: string): RealCase[] {
+  if (!fs.existsSync(dir)) return [];
+  const cases: RealCase[] = [];
+  for (const project of fs.readdirSync(dir).sort()) {
+    for (const name of fs.readdirSync(path.join(dir, project)).sort()) {
+      const mutant = JSON.parse(fs.readFileSync(path.join(dir, project, name), 'utf8')) as RealMutantCase;
+      const key = `${mutant.target.file}\n${mutant.target.line}`;
+      const lines = mutant.lines.map((line) => ({ ...line, score: 0, rank: 0, evidence: [] })) as unknown as LineScore[];
+      const labels = lines.map((line) => (`${line.file}\n${line.line}` === key ? 1 : 0));
+      cases.push({
+        id: mutant.id,
+        origin: 'mutant',
+        group: mutant.project,
+        bugType: 'real-mutant',
+        file: mutant.target.file,
+        targets: new Set(),
+        fittable: labels.some((label) => label === 1),
+        insertOnly: false,
+        lines,
+        labels,
+        failingTests: 0,
+        passingTests: 0,
+        project: mutant.project,
+        language: mutant.language ?? 'python',
+        keys: new Set([key]),
+      });
+    }
+  }
+  return cases;
+}
+
 interface Evaluation {
   perProject: Record<string, Summary>;
+  /** Killed mutants of the real projects, each project's ranked by a model fitted without that project. */
+  realMutants: Summary;
+  realMutantsJs: Summary;
+  perProjectMutants: Record<string, Summary>;
   python: Summary;
   js: Summary;
   humanEvalFixPython: Summary;
@@ -177,40 +254,51 @@ async function main(): Promise<void> {
   const realWeight = Number(options.get('real-weight') ?? '1');
   const syntax = new SyntaxService(path.join(repoRoot, 'grammars'));
   const started = Date.now();
-  const real = await loadRealCases(cacheDir, syntax);
+  // `--whole-suite`: the real Python bugs as captured with the project's whole suite (`whole-suite.ts`),
+  // in place of the captures of the fix's test modules only; JavaScript bugs keep the latter.
+  const wholeSuite = options.has('whole-suite') ? loadWholeSuiteCases(path.join(cacheDir, '..', 'whole-suite', 'cases')) : [];
+  const real = wholeSuite.length > 0 ? [...(await loadRealCases(cacheDir, syntax)).filter((labeled) => labeled.language !== 'python'), ...wholeSuite] : await loadRealCases(cacheDir, syntax);
+  const realMutants = loadRealMutants(path.resolve(options.get('real-mutants') ?? path.join(cacheDir, '..', 'mutants', 'cases')));
+  const mutantProjects = [...new Set(realMutants.map((labeled) => labeled.project))].sort();
   const python = await loadLabeledCases('python');
   const js = await loadLabeledCases('js');
   // HumanEvalFix is reported as its own benchmark reports it: tasks with changed lines (insert-only apart).
   const hefPython = python.humanEvalFix.filter((labeled) => !labeled.insertOnly);
   const hefJs = js.humanEvalFix.filter((labeled) => !labeled.insertOnly);
   const projects = [...new Set(real.map((labeled) => labeled.project))].sort();
-  console.log(`${real.length} real bugs (${projects.join(', ')}), ${python.humanEvalFix.length} HumanEvalFix-python, ${python.mutants.length} mutants, ${js.humanEvalFix.length} HumanEvalFix-js`);
+  console.log(`${real.length} real bugs (${projects.join(', ')}), ${realMutants.length} killed mutants of real projects (${mutantProjects.join(', ')}), ${python.humanEvalFix.length} HumanEvalFix-python, ${python.mutants.length} mutants, ${js.humanEvalFix.length} HumanEvalFix-js`);
   const isReal = (labeled: LabeledCase): labeled is RealCase => (labeled as RealCase).keys !== undefined;
   // Real checks have tens to hundreds of candidate lines each; `realWeight` scales their rows.
   const caseWeight = (labeled: LabeledCase) => (isReal(labeled) ? realWeight : 1);
 
-  const evaluate = (features: string[] | 'shipped', signs?: Record<string, 1 | -1>): Evaluation => {
+  const evaluate = (features: string[] | 'shipped', signs?: Record<string, 1 | -1>, withRealMutants = false): Evaluation => {
     const ranks: Record<string, number | null> = {};
     const fit = (training: LabeledCase[]) => fitLogistic(training, { l2, features: features === 'shipped' ? undefined : features, caseWeight, ...(signs ? { signs } : {}) }).model;
     const shipped = features === 'shipped' ? (JSON.parse(fs.readFileSync(path.join(repoRoot, 'extension', 'src', 'core', 'localize', 'weights.json'), 'utf8')) as ScorerModel) : undefined;
-    // Leave one project out.
-    for (const project of projects) {
-      const model = shipped ?? fit([...python.humanEvalFix, ...python.mutants, ...real.filter((labeled) => labeled.project !== project)]);
-      for (const labeled of real.filter((item) => item.project === project)) ranks[labeled.id] = realRank(labeled, model) ?? null;
+    const trainingMutants = withRealMutants ? realMutants : [];
+    // Leave one project out: its real bugs and its mutants are ranked by a model that saw neither.
+    for (const project of [...new Set([...projects, ...mutantProjects])]) {
+      const model = shipped ?? fit([...python.humanEvalFix, ...python.mutants, ...real.filter((labeled) => labeled.project !== project), ...trainingMutants.filter((labeled) => labeled.project !== project)]);
+      for (const labeled of [...real, ...realMutants].filter((item) => item.project === project)) ranks[labeled.id] = realRank(labeled, model) ?? null;
     }
     // HumanEvalFix-python: 10-fold by task, every real bug and the mutants in training.
     const foldOf = assignFolds(hefPython.map((labeled) => labeled.group), 10);
     const hefRanks: (number | undefined)[] = [];
     for (let fold = 0; fold < 10; fold++) {
-      const model = shipped ?? fit([...python.humanEvalFix.filter((labeled) => foldOf.get(labeled.group) !== fold), ...python.mutants, ...real]);
+      const model = shipped ?? fit([...python.humanEvalFix.filter((labeled) => foldOf.get(labeled.group) !== fold), ...python.mutants, ...real, ...trainingMutants]);
       for (const labeled of hefPython) if (foldOf.get(labeled.group) === fold) hefRanks.push(targetRank(labeled, model));
     }
     // HumanEvalFix-JS is never trained on: the model fitted on everything else.
-    const full = shipped ?? fit([...python.humanEvalFix, ...python.mutants, ...real]);
+    const full = shipped ?? fit([...python.humanEvalFix, ...python.mutants, ...real, ...trainingMutants]);
     const perProject: Record<string, Summary> = {};
     for (const project of projects) perProject[project] = summarize(real.filter((labeled) => labeled.project === project).map((labeled) => ranks[labeled.id] ?? undefined));
+    const perProjectMutants: Record<string, Summary> = {};
+    for (const project of mutantProjects) perProjectMutants[project] = summarize(realMutants.filter((labeled) => labeled.project === project).map((labeled) => ranks[labeled.id] ?? undefined));
     return {
       perProject,
+      realMutants: summarize(realMutants.filter((labeled) => labeled.language === 'python').map((labeled) => ranks[labeled.id] ?? undefined)),
+      realMutantsJs: summarize(realMutants.filter((labeled) => labeled.language === 'js').map((labeled) => ranks[labeled.id] ?? undefined)),
+      perProjectMutants,
       python: summarize(real.filter((labeled) => labeled.language === 'python').map((labeled) => ranks[labeled.id] ?? undefined)),
       js: summarize(real.filter((labeled) => labeled.language === 'js').map((labeled) => ranks[labeled.id] ?? undefined)),
       humanEvalFixPython: summarize(hefRanks),
@@ -222,11 +310,16 @@ async function main(): Promise<void> {
   const baselines: Record<string, Evaluation> = {};
   for (const [name, model] of Object.entries(BASELINES)) {
     const ranks: Record<string, number | null> = {};
-    for (const labeled of real) ranks[labeled.id] = realRank(labeled, model) ?? null;
+    for (const labeled of [...real, ...realMutants]) ranks[labeled.id] = realRank(labeled, model) ?? null;
     const perProject: Record<string, Summary> = {};
     for (const project of projects) perProject[project] = summarize(real.filter((labeled) => labeled.project === project).map((labeled) => ranks[labeled.id] ?? undefined));
+    const perProjectMutants: Record<string, Summary> = {};
+    for (const project of mutantProjects) perProjectMutants[project] = summarize(realMutants.filter((labeled) => labeled.project === project).map((labeled) => ranks[labeled.id] ?? undefined));
     baselines[name] = {
       perProject,
+      realMutants: summarize(realMutants.filter((labeled) => labeled.language === 'python').map((labeled) => ranks[labeled.id] ?? undefined)),
+      realMutantsJs: summarize(realMutants.filter((labeled) => labeled.language === 'js').map((labeled) => ranks[labeled.id] ?? undefined)),
+      perProjectMutants,
       python: summarize(real.filter((labeled) => labeled.language === 'python').map((labeled) => ranks[labeled.id] ?? undefined)),
       js: summarize(real.filter((labeled) => labeled.language === 'js').map((labeled) => ranks[labeled.id] ?? undefined)),
       humanEvalFixPython: summarize(hefPython.map((labeled) => targetRank(labeled, model))),
@@ -239,6 +332,10 @@ async function main(): Promise<void> {
   for (const name of sets) {
     results[name] = evaluate(FEATURE_SETS[name]);
     console.log(`${name}: ${line(results[name])}`);
+    if (realMutants.length > 0) {
+      results[`${name} + real mutants`] = evaluate(FEATURE_SETS[name], undefined, true);
+      console.log(`${name} + real mutants: ${line(results[`${name} + real mutants`])}`);
+    }
   }
   // The spectrum's sign constraints (FEATURE_SIGNS) against a free fit of the same set.
   const unconstrained = options.get('unconstrained') ?? 'base+moduleLevel';
@@ -256,6 +353,7 @@ async function main(): Promise<void> {
     setup: {
       l2,
       realWeight,
+      wholeSuitePythonBugs: wholeSuite.length,
       realBugs: 'each project scored by a model fitted on HumanEvalFix-python, the Python mutants and the other projects\' real bugs',
       humanEvalFixPython: '10-fold by task; training adds the mutants and every real bug',
       humanEvalFixJs: 'never trained on: the model fitted on everything else',
@@ -266,18 +364,20 @@ async function main(): Promise<void> {
     baselines,
   };
   fs.writeFileSync(path.join(resultsRoot, 'real-bugs-refit.json'), `${JSON.stringify(output, null, 1)}\n`);
-  fs.writeFileSync(path.join(resultsRoot, 'real-bugs-refit.md'), markdown(output.date, { l2, realWeight }, results, baselines, projects));
+  fs.writeFileSync(path.join(resultsRoot, 'real-bugs-refit.md'), markdown(output.date, { l2, realWeight, wholeSuite: wholeSuite.length }, results, baselines, projects));
 
   const write = options.get('write');
   if (write) {
-    const features = FEATURE_SETS[write];
+    const features = FEATURE_SETS[write.replace(/ \+ real mutants$/, '')];
     if (!features) throw new Error(`unknown feature set ${write}`);
-    const result = fitLogistic([...python.humanEvalFix, ...python.mutants, ...real], { l2, features, caseWeight });
+    // `--write SET` fits SET on everything; `--write "SET + real mutants"` adds the real projects' mutants.
+    const withMutants = write.endsWith(' + real mutants');
+    const result = fitLogistic([...python.humanEvalFix, ...python.mutants, ...real, ...(withMutants ? realMutants : [])], { l2, features, caseWeight });
     const realFitted = real.filter((labeled) => labeled.fittable).length;
     const description =
       `L2 logistic regression (l2 = ${l2} on standardized features, one row per scored line${realWeight === 1 ? '' : `, real-bug rows weighted ${realWeight}`}) fitted by bench/real-bugs/refit.ts (feature set ${write}) on ` +
       `${python.humanEvalFix.filter((labeled) => labeled.fittable).length} HumanEvalFix-python bugs, ${python.mutants.filter((labeled) => labeled.fittable).length} injected bugs in bench/localize/programs and ` +
-      `${realFitted} real bugs of ${projects.length} projects (bench/real-bugs; ${result.rows} lines, ${result.positives} faulty). ` +
+      `${realFitted} real bugs of ${projects.length} projects (bench/real-bugs)${withMutants ? ` and ${realMutants.filter((labeled) => labeled.fittable).length} killed mutants of ${mutantProjects.length} of those projects (bench/real-bugs/mutants.ts)` : ''} (${result.rows} lines, ${result.positives} faulty). ` +
       `Spectrum weights keep their signs (bench/localize/fit.ts FEATURE_SIGNS)${result.pinnedFeatures.length ? `; fixed at 0 because the data pulled them the other way: ${result.pinnedFeatures.join(', ')}` : ''}. ` +
       `Optional features (edited, repair*, criticLogit) carry hand-set priors, documented in bench/localize/fit.ts PRIOR_WEIGHTS.`;
     for (const [name, prior] of Object.entries(PRIOR_WEIGHTS)) result.model.features[name] = { weight: prior.weight, reference: 0 };
@@ -292,22 +392,29 @@ function cell(summary: Summary): string {
 }
 
 function line(evaluation: Evaluation): string {
-  return `python ${cell(evaluation.python)} | js ${cell(evaluation.js)} | HEF-py ${cell(evaluation.humanEvalFixPython)} | HEF-js ${cell(evaluation.humanEvalFixJs)}`;
+  return `python ${cell(evaluation.python)} | js ${cell(evaluation.js)} | mutants py ${cell(evaluation.realMutants)} | mutants js ${cell(evaluation.realMutantsJs)} | HEF-py ${cell(evaluation.humanEvalFixPython)} | HEF-js ${cell(evaluation.humanEvalFixJs)}`;
 }
 
-function markdown(date: string, setup: { l2: number; realWeight: number }, results: Record<string, Evaluation>, baselines: Record<string, Evaluation>, projects: string[]): string {
+function markdown(date: string, setup: { l2: number; realWeight: number; wholeSuite: number }, results: Record<string, Evaluation>, baselines: Record<string, Evaluation>, projects: string[]): string {
   const all = { ...results, ...baselines };
   const lines = [
     '# Scorer re-fit on real bugs, split by project',
     '',
-    `Run ${date} by \`bench/real-bugs/refit.ts\` (l2 = ${setup.l2}, real-bug rows weighted ${setup.realWeight}). Each real project's bugs are ranked by a model fitted without any of that project's bugs (HumanEvalFix-python + the Python mutants + the other projects); HumanEvalFix-python is 10-fold cross-validated by task with every real bug in training; HumanEvalFix-JS is never trained on. "shipped" is weights.json as committed when the run started (no refit); Ochiai and DStar re-rank the same lines. Every fitted set keeps the spectrum's signs (a line run by more failing tests, or in more of their tracebacks, is never less suspicious; by more passing tests, never more: \`FEATURE_SIGNS\` in bench/localize/fit.ts) unless marked "unconstrained". Cells: Top-1 / 3 / 5 / 10.`,
+    `Run ${date} by \`bench/real-bugs/refit.ts\` (l2 = ${setup.l2}, real-bug rows weighted ${setup.realWeight}). Each real project's bugs are ranked by a model fitted without any of that project's bugs (HumanEvalFix-python + the Python mutants + the other projects); HumanEvalFix-python is 10-fold cross-validated by task with every real bug in training; HumanEvalFix-JS is never trained on. ${setup.wholeSuite > 0 ? `Real Python bugs: the ${setup.wholeSuite} captured with the project's whole suite by \`whole-suite.ts\` (\`--whole-suite\`); real JS bugs: the fix's test modules only.` : "Real bugs: captured with the fix's test modules only (`localize.ts`)."} "shipped" is weights.json as committed when the run started (no refit); Ochiai and DStar re-rank the same lines. Every fitted set keeps the spectrum's signs (a line run by more failing tests, or in more of their tracebacks, is never less suspicious; by more passing tests, never more: \`FEATURE_SIGNS\` in bench/localize/fit.ts) unless marked "unconstrained". Cells: Top-1 / 3 / 5 / 10.`,
     '',
-    '| scorer | real Python | real JS | HumanEvalFix-python | HumanEvalFix-JS |',
-    '|---|---|---|---|---|',
+    'Real mutants: the killed single-token mutants of the real projects (`mutants.ts`, whole suite), each project\'s ranked by a model fitted without that project\'s bugs or mutants; "+ real mutants" sets also train on the other projects\' mutants.',
+    '',
+    '| scorer | real Python | real JS | real-project mutants, Python | real-project mutants, JS | HumanEvalFix-python | HumanEvalFix-JS |',
+    '|---|---|---|---|---|---|---|',
   ];
-  for (const [name, evaluation] of Object.entries(all)) lines.push(`| ${name} | ${cell(evaluation.python)} | ${cell(evaluation.js)} | ${cell(evaluation.humanEvalFixPython)} | ${cell(evaluation.humanEvalFixJs)} |`);
+  for (const [name, evaluation] of Object.entries(all)) lines.push(`| ${name} | ${cell(evaluation.python)} | ${cell(evaluation.js)} | ${evaluation.realMutants.cases ? cell(evaluation.realMutants) : '–'} | ${evaluation.realMutantsJs.cases ? cell(evaluation.realMutantsJs) : '–'} | ${cell(evaluation.humanEvalFixPython)} | ${cell(evaluation.humanEvalFixJs)} |`);
   lines.push('', '## Per project (held out)', '', `| project | ${Object.keys(all).join(' | ')} |`, `|---|${Object.keys(all).map(() => '---|').join('')}`);
   for (const project of projects) lines.push(`| ${project} (${all.shipped.perProject[project].cases}) | ${Object.values(all).map((evaluation) => cell(evaluation.perProject[project])).join(' | ')} |`);
+  const mutantProjects = Object.keys(all.shipped.perProjectMutants);
+  if (mutantProjects.length > 0) {
+    lines.push('', '## Real-project mutants per project (held out)', '', `| project | ${Object.keys(all).join(' | ')} |`, `|---|${Object.keys(all).map(() => '---|').join('')}`);
+    for (const project of mutantProjects) lines.push(`| ${project} (${all.shipped.perProjectMutants[project].cases}) | ${Object.values(all).map((evaluation) => cell(evaluation.perProjectMutants[project])).join(' | ')} |`);
+  }
   lines.push('');
   return lines.join('\n');
 }
