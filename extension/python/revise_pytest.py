@@ -185,12 +185,14 @@ class ThreadAlarm:
 class ItemState:
     """What is known so far about one running test."""
 
-    __slots__ = ("nodeid", "file", "line", "started", "duration", "outcome", "failure", "timed_out", "emitted")
+    __slots__ = ("nodeid", "file", "line", "doctest", "started", "duration", "outcome", "failure", "timed_out", "emitted")
 
-    def __init__(self, nodeid: str, file, line) -> None:
+    def __init__(self, nodeid: str, file, line, doctest: bool = False) -> None:
         self.nodeid = nodeid
         self.file = file
         self.line = line
+        # A doctest collected from a source module (``--doctest-modules``): its file is code under test.
+        self.doctest = doctest
         self.started = time.monotonic()
         self.duration = 0.0
         self.outcome = "passed"
@@ -495,7 +497,8 @@ class RevisePlugin:
             line = item.location[1] + 1 if item.location[1] is not None else None
         except Exception:
             line = None
-        state = ItemState(item.nodeid, self._node_file(getattr(item, "path", None) or getattr(item, "fspath", None)), line)
+        doctest = any(klass.__name__ == "DoctestItem" for klass in type(item).__mro__)
+        state = ItemState(item.nodeid, self._node_file(getattr(item, "path", None) or getattr(item, "fspath", None)), line, doctest)
         self._current = state
         if not self._recorder_started:
             self._start_recorder()
@@ -594,6 +597,8 @@ class RevisePlugin:
             record.update(state.failure)
         if state.timed_out:
             record["timedOut"] = True
+        if state.doctest:
+            record["doctest"] = True
         recorder = self.recorder
         if isinstance(recorder, LineRecorder):
             record["coverage"] = _credit_import_lines(state.nodeid, recorder.take(), self._imports, self._import_scopes)

@@ -6,6 +6,8 @@ import { promises as fs, readFileSync, readdirSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ReviseError } from '../../extension/src/core/errors';
+import { localizeFaults } from '../../extension/src/core/localize/index';
+import { DiskSourceReader } from '../../extension/src/core/sources';
 import { silentLogger } from '../../extension/src/core/ports';
 import { NodeProcessRunner } from '../../extension/src/core/process';
 import type { TestResult, TestRun } from '../../extension/src/core/types';
@@ -232,6 +234,24 @@ for (const interpreter of interpreters) {
       assert.equal(get(run, 'test_c_after.py::test_after_the_hang').outcome, 'passed');
       assert.equal(run.complete, true);
       assert.equal(run.tests.length, 4);
+    });
+
+    test('--doctest-modules: a source module with doctests stays code under test, scored and blamed', async () => {
+      const run = await capture('doctest-modules', python);
+      const root = fixture('doctest-modules');
+      const source = path.join(root, 'pricing.py');
+      assert.deepEqual(
+        run.tests.map((test) => [test.id, test.outcome]).sort(),
+        [
+          ['pricing.py::pricing.total', 'passed'],
+          ['test_pricing.py::test_discount', 'failed'],
+          ['test_pricing.py::test_no_discount', 'passed'],
+        ],
+      );
+      assert.ok(!run.testFiles.includes(source), `pricing.py counted as a test file: ${run.testFiles.join(', ')}`);
+      assert.ok(run.testFiles.includes(path.join(root, 'test_pricing.py')));
+      const scores = await localizeFaults({ run, sources: new DiskSourceReader() });
+      assert.deepEqual([scores[0]?.file, scores[0]?.line], [source, lineOf(source, 'discount * 2')]);
     });
 
     test('a test the timeout interrupted leaves a thread running: the run still ends and is complete', async () => {

@@ -147,7 +147,10 @@ export function assembleTestRun(artifacts: RunArtifacts): TestRun {
 
   const testFiles = new Set<string>();
   for (const conftest of plugin.collected?.conftests ?? []) testFiles.add(absolute(conftest));
-  for (const test of tests) if (test.file) testFiles.add(test.file);
+  // A doctest collected from a source module (`--doctest-modules`) leaves its module code under test:
+  // only a test module's own doctests make it a test file.
+  const doctests = new Set([...records.values()].filter((record) => record.doctest).map((record) => record.nodeid));
+  for (const test of tests) if (test.file && (!doctests.has(test.id) || isPythonTestFile(test.file, root))) testFiles.add(test.file);
   for (const error of plugin.collectErrors) {
     const module = error.nodeid.split('::')[0] ?? '';
     if (module.endsWith('.py')) testFiles.add(absolute(module));

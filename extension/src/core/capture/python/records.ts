@@ -47,6 +47,8 @@ export interface TestRecord {
   assertion?: string;
   frames: PluginFrame[];
   timedOut?: boolean;
+  /** A doctest item (`--doctest-modules`, a `.txt` doctest file): its file holds examples, not tests. */
+  doctest?: boolean;
   /** Lines the test ran, from the line tracer: {absolute path: lines}. */
   coverage?: Record<string, number[]>;
 }
@@ -210,6 +212,7 @@ function readTest(value: Record<string, unknown>, type: 'test' | 'interrupted'):
     ...optionalString('assertion', value.assertion),
   };
   if (value.timedOut === true) record.timedOut = true;
+  if (value.doctest === true) record.doctest = true;
   if (value.coverage !== undefined) {
     const coverage = readLineMap(value.coverage);
     if (coverage === undefined) return 'bad coverage';
