@@ -12,8 +12,8 @@
  * the killed mutants of real projects that `mutants.ts` wrote (`--real-mutants DIR`) are always ranked held
  * out by project, and each feature set is fitted both without and with them ("+ real mutants").
  *
- * Usage: node out/bench/real-bugs/refit.js [--cache /tmp/revise-real/cache] [--l2 300] [--whole-suite] [--sets a,b] [--write SET]
- * Writes bench/results/real-bugs-refit.{json,md}; `--write SET` fits SET on everything and writes
+ * Usage: node out/bench/real-bugs/refit.js [--cache /tmp/revise-real/cache] [--l2 300] [--whole-suite] [--sets a,b] [--out NAME] [--write SET]
+ * Writes bench/results/real-bugs-refit.{json,md} (`--out NAME`: bench/results/NAME.{json,md}); `--write SET` fits SET on everything and writes
  * extension/src/core/localize/weights.json.
  */
 import { spawnSync } from 'node:child_process';
@@ -363,8 +363,9 @@ async function main(): Promise<void> {
     results,
     baselines,
   };
-  fs.writeFileSync(path.join(resultsRoot, 'real-bugs-refit.json'), `${JSON.stringify(output, null, 1)}\n`);
-  fs.writeFileSync(path.join(resultsRoot, 'real-bugs-refit.md'), markdown(output.date, { l2, realWeight, wholeSuite: wholeSuite.length }, results, baselines, projects));
+  const out = options.get('out') ?? 'real-bugs-refit';
+  fs.writeFileSync(path.join(resultsRoot, `${out}.json`), `${JSON.stringify(output, null, 1)}\n`);
+  fs.writeFileSync(path.join(resultsRoot, `${out}.md`), markdown(output.date, { l2, realWeight, wholeSuite: wholeSuite.length }, results, baselines, projects));
 
   const write = options.get('write');
   if (write) {
