@@ -209,3 +209,15 @@ void test('literals compare across Python and JavaScript spelling', () => {
   assert.ok(!literalsEqual(parseLiteral('1')!, parseLiteral('True')!));
   assert.equal(parseLiteral('not a literal'), undefined);
 });
+
+void test('a bare >>> prompt and a lone ... parameter are read without throwing (boltons: Check and Fix stopped on one)', () => {
+  const parsed = parseTask(['Pads a list.', '', '>>>', '>>> pad([1], 3)', '[1, None, None]', '>>>'].join('\n'), 'def pad(items, size, ...)');
+  assert.deepEqual(
+    parsed.examples.map((example) => [example.call, example.expected]),
+    [['pad([1], 3)', '[1, None, None]']],
+  );
+  assert.deepEqual(
+    parsed.signature?.parameters.map((parameter) => parameter.name),
+    ['items', 'size'],
+  );
+});

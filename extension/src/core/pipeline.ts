@@ -6,7 +6,7 @@ import { nodeTestWorkerCommand, runnerWorkerCommand } from './capture/javascript
 import { parseTestId } from './capture/javascript/capture';
 import { isFileLevelId, loadFailuresAsTests } from './capture/loadFailures';
 import type { Assets, CaptureOptions } from './capture/types';
-import { throwIfCancelled } from './errors';
+import { ReviseError, throwIfCancelled } from './errors';
 import { excludeFlakyTests, findFlakyTests } from './flaky';
 import { focusOnTest, type TestPlace } from './focus';
 import { changedLinesSinceHead, ignoredByGit } from './git';
@@ -368,7 +368,15 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
       return (writable) => sandboxedRunner(runner, found, { writable, network: false });
     };
     const runTaskExamples = request.settings.runTaskExamples !== false;
-    const assessed = await assessTheTask(request, run, scores, failing, sources, syntax, llm, runTaskExamples && !failing ? codeRunner : undefined);
+    // The task is advice about the check, not the check: a description Revise fails to read costs the
+    // warning, never the suspects and patches.
+    let assessed: Awaited<ReturnType<typeof assessTheTask>>;
+    try {
+      assessed = await assessTheTask(request, run, scores, failing, sources, syntax, llm, runTaskExamples && !failing ? codeRunner : undefined);
+    } catch (error) {
+      if (error instanceof ReviseError && error.code === 'cancelled') throw error;
+      logger.warn(`The task description could not be read (${error instanceof Error ? error.message : String(error)}); the check goes on without it.`);
+    }
     const task = assessed?.assessment;
     const taskExamples = runTaskExamples ? assessed?.examples : undefined;
     if (task) logger.info(`task (${task.source}): ${task.verdict}, vagueness ${task.vagueness.toFixed(2)}${task.missing?.length ? ` — ${task.missing.join('; ')}` : ''}`);

@@ -111,7 +111,8 @@ function parseParameters(text: string, language: 'python' | 'javascript'): { par
     if (raw === '' || raw === '/' || raw === '*' || raw === 'self' || raw === 'cls') continue;
     const variadic = /^(\*{1,2}|\.\.\.)/.test(raw);
     const withoutStars = raw.replace(/^(\*{1,2}|\.\.\.)/, '');
-    const [head, ...defaultParts] = splitTopLevel(withoutStars, '=');
+    // An empty part (`...` alone) splits into nothing: no name to read.
+    const [head = '', ...defaultParts] = splitTopLevel(withoutStars, '=');
     const optional = defaultParts.length > 0 || (language === 'javascript' && /^\w+\?/.test(head));
     const colon = head.indexOf(':');
     const name = (colon >= 0 ? head.slice(0, colon) : head).replace(/\?$/, '').trim();
@@ -303,7 +304,8 @@ function scanExamples(lines: string[], functionName: string | undefined): Exampl
         consumed.add(index);
         body += ' ' + stripTrailingComment(lines[index].trim().slice(3), false);
       }
-      const [left, ...right] = splitTopLevel(body, '==');
+      // A bare `>>>` prompt has nothing to split.
+      const [left = '', ...right] = splitTopLevel(body, '==');
       let expected = right.length > 0 ? cleanExpected(right.join('==')) : undefined;
       if (right.length === 0) {
         const outputLines: string[] = [];
