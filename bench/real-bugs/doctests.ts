@@ -2,7 +2,7 @@
  * Check and Fix (`runCheck`, fix mode, shipped settings) on mined real Python bugs, with the examples checks
  * on (shipped: the patch about to be proposed is run against the doctest examples of the function it
  * changes, before and after) and, where they objected to a patch, off. Each check runs the fix's own test
- * modules (`--command`, as the other real-bug harnesses do, so candidates validate cold) on the parent
+ * modules (`--command`, as the other real-bug harnesses do; a `python -m pytest` command, so candidates validate in warm workers) on the parent
  * commit's source. A proposal counts as "on a faulty line" when it touches a line the developer's fix
  * changed (the same generous proxy as `bouncer.ts`).
  *
@@ -108,7 +108,7 @@ async function main(): Promise<void> {
   const lines = [
     '# Doctest examples against the patch about to be proposed, on mined real bugs',
     '',
-    `Run ${new Date().toISOString()} by \`bench/real-bugs/doctests.ts\`: Check and Fix (\`runCheck\`, shipped settings, the fix's own test modules as the test command, so candidates validate cold) on ${rows.length} mined Python bugs for which the mutation bench validated a patch, with the examples checks on (shipped) and, where they objected to a patch, off. "On a faulty line" = the patch touches a line the developer's fix changed (a generous proxy for correct).`,
+    `Run ${new Date().toISOString()} by \`bench/real-bugs/doctests.ts\`: Check and Fix (\`runCheck\`, shipped settings, the fix's own test modules as the test command, a \`python -m pytest\` command that warm workers take) on ${rows.length} mined Python bugs for which the mutation bench validated a patch, with the examples checks on (shipped) and, where they objected to a patch, off. "On a faulty line" = the patch touches a line the developer's fix changed (a generous proxy for correct).`,
     '',
     '| | proposals | on a faulty line | precision |',
     '|---|---|---|---|',

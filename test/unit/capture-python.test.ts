@@ -21,6 +21,7 @@ import {
   parseCoverageFile,
   parseJUnitXml,
   parsePluginOutput,
+  pytestInvocation,
 } from '../../extension/src/core/capture/python/index';
 import { captureTests } from '../../extension/src/core/capture/index';
 import { fixturesDir, grammarsDir, repoRoot } from './helpers';
@@ -640,4 +641,14 @@ describe('parsers for the plugin output and JUnit XML', () => {
     assert.deepEqual(cancelled.problems.map((problem) => problem.kind), ['cancelled']);
     assert.equal(cancelled.complete, false);
   });
+});
+
+void test('pytestInvocation: `python -m pytest …` gives its interpreter and arguments; other shapes give nothing', () => {
+  assert.deepEqual(pytestInvocation(['/usr/bin/python3', '-m', 'pytest', '-k', 'not slow', 'tests']), { python: '/usr/bin/python3', args: ['-k', 'not slow', 'tests'] });
+  assert.deepEqual(pytestInvocation(['python3.11', '-m', 'pytest']), { python: 'python3.11', args: [] });
+  assert.deepEqual(pytestInvocation(['.venv/bin/python', '-m', 'pytest', '-x']), { python: '.venv/bin/python', args: ['-x'] });
+  for (const other of [['pytest', 'tests'], ['tox', '-e', 'py'], ['env', 'A=1', 'python3', '-m', 'pytest'], ['python3', '-m', 'unittest'], ['python3', 'run_tests.py', 'x'], []]) {
+    assert.equal(pytestInvocation(other), undefined, other.join(' '));
+  }
+  assert.equal(pytestInvocation(undefined), undefined);
 });

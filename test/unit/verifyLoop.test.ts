@@ -58,12 +58,12 @@ function project(files: Record<string, string>): string {
   return root;
 }
 
-function check(root: string, warmWorkers: boolean): Promise<CheckResult> {
+function check(root: string, warmWorkers: boolean, testCommand?: string[]): Promise<CheckResult> {
   return runCheck({
     root,
     mode: 'fix',
     assets: { grammarsDir, pythonDir: path.join(repoRoot, 'extension', 'python') },
-    settings: { ...DEFAULT_SETTINGS, pythonPath: python, perTestTimeoutMs: 10_000, totalTimeoutMs: 120_000, patch: { ...DEFAULT_SETTINGS.patch, workers: 2, warmWorkers }, targetPrecision: 0 },
+    settings: { ...DEFAULT_SETTINGS, pythonPath: python, perTestTimeoutMs: 10_000, totalTimeoutMs: 120_000, patch: { ...DEFAULT_SETTINGS.patch, workers: 2, warmWorkers }, targetPrecision: 0, ...(testCommand ? { testCommand } : {}) },
     logger: silentLogger,
     syntax,
   });
@@ -101,6 +101,21 @@ describe('the verify loop', { skip: pythonMissing }, () => {
     assert.deepEqual(proposed.checked, { failing: 1, covering: 1, fullSuite: 'confirmed' });
     assert.equal(proposed.testsPassed, 3, 'the confirmation ran all three tests');
     assert.match((result.report.decision?.reasons ?? []).join('\n'), /passes the 1 failing test and the 1 passing test that runs its lines; the whole suite confirmed it \(3 tests\)/);
+  });
+
+  test('a configured `python -m pytest …` command validates in warm workers, with its own arguments', async () => {
+    // `test_name` is deselected by the command: the warm worker must load the same selection as the capture.
+    const command = [python, '-m', 'pytest', '-p', 'no:cacheprovider', '--deselect', 'tests/test_calc.py::test_name', 'tests'];
+    const warm = await check(roots[1], true, command);
+    assert.deepEqual(warm.outcome.run.tests.map((test) => test.id).sort(), ['tests/test_calc.py::test_add', 'tests/test_calc.py::test_add_zero']);
+    assert.ok((warm.patchStats?.warmRuns ?? 0) > 0, `validation ran warm (${warm.patchStats?.coldRuns ?? 0} cold runs)`);
+    const proposed = warm.outcome.patches.find((patch) => patch.id === warm.report.decision?.patch);
+    assert.ok(proposed && proposed.newText.includes('return a + b'));
+    assert.equal(proposed.testsPassed, 2, 'the confirmation ran the command\'s two tests');
+    // Any other shape of command (here the `env` prefix) keeps validation cold.
+    const cold = await check(roots[1], true, ['env', `PYTHONDONTWRITEBYTECODE=1`, ...command]);
+    assert.equal(cold.patchStats?.warmRuns ?? 0, 0);
+    assert.equal(cold.report.decision?.patch !== undefined, true);
   });
 
   test('warm and cold validation give the same suspects, patches and decision', async () => {

@@ -6,6 +6,7 @@ import { nodeTestWorkerCommand, runnerWorkerCommand } from './capture/javascript
 import { parseTestId } from './capture/javascript/capture';
 import { isFileLevelId, loadFailuresAsTests } from './capture/loadFailures';
 import type { Assets, CaptureOptions } from './capture/types';
+import { pytestInvocation } from './capture/python/index';
 import { ReviseError, throwIfCancelled } from './errors';
 import { excludeFlakyTests, findFlakyTests } from './flaky';
 import { focusOnTest, type TestPlace } from './focus';
@@ -198,7 +199,9 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
   let lanes: Promise<ValidationLanes> | undefined;
   let openWorker: WorkerFactory | undefined;
   let workersOpening: Promise<void> | undefined;
-  const warm = request.mode === 'fix' && request.settings.patch.warmWorkers !== false && !request.settings.testCommand?.length;
+  // A configured command runs cold, except `python -m pytest …`, whose arguments a warm pytest worker takes.
+  const configured = (request.settings.testCommand?.length ?? 0) > 0;
+  const warm = request.mode === 'fix' && request.settings.patch.warmWorkers !== false && (!configured || pytestInvocation(request.settings.testCommand) !== undefined);
   if (request.mode === 'fix') {
     lanes = detectSandbox().then((found) => {
       sandbox = found;
@@ -266,7 +269,7 @@ export async function runCheck(request: CheckRequest): Promise<CheckResult> {
                 // A suite big enough to split: its workers load after the capture, only the test files
                 // validation will ask for, rather than the whole suite beside a capture that uses every core.
                 if (framework === 'pytest' && (processes ?? 1) > 1) splitSuitePython = command[0];
-                else
+                else if (framework === 'pytest' || !configured)
                   startWorkers(
                     () =>
                       framework === 'pytest'
@@ -819,7 +822,14 @@ export function pytestWorkerFor(
   files?: string[],
 ): WorkerFactory {
   return async (root, signal) => {
-    const worker = await startPytestWorker({ ...workerSettings(request, loadTimeoutMs, sandbox, root, signal), python, pythonDir: request.assets.pythonDir, ...(files ? { files } : {}) });
+    const args = pytestInvocation(request.settings.testCommand)?.args;
+    const worker = await startPytestWorker({
+      ...workerSettings(request, loadTimeoutMs, sandbox, root, signal),
+      python,
+      pythonDir: request.assets.pythonDir,
+      ...(files ? { files } : {}),
+      ...(args?.length ? { args } : {}),
+    });
     return {
       get description() {
         return worker.description;

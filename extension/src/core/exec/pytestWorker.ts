@@ -33,6 +33,11 @@ export interface PytestWorkerOptions {
    * them runs cold inside the worker (its `fresh` mode).
    */
   files?: string[];
+  /**
+   * The arguments a configured `python -m pytest …` command gives pytest (`pytestInvocation`), placed
+   * before Revise's own, so the worker loads the same selection with the same options.
+   */
+  args?: string[];
   signal: AbortSignal;
   logger: Logger;
   /**
@@ -62,7 +67,7 @@ interface Message {
  */
 export async function startPytestWorker(options: PytestWorkerOptions): Promise<TestWorker> {
   const temporary = await makeTempDir('worker');
-  const args = ['-m', 'revise_worker', ...pytestArguments(options.root, options.files)];
+  const args = ['-m', 'revise_worker', ...(options.args ?? []), ...pytestArguments(options.root, options.files)];
   const env = {
     ...pytestEnvironment({ root: options.root, outputDir: temporary, pythonDir: options.pythonDir, perTestTimeoutMs: options.perTestTimeoutMs, coverage: false }),
     // The tests' own temporary files (tmp_path) go to the worker's folder, which is removed with it.

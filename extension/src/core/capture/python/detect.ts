@@ -97,3 +97,17 @@ async function readSmallText(file: string): Promise<string> {
     return '';
   }
 }
+
+/**
+ * A configured test command (`revise.test.command`) that runs pytest through an interpreter
+ * (`python3 -m pytest tests/unit -k "not slow"`): that interpreter and the arguments it gives pytest, so
+ * validation can keep a warm pytest worker with the same selection and options. Undefined for any other
+ * shape (a `pytest` script, `tox`, `make test`, an `env` prefix), which validation runs cold.
+ */
+export function pytestInvocation(command: readonly string[] | undefined): { python: string; args: string[] } | undefined {
+  if (!command || command.length < 3) return undefined;
+  const [program, flag, module, ...args] = command;
+  if (flag !== '-m' || module !== 'pytest') return undefined;
+  if (!/^python(?:\d+(?:\.\d+)?)?(?:\.exe)?$/i.test(path.basename(program))) return undefined;
+  return { python: program, args };
+}

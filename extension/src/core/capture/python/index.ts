@@ -3,7 +3,7 @@
  * the parsers for what it leaves behind.
  */
 export { capturePytest, MAX_COVERED_FILE_BYTES } from './capture';
-export { detectPytest, isPythonTestFile } from './detect';
+export { detectPytest, isPythonTestFile, pytestInvocation } from './detect';
 export { defaultPython, probeInterpreter, type InterpreterInfo } from './interpreter';
 export { parsePluginOutput, parseCoverageFile, type PluginOutput } from './records';
 export { parseJUnitXml, junitCasesToResults, type JUnitCase, type JUnitParse } from './junit';
