@@ -8,7 +8,7 @@
  */
 import { sameOutput, type Contradiction } from './consistency';
 import { formatLiteral, literalsEqual, parseLiteral, type LiteralValue } from './literal';
-import { findClosingBracket, splitTopLevel, type ParsedTask } from './parse';
+import { findClosingBracket, splitTopLevel, unquoted, type ParsedTask } from './parse';
 
 /** One call a test asserts a result for. */
 export interface AssertedCall {
@@ -35,27 +35,6 @@ export interface TestsCheck {
 const MAXIMUM_SOURCE_CHARACTERS = 400_000;
 /** At most this many assertions are kept per check. */
 const MAXIMUM_ASSERTIONS = 2_000;
-
-/** Each index of `text` outside string literals, with the bracket depth there (an opening bracket is at the outer depth). */
-function* unquoted(text: string): Generator<[index: number, depth: number]> {
-  let depth = 0;
-  let quote: string | undefined;
-  for (let index = 0; index < text.length; index++) {
-    const character = text[index];
-    if (quote) {
-      if (character === '\\') index++;
-      else if (character === quote) quote = undefined;
-      continue;
-    }
-    if (character === '"' || character === "'" || character === '`') {
-      quote = character;
-      continue;
-    }
-    if (')]}'.includes(character)) depth--;
-    yield [index, depth];
-    if ('([{'.includes(character)) depth++;
-  }
-}
 
 /** Removes parentheses that wrap the whole expression. */
 function unwrap(expression: string): string {

@@ -76,12 +76,13 @@ export function findClosingBracket(text: string, open: number): number {
   return -1;
 }
 
-/** Splits on commas that are not inside brackets or strings. */
-export function splitTopLevel(text: string, separator = ','): string[] {
-  const parts: string[] = [];
+/**
+ * Each index of `text` outside string literals (opened by one of `quotes`; a backslash escapes inside
+ * one), with the bracket depth there: both brackets of a pair are at the outer depth.
+ */
+export function* unquoted(text: string, quotes = '"\'`'): Generator<[index: number, depth: number]> {
   let depth = 0;
   let quote: string | undefined;
-  let start = 0;
   for (let index = 0; index < text.length; index++) {
     const character = text[index];
     if (quote) {
@@ -89,14 +90,24 @@ export function splitTopLevel(text: string, separator = ','): string[] {
       else if (character === quote) quote = undefined;
       continue;
     }
-    if (character === '"' || character === "'" || character === '`') quote = character;
-    else if ('([{'.includes(character)) depth++;
-    else if (')]}'.includes(character)) depth--;
-    else if (depth === 0 && text.startsWith(separator, index)) {
-      parts.push(text.slice(start, index));
-      start = index + separator.length;
-      index += separator.length - 1;
+    if (quotes.includes(character)) {
+      quote = character;
+      continue;
     }
+    if (')]}'.includes(character)) depth--;
+    yield [index, depth];
+    if ('([{'.includes(character)) depth++;
+  }
+}
+
+/** Splits on commas that are not inside brackets or strings. */
+export function splitTopLevel(text: string, separator = ','): string[] {
+  const parts: string[] = [];
+  let start = 0;
+  for (const [index, depth] of unquoted(text)) {
+    if (index < start || depth !== 0 || !text.startsWith(separator, index)) continue;
+    parts.push(text.slice(start, index));
+    start = index + separator.length;
   }
   parts.push(text.slice(start));
   const trimmed = parts.map((part) => part.trim());
@@ -196,16 +207,8 @@ function applyDocumentationTags(signature: TaskSignature, documentation: string)
 
 /** Removes a trailing `# comment` / `// comment` that is outside string quotes. */
 function stripTrailingComment(text: string, slashes = true): string {
-  let quote: string | undefined;
-  for (let index = 0; index < text.length; index++) {
-    const character = text[index];
-    if (quote) {
-      if (character === '\\') index++;
-      else if (character === quote) quote = undefined;
-      continue;
-    }
-    if (character === '"' || character === "'") quote = character;
-    else if (character === '#' || (slashes && text.startsWith('//', index))) return text.slice(0, index).trim();
+  for (const [index] of unquoted(text, '"\'')) {
+    if (text[index] === '#' || (slashes && text.startsWith('//', index))) return text.slice(0, index).trim();
   }
   return text.trim();
 }
