@@ -52,7 +52,8 @@ function programFiles(folder: string): Record<string, string> {
   return files;
 }
 
-function hashOf(text: string): number {
+/** FNV-1a hash of `text`: a stable seed per program (or project) for `sampleMutants`. */
+export function hashOf(text: string): number {
   let hash = 2166136261;
   for (let index = 0; index < text.length; index++) hash = Math.imul(hash ^ text.charCodeAt(index), 16777619) >>> 0;
   return hash;

@@ -15,11 +15,10 @@ import * as path from 'node:path';
 import { DEFAULT_SETTINGS, runCheck } from '../../extension/src/core/pipeline';
 import { silentLogger } from '../../extension/src/core/ports';
 import { SyntaxService } from '../../extension/src/core/syntax/treeSitter';
-import type { Patch } from '../../extension/src/core/types';
 import { parseArguments, resultsRoot } from '../localize/common';
 import { PYTHON } from '../repair/common';
 import { treeAssets } from '../repair/humanevalfix';
-import { checkDir, prepareCheck, realBugPaths, selectBugs, testCommand, type Bug } from './localize';
+import { bugEnvironment, checkDir, onFaultyLine, prepareCheck, realBugPaths, selectBugs, testCommand, withEnvironment, type Bug } from './localize';
 
 interface Outcome {
   action: string;
@@ -31,15 +30,9 @@ interface Outcome {
   ms: number;
 }
 
-function onFaultyLine(bug: Bug, root: string, patch: Pick<Patch, 'file' | 'lines'>): boolean {
-  return patch.lines.some((line) => bug.faultyLines[path.relative(root, patch.file)]?.includes(line) === true);
-}
-
 async function check(bug: Bug, root: string, runTaskExamples: boolean, syntax: SyntaxService): Promise<Outcome> {
-  const saved = { ...process.env };
-  for (const [name, value] of Object.entries(bug.env)) process.env[name] = name === 'PYTHONPATH' ? path.join(root, value) : value;
   const started = Date.now();
-  try {
+  return withEnvironment(bugEnvironment(bug, root), async () => {
     const result = await runCheck({
       root,
       mode: 'fix',
@@ -59,10 +52,7 @@ async function check(bug: Bug, root: string, runTaskExamples: boolean, syntax: S
       doctestsRun: proposed?.documented?.run ?? 0,
       ms: Date.now() - started,
     };
-  } finally {
-    for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
-    Object.assign(process.env, saved);
-  }
+  });
 }
 
 async function main(): Promise<void> {

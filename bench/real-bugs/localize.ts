@@ -25,6 +25,7 @@ import type { LineScore, TestRun } from '../../extension/src/core/types';
 import { BASELINES, rescore, type LabeledCase } from '../localize/cases';
 import { parseArguments, repoRoot, resultsRoot } from '../localize/common';
 import { percent, round, summarizeRanks, type RankSummary } from '../localize/metrics';
+import { treeAssets } from '../repair/humanevalfix';
 
 const PYTHON = '/usr/bin/python3';
 const here = path.join(repoRoot, 'bench', 'real-bugs');
@@ -70,6 +71,28 @@ export function testCommand(bug: Bug): string[] {
   return ['npx', bug.runner, ...(bug.runnerOptions ?? []), ...bug.testModules];
 }
 
+/** Whether `patch` touches a line the developer's fix changed (a generous proxy for a correct patch). */
+export function onFaultyLine(bug: Bug, root: string, patch: { file: string; lines: number[] }): boolean {
+  return patch.lines.some((line) => bug.faultyLines[path.relative(root, patch.file)]?.includes(line) === true);
+}
+
+/** The bug's environment variables for a check written at `root` (its relative PYTHONPATH made absolute). */
+export function bugEnvironment(bug: Bug, root: string): Record<string, string> {
+  return Object.fromEntries(Object.entries(bug.env).map(([name, value]) => [name, name === 'PYTHONPATH' ? path.join(root, value) : value]));
+}
+
+/** Runs `body` with `env` set in `process.env` (the pipeline's runs inherit it), and restores it after. */
+export async function withEnvironment<T>(env: Record<string, string>, body: () => Promise<T>): Promise<T> {
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
+  try {
+    return await body();
+  } finally {
+    for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+    Object.assign(process.env, saved);
+  }
+}
+
 export function prepareCheck(bug: Bug, dir: string, data: string, work: string): void {
   const result = spawnSync(PYTHON, [path.join(here, 'mine.py'), '--prepare', bug.id, '--dir', dir, '--data', data, '--work', work], { encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`prepare failed: ${(result.stderr || result.stdout).trim().split('\n').slice(-1)[0]}`);
@@ -83,8 +106,7 @@ function cliRank(bug: Bug, data: string, work: string): number | null {
   const dir = path.join(work, 'checks', `cli-${bug.id.replace(/[^A-Za-z0-9._-]+/g, '_')}`);
   prepareCheck(bug, dir, data, work);
   try {
-    const env = { ...process.env };
-    for (const [name, value] of Object.entries(bug.env)) env[name] = name === 'PYTHONPATH' ? path.join(dir, value) : value;
+    const env = { ...process.env, ...bugEnvironment(bug, dir) };
     const cli = path.join(repoRoot, 'dist', 'cli.js');
     const result = spawnSync('node', [cli, 'check', dir, '--json', '--no-patch', '--python', PYTHON, '--command', testCommand(bug).join(' ')], { encoding: 'utf8', env, maxBuffer: 1 << 28 });
     const report = JSON.parse(result.stdout) as { suspects: { file: string; line: number }[] };
@@ -98,35 +120,31 @@ function cliRank(bug: Bug, data: string, work: string): number | null {
 async function captureCheck(bug: Bug, data: string, work: string): Promise<CachedCheck> {
   const dir = checkDir(bug, work);
   prepareCheck(bug, dir, data, work);
-  const saved = { ...process.env };
-  // src-layout projects (marshmallow, attrs) need their src/ first on the path, as their README says.
-  for (const [name, value] of Object.entries(bug.env)) process.env[name] = name === 'PYTHONPATH' ? path.join(dir, value) : value;
   const started = Date.now();
   try {
-    const run = await captureTests({
-      root: dir,
-      runner: new NodeProcessRunner(),
-      logger: silentLogger,
-      assets: { grammarsDir: path.join(repoRoot, 'grammars'), pythonDir: path.join(repoRoot, 'extension', 'python') },
-      pythonPath: PYTHON,
-      command: testCommand(bug),
-      perTestTimeoutMs: DEFAULT_SETTINGS.perTestTimeoutMs,
-      totalTimeoutMs: DEFAULT_SETTINGS.totalTimeoutMs,
-    });
-    const testFiles = new Set(run.testFiles);
-    const files: Record<string, string> = {};
-    for (const test of run.tests) {
-      for (const file of [...Object.keys(test.coveredLines ?? {}), ...test.frames.map((frame) => frame.file)]) {
-        if (!file || files[file] !== undefined || testFiles.has(file) || !fs.existsSync(file)) continue;
-        files[file] = fs.readFileSync(file, 'utf8');
+    // src-layout projects (marshmallow, attrs) need their src/ first on the path, as their README says.
+    return await withEnvironment(bugEnvironment(bug, dir), async () => {
+      const run = await captureTests({
+        root: dir,
+        runner: new NodeProcessRunner(),
+        logger: silentLogger,
+        assets: treeAssets,
+        pythonPath: PYTHON,
+        command: testCommand(bug),
+        perTestTimeoutMs: DEFAULT_SETTINGS.perTestTimeoutMs,
+        totalTimeoutMs: DEFAULT_SETTINGS.totalTimeoutMs,
+      });
+      const testFiles = new Set(run.testFiles);
+      const files: Record<string, string> = {};
+      for (const test of run.tests) {
+        for (const file of [...Object.keys(test.coveredLines ?? {}), ...test.frames.map((frame) => frame.file)]) {
+          if (!file || files[file] !== undefined || testFiles.has(file) || !fs.existsSync(file)) continue;
+          files[file] = fs.readFileSync(file, 'utf8');
+        }
       }
-    }
-    return { run, files, captureMs: Date.now() - started };
+      return { run, files, captureMs: Date.now() - started };
+    });
   } finally {
-    for (const name of Object.keys(bug.env)) {
-      if (saved[name] === undefined) delete process.env[name];
-      else process.env[name] = saved[name];
-    }
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -40,10 +40,11 @@ import { SyntaxService } from '../../extension/src/core/syntax/treeSitter';
 import type { LineScore, TestResult, TestRun } from '../../extension/src/core/types';
 import { BASELINES, rescore, type LabeledCase } from '../localize/cases';
 import { parseArguments, repoRoot, resultsRoot } from '../localize/common';
-import { pythonMutants, sampleMutants, type Mutant } from '../localize/mutants';
+import { hashOf, pythonMutants, sampleMutants, type Mutant } from '../localize/mutants';
 import { PYTHON } from '../repair/common';
+import { treeAssets } from '../repair/humanevalfix';
 import { javascriptMutants } from './jsMutate';
-import { realBugPaths } from './localize';
+import { realBugPaths, withEnvironment } from './localize';
 
 /**
  * The Python projects the mined real bugs come from (attrs, dateutil and pyparsing have none:
@@ -92,12 +93,6 @@ interface ProjectOutcome {
   mutants: MutantOutcome[];
 }
 
-function hashOf(text: string): number {
-  let hash = 2166136261;
-  for (let index = 0; index < text.length; index++) hash = Math.imul(hash ^ text.charCodeAt(index), 16777619) >>> 0;
-  return hash;
-}
-
 /** PYTHONPATH and the deselections the manifest's verified test command uses. */
 function projectEnvironment(project: ManifestProject, root: string): Record<string, string> {
   if (project.language !== 'Python') return {};
@@ -109,23 +104,12 @@ function projectEnvironment(project: ManifestProject, root: string): Record<stri
   return env;
 }
 
-async function withEnvironment<T>(env: Record<string, string>, body: () => Promise<T>): Promise<T> {
-  const saved = { ...process.env };
-  Object.assign(process.env, env);
-  try {
-    return await body();
-  } finally {
-    for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
-    Object.assign(process.env, saved);
-  }
-}
-
 async function capture(root: string, extra: { testIds?: string[]; coverage?: boolean } = {}): Promise<TestRun> {
   return captureTests({
     root,
     runner: new NodeProcessRunner(),
     logger: silentLogger,
-    assets: { grammarsDir: path.join(repoRoot, 'grammars'), pythonDir: path.join(repoRoot, 'extension', 'python') },
+    assets: treeAssets,
     pythonPath: PYTHON,
     perTestTimeoutMs: DEFAULT_SETTINGS.perTestTimeoutMs,
     totalTimeoutMs: DEFAULT_SETTINGS.totalTimeoutMs,

@@ -129,6 +129,40 @@ function summarize(ranks: (number | undefined)[]): Summary {
   return { ...summarizeRanks(ranks), top10: ranks.length === 0 ? 0 : round(hits10 / ranks.length) };
 }
 
+/** A real check's scored lines as a labeled case; `keys` (`${file}\n${line}`) are its faulty lines. */
+function realCase(fields: {
+  id: string;
+  project: string;
+  language: string;
+  origin: 'humanevalfix' | 'mutant';
+  bugType: string;
+  file?: string;
+  insertOnly: boolean;
+  lines: LineScore[];
+  keys: Set<string>;
+  failingTests?: number;
+  passingTests?: number;
+}): RealCase {
+  const labels = fields.lines.map((line) => (fields.keys.has(`${line.file}\n${line.line}`) ? 1 : 0));
+  return {
+    id: fields.id,
+    origin: fields.origin,
+    group: fields.project,
+    bugType: fields.bugType,
+    file: fields.file ?? '',
+    targets: new Set(),
+    fittable: !fields.insertOnly && labels.some((label) => label === 1),
+    insertOnly: fields.insertOnly,
+    lines: fields.lines,
+    labels,
+    failingTests: fields.failingTests ?? 0,
+    passingTests: fields.passingTests ?? 0,
+    project: fields.project,
+    language: fields.language,
+    keys: fields.keys,
+  };
+}
+
 async function loadRealCases(cacheDir: string, syntax: SyntaxService): Promise<RealCase[]> {
   const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'bench', 'real-bugs', 'dataset.json'), 'utf8')) as { bugs: Bug[] };
   const cases: RealCase[] = [];
@@ -141,24 +175,20 @@ async function loadRealCases(cacheDir: string, syntax: SyntaxService): Promise<R
     if (!check.run.tests.some((test) => test.outcome === 'failed')) continue;
     const lines: LineScore[] = await localizeFaults({ run: check.run, sources: { read: async (name) => check.files[name] }, syntax });
     const keys = new Set(Object.entries(bug.faultyLines).flatMap(([source, numbers]) => numbers.map((line) => `${path.join(check.run.root, source)}\n${line}`)));
-    const labels = lines.map((line) => (keys.has(`${line.file}\n${line.line}`) ? 1 : 0));
-    cases.push({
-      id: bug.id,
-      origin: 'humanevalfix',
-      group: bug.project,
-      bugType: 'real',
-      file: '',
-      targets: new Set(),
-      fittable: !bug.insertOnly && labels.some((label) => label === 1),
-      insertOnly: bug.insertOnly,
-      lines,
-      labels,
-      failingTests: check.run.tests.filter((test) => test.outcome === 'failed').length,
-      passingTests: check.run.tests.filter((test) => test.outcome === 'passed').length,
-      project: bug.project,
-      language: bug.language,
-      keys,
-    });
+    cases.push(
+      realCase({
+        id: bug.id,
+        project: bug.project,
+        language: bug.language,
+        origin: 'humanevalfix',
+        bugType: 'real',
+        insertOnly: bug.insertOnly,
+        lines,
+        keys,
+        failingTests: check.run.tests.filter((test) => test.outcome === 'failed').length,
+        passingTests: check.run.tests.filter((test) => test.outcome === 'passed').length,
+      }),
+    );
     const clone = path.join(cacheDir, '..', 'clones', bug.project);
     if (fs.existsSync(clone)) addGitFeatures(cases[cases.length - 1], clone, bug.parent, check.run.root, blameCache);
   }
@@ -178,24 +208,8 @@ function loadWholeSuiteCases(dir: string): RealCase[] {
     .map((name) => {
       const stored = JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')) as { id: string; project: string; insertOnly: boolean; lines: { file: string; line: number; features: Record<string, number>; faulty: boolean }[] };
       const lines = stored.lines.map(({ file, line, features }) => ({ file, line, features, score: 0, rank: 0, evidence: [] })) as unknown as LineScore[];
-      const labels = stored.lines.map((line) => (line.faulty ? 1 : 0));
-      return {
-        id: stored.id,
-        origin: 'humanevalfix',
-        group: stored.project,
-        bugType: 'real',
-        file: '',
-        targets: new Set<number>(),
-        fittable: !stored.insertOnly && labels.some((label) => label === 1),
-        insertOnly: stored.insertOnly,
-        lines,
-        labels,
-        failingTests: 0,
-        passingTests: 0,
-        project: stored.project,
-        language: 'python',
-        keys: new Set(stored.lines.filter((line) => line.faulty).map((line) => `${line.file}\n${line.line}`)),
-      } as RealCase;
+      const keys = new Set(stored.lines.filter((line) => line.faulty).map((line) => `${line.file}\n${line.line}`));
+      return realCase({ id: stored.id, project: stored.project, language: 'python', origin: 'humanevalfix', bugType: 'real', insertOnly: stored.insertOnly, lines, keys });
     });
 }
 
@@ -211,24 +225,7 @@ function loadRealMutants(dir: string): RealCase[] {
       const mutant = JSON.parse(fs.readFileSync(path.join(dir, project, name), 'utf8')) as RealMutantCase;
       const key = `${mutant.target.file}\n${mutant.target.line}`;
       const lines = mutant.lines.map((line) => ({ ...line, score: 0, rank: 0, evidence: [] })) as unknown as LineScore[];
-      const labels = lines.map((line) => (`${line.file}\n${line.line}` === key ? 1 : 0));
-      cases.push({
-        id: mutant.id,
-        origin: 'mutant',
-        group: mutant.project,
-        bugType: 'real-mutant',
-        file: mutant.target.file,
-        targets: new Set(),
-        fittable: labels.some((label) => label === 1),
-        insertOnly: false,
-        lines,
-        labels,
-        failingTests: 0,
-        passingTests: 0,
-        project: mutant.project,
-        language: mutant.language ?? 'python',
-        keys: new Set([key]),
-      });
+      cases.push(realCase({ id: mutant.id, project: mutant.project, language: mutant.language ?? 'python', origin: 'mutant', bugType: 'real-mutant', file: mutant.target.file, insertOnly: false, lines, keys: new Set([key]) }));
     }
   }
   return cases;

@@ -43,7 +43,7 @@ import { BASELINES, rescore, type LabeledCase } from '../localize/cases';
 import { parseArguments, resultsRoot } from '../localize/common';
 import { PYTHON } from '../repair/common';
 import { treeAssets } from '../repair/humanevalfix';
-import { bestRank, checkDir, prepareCheck, realBugPaths, selectBugs, type Bug } from './localize';
+import { bestRank, bugEnvironment, checkDir, onFaultyLine, prepareCheck, realBugPaths, selectBugs, withEnvironment, type Bug } from './localize';
 
 /** Seconds a plain whole-suite pytest run may take before the bug is skipped. */
 const PLAIN_TIMEOUT_S = 600;
@@ -106,16 +106,6 @@ function plainFailures(root: string, env: NodeJS.ProcessEnv): { failed: Set<stri
   return { failed };
 }
 
-function envFor(bug: Bug, root: string): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  for (const [name, value] of Object.entries(bug.env)) env[name] = name === 'PYTHONPATH' ? path.join(root, value) : value;
-  return env;
-}
-
-function onFaultyLine(bug: Bug, root: string, patch: Pick<Patch, 'file' | 'lines'>): boolean {
-  return patch.lines.some((line) => bug.faultyLines[path.relative(root, patch.file)]?.includes(line) === true);
-}
-
 function row(bug: Bug, root: string, patch: Patch): PatchRow {
   return { title: patch.title, file: path.relative(root, patch.file), line: patch.lines[0] ?? 0, onFaultyLine: onFaultyLine(bug, root, patch), ...(patch.trust !== undefined ? { trust: Math.round(patch.trust * 1000) / 1000 } : {}) };
 }
@@ -130,8 +120,8 @@ async function checkBug(bug: Bug, work: string, data: string, syntax: SyntaxServ
     // The fix's tree, for the environment failures: every test failing there too is not the bug's.
     fs.rmSync(fixTree, { recursive: true, force: true });
     spawnSync('git', ['-C', root, 'worktree', 'add', '-q', '--detach', fixTree, bug.commit], { encoding: 'utf8' });
-    const atFix = plainFailures(fixTree, envFor(bug, fixTree));
-    const atCheck = plainFailures(root, envFor(bug, root));
+    const atFix = plainFailures(fixTree, { ...process.env, ...bugEnvironment(bug, fixTree) });
+    const atCheck = plainFailures(root, { ...process.env, ...bugEnvironment(bug, root) });
     if (typeof atFix === 'string' || typeof atCheck === 'string') return { ...empty, ms: Date.now() - started, skipped: typeof atFix === 'string' ? atFix : (atCheck as string) };
     const environment = [...atCheck.failed].filter((id) => atFix.failed.has(id));
     // A test module that does not import at the fix either is removed from the check (a project's
@@ -145,9 +135,7 @@ async function checkBug(bug: Bug, work: string, data: string, syntax: SyntaxServ
     const ownModules = new Set(bug.testModules);
     const failingElsewhere = [...atCheck.failed].filter((id) => !atFix.failed.has(id) && !ownModules.has(id.split('::')[0])).length;
 
-    const saved = { ...process.env };
-    Object.assign(process.env, envFor(bug, root), deselect ? { PYTEST_ADDOPTS: deselect } : {});
-    try {
+    return await withEnvironment({ ...bugEnvironment(bug, root), ...(deselect ? { PYTEST_ADDOPTS: deselect } : {}) }, async () => {
       const result = await runCheck({
         root,
         mode: 'fix',
@@ -170,6 +158,7 @@ async function checkBug(bug: Bug, work: string, data: string, syntax: SyntaxServ
       const lines = { lines: spectrum } as LabeledCase;
       const rank = (ranked: LineScore[]) => bestRank(ranked, root, bug.faultyLines) ?? null;
       const proposed = patches.find((patch) => patch.id === result.report.decision?.patch);
+      const validated = patches.filter((patch) => patch.validated || patch.checked?.fullSuite === 'failed');
       return {
         id: bug.id,
         project: bug.project,
@@ -179,10 +168,8 @@ async function checkBug(bug: Bug, work: string, data: string, syntax: SyntaxServ
         scoredLines: scores.length,
         action: result.report.decision?.action ?? 'none',
         ...(proposed ? { proposed: row(bug, root, proposed) } : {}),
-        validated: patches.filter((patch) => patch.validated || patch.checked?.fullSuite === 'failed').length,
-        validatedPatches: patches
-          .filter((patch) => patch.validated || patch.checked?.fullSuite === 'failed')
-          .map((patch) => ({
+        validated: validated.length,
+        validatedPatches: validated.map((patch) => ({
             ...row(bug, root, patch),
             diff: patch.diff,
             coveringPassing: run.tests.filter((test) => test.outcome === 'passed' && patch.lines.some((line) => test.coveredLines?.[patch.file]?.includes(line))).length,
@@ -192,10 +179,7 @@ async function checkBug(bug: Bug, work: string, data: string, syntax: SyntaxServ
         objections: patches.filter((patch) => (patch.documented?.broken.length ?? 0) > 0 || (patch.examples?.contradictions.length ?? 0) > 0).map((patch) => row(bug, root, patch)),
         ms: Date.now() - started,
       };
-    } finally {
-      for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
-      Object.assign(process.env, saved);
-    }
+    });
   } finally {
     spawnSync('git', ['-C', root, 'worktree', 'remove', '--force', fixTree], { encoding: 'utf8' });
     fs.rmSync(fixTree, { recursive: true, force: true });
@@ -243,6 +227,7 @@ function markdown(outcomes: WholeSuiteOutcome[], meta: { date: string; loadStart
   const byProject = new Map<string, WholeSuiteOutcome[]>();
   for (const outcome of outcomes) byProject.set(outcome.project, [...(byProject.get(outcome.project) ?? []), outcome]);
   const groups: [string, WholeSuiteOutcome[]][] = [['all python', outcomes], ...[...byProject.entries()].sort()];
+  const summaries = groups.map(([, members]) => summarize(members));
   const stored = modulesOnly(new Set(outcomes.filter((outcome) => !outcome.skipped).map((outcome) => outcome.id)));
   const storedTop = (members: WholeSuiteOutcome[], key: 'before' | 'priors') => {
     const known = members.filter((member) => !member.skipped && stored[member.id]);
@@ -260,8 +245,8 @@ function markdown(outcomes: WholeSuiteOutcome[], meta: { date: string; loadStart
     '',
     '| group | bugs | spectrum (whole suite) | Check and Fix (whole suite) | Ochiai (whole suite) | DStar (whole suite) | spectrum (fix modules only, stored) | Check and Fix (fix modules only, stored) |',
     '|---|---|---|---|---|---|---|---|',
-    ...groups.map(([name, members]) => {
-      const summary = summarize(members);
+    ...groups.map(([name, members], index) => {
+      const summary = summaries[index];
       return `| ${name} | ${summary.bugs} | ${cells(summary.top.spectrum, summary.bugs)} | ${cells(summary.top.checkAndFix, summary.bugs)} | ${cells(summary.top.ochiai, summary.bugs)} | ${cells(summary.top.dstar, summary.bugs)} | ${storedTop(members, 'before')} | ${storedTop(members, 'priors')} |`;
     }),
     '',
@@ -271,8 +256,8 @@ function markdown(outcomes: WholeSuiteOutcome[], meta: { date: string; loadStart
     '',
     '| group | bugs | proposals | on a faulty line | precision | validated patches the whole-suite confirmation refused (on a faulty line) |',
     '|---|---|---|---|---|---|',
-    ...groups.map(([name, members]) => {
-      const summary = summarize(members);
+    ...groups.map(([name], index) => {
+      const summary = summaries[index];
       return `| ${name} | ${summary.bugs} | ${summary.proposals} | ${summary.onFaulty} | ${precision(summary.onFaulty, summary.proposals)} | ${summary.refused} (${summary.refusedOnFaulty}) |`;
     }),
     '',
